@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { ProfileValidationError } from './errors.js';
+import { BOOKKEEPING_FIELD, FIELD_NAME_PATTERN, isPlainObject, NON_ATTRIBUTE_FIELDS } from './field-path.js';
+import { formatZodIssues } from './zod-issues.js';
+
+/** Segment statuses of the source page; `realized` and `existing` mean "member". */
+export const SEGMENT_STATUSES = ['realized', 'existing', 'exited'] as const;
+export type SegmentStatus = (typeof SEGMENT_STATUSES)[number];
+
+/** ISO-8601 date-time, with `Z`, `+hh:mm` or the page's `+hhmm` offset. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** Kinesis partition keys are 1–256 Unicode characters; the profile id is the partition key. */
+const profileIdSchema = z
+  .string({ error: 'is required: the profile id, a string of 1–256 characters' })
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters (it is the Kinesis partition key)');
+
+const segmentEntrySchema = z.looseObject({
+  status: z.enum(SEGMENT_STATUSES, { error: 'must be one of "realized", "existing", "exited"' }),
+  lastQualificationTime: z
+    .string({ error: 'is required: an ISO-8601 date-time such as 2022-01-11T21:24:39Z' })
+    .regex(ISO_DATE_TIME, 'must be an ISO-8601 date-time such as 2022-01-11T21:24:39Z'),
+});
+
+const identitySchema = z.looseObject({
+  id: z.string({ error: 'is required: the identity value as a string' }).min(1, 'must not be empty'),
+  authenticatedState: z.string().optional(),
+  primary: z.boolean().optional(),
+});
+
+/** `identityMap`: namespace → identities. */
+export const identityMapSchema = z.record(
+  z.string().regex(FIELD_NAME_PATTERN, 'identity namespaces are field names such as ecid or email_lc_sha256'),
+  z.array(identitySchema, { error: 'must be an array of {"id": "…"} objects' }),
+);
+
+/** `segmentMembership`: namespace (`ups`) → segment id → entry. */
+export const segmentMembershipSchema = z.looseObject({
+  ups: z.record(z.string().min(1, 'segment ids must not be empty'), segmentEntrySchema).optional(),
+});
+
+export type SegmentEntry = z.infer<typeof segmentEntrySchema>;
+export type IdentityMap = z.infer<typeof identityMapSchema>;
+export type SegmentMembership = z.infer<typeof segmentMembershipSchema>;
+
+/** The writer's bookkeeping, stored under {@link BOOKKEEPING_FIELD}. */
+export const bookkeepingSchema = z.object({
+  /** Profile version: incremented by every write, so every write is a stream record. */
+  v: z.number().int().nonnegative(),
+  /** Attribute paths the write that produced this image was given (its leaves, `null` = removal). */
+  w: z.array(z.string()),
+  /** Epoch milliseconds of that write. */
+  at: z.number().int().nonnegative(),
+});
+export type Bookkeeping = z.infer<typeof bookkeepingSchema>;
+
+function checkAttributeKeys(value: unknown, path: (string | number)[], ctx: z.RefinementCtx): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      checkAttributeKeys(item, [...path, i], ctx);
+    });
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  for (const [key, child] of Object.entries(value)) {
+    if (!FIELD_NAME_PATTERN.test(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, key],
+        message: `"${key}" is not a valid field name: use letters, digits, "_" and "-" (no dots)`,
+      });
+    }
+    checkAttributeKeys(child, [...path, key], ctx);
+  }
+}
+
+/**
+ * The profile document upstream services write. `profileId`, `identityMap` and
+ * `segmentMembership` have fixed shapes; every other top-level field is a profile attribute.
+ */
+export const profileSchema = z
+  .looseObject({
+    profileId: profileIdSchema,
+    identityMap: identityMapSchema.optional(),
+    segmentMembership: segmentMembershipSchema.optional(),
+  })
+  .superRefine((profile, ctx) => {
+    for (const [key, value] of Object.entries(profile)) {
+      if (NON_ATTRIBUTE_FIELDS.has(key)) continue;
+      if (key === BOOKKEEPING_FIELD) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `"${BOOKKEEPING_FIELD}" is reserved for the profile writer's bookkeeping; rename the field`,
+        });
+        continue;
+      }
+      checkAttributeKeys({ [key]: value }, [], ctx);
+    }
+  });
+
+export type Profile = z.infer<typeof profileSchema>;
+
+/**
+ * A profile as stored in the table and seen in stream images: the document plus, when written
+ * through the profile writer, its bookkeeping. Attribute names are not re-checked here: stored
+ * images are validated for their fixed-shape fields only, to keep the hot path proportional
+ * to what the decision reads.
+ */
+export const storedProfileSchema = z.looseObject({
+  profileId: profileIdSchema,
+  identityMap: identityMapSchema.optional(),
+  segmentMembership: segmentMembershipSchema.optional(),
+  [BOOKKEEPING_FIELD]: bookkeepingSchema.optional(),
+});
+export type StoredProfile = z.infer<typeof storedProfileSchema>;
+
+/** Validation outcome that never throws. */
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: string[] };
+
+/** Validates a profile document; returns issues named by path instead of throwing. */
+export function safeParseProfile(input: unknown, label?: string): ParseResult<Profile> {
+  const result = profileSchema.safeParse(input);
+  return result.success ? { ok: true, value: result.data } : { ok: false, issues: formatZodIssues(result.error, label) };
+}
+
+/** Validates a stored profile image (a stream image); returns issues instead of throwing. */
+export function safeParseStoredProfile(input: unknown, label?: string): ParseResult<StoredProfile> {
+  const result = storedProfileSchema.safeParse(input);
+  return result.success ? { ok: true, value: result.data } : { ok: false, issues: formatZodIssues(result.error, label) };
+}
+
+/**
+ * Validates a profile document.
+ * @throws ProfileValidationError naming each invalid field.
+ */
+export function parseProfile(input: unknown, label?: string): Profile {
+  const result = safeParseProfile(input, label);
+  if (!result.ok) throw new ProfileValidationError(result.issues);
+  return result.value;
+}
+
+/** True when a segment status means the profile is a member. */
+export function isMemberStatus(status: SegmentStatus | undefined): boolean {
+  return status === 'realized' || status === 'existing';
+}

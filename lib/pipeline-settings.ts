@@ -1,0 +1,75 @@
+/**
+ * The one source of the pipeline's runtime settings.
+ *
+ * The CDK stack (`lib/`) and the local event-source-mapping runtime (`local/`) both read this
+ * module, and `test/infra/settings-drift.test.ts` fails when the synthesized template and these
+ * values disagree. Pure data: no CDK or AWS SDK imports, so every layer may import it.
+ */
+export const PIPELINE_SETTINGS = {
+  /** The DynamoDB Streams → decide event source mapping and function. */
+  decide: {
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    batchSize: 100,
+    maxBatchingWindowSeconds: 1,
+    /** Retries of a failing batch before the on-failure destination receives its description. */
+    retryAttempts: 10,
+    /** Records older than this are sent to the on-failure destination instead of being retried. */
+    maxRecordAgeSeconds: 6 * 60 * 60,
+    bisectBatchOnError: true,
+    parallelizationFactor: 1,
+    startingPosition: 'TRIM_HORIZON',
+    /** How often the local runtime polls each shard (Lambda polls about four times a second). */
+    pollIntervalMs: 250,
+  },
+  /** The export queue → export event source mapping and function. */
+  export: {
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    /** FIFO event sources accept at most 10 messages per batch. */
+    batchSize: 10,
+    /** Lambda does not support a batching window on FIFO queues; 0 is the only valid value. */
+    maxBatchingWindowSeconds: 0,
+    /** ScalingConfig.MaximumConcurrency (2–1000). */
+    maxConcurrency: 20,
+    /** Concurrent batches the local runtime runs, so that ordering across batches is exercised. */
+    localConcurrency: 4,
+  },
+  /** The FIFO export queue and its dead-letter queue. */
+  exportQueue: {
+    /** First attempt plus the source page's two retries. */
+    maxReceiveCount: 3,
+    /** At least 6× the export function's timeout, as AWS recommends for SQS event sources. */
+    visibilityTimeoutSeconds: 6 * 30,
+    retentionSeconds: 4 * 24 * 60 * 60,
+  },
+  deadLetterQueue: { retentionSeconds: 14 * 24 * 60 * 60 },
+  rejectsQueue: { retentionSeconds: 14 * 24 * 60 * 60 },
+  /** Kinesis PutRecords limits and the exporter's retry policy for failed entries. */
+  putRecords: {
+    maxRecordsPerCall: 500,
+    maxBytesPerCall: 5 * 1024 * 1024,
+    maxRecordBytes: 1024 * 1024,
+    baseBackoffMs: 50,
+    maxBackoffMs: 2_000,
+    /** Time kept back from the invocation's remaining time for reporting failures. */
+    reserveMs: 3_000,
+  },
+  /** Delivery ledger entries outlive the DLQ retention, so a redrive can never go back in time. */
+  ledger: { ttlSeconds: 15 * 24 * 60 * 60 },
+  backfill: {
+    /** Parallel scan segments processed concurrently. */
+    totalSegments: 4,
+    /** Share of the table's read capacity a backfill may use (provisioned tables). */
+    maxReadCapacityShare: 0.25,
+    pageSize: 200,
+  },
+  logRetentionDays: 30,
+  /**
+   * Local runtime: Lambda timeouts and SQS visibility timeouts are multiplied by this factor so a
+   * stuck or crashed local invocation is retried in seconds instead of minutes.
+   */
+  localTimeScale: 0.1,
+} as const;
+
+export type PipelineSettings = typeof PIPELINE_SETTINGS;
