@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { REASON_CODES } from '../core/reasons.js';
 
 /**
  * The export queue's message body: one export of one profile to one destination.
@@ -9,8 +10,6 @@ import { z } from 'zod';
  * attempts, first and last failure time) is kept in the state table under `failure#<exportId>`
  * and joined by `dlq list`.
  */
-export const REASON_CODES = ['segment-membership', 'identity-map', 'mapped-attribute', 'profile-deleted', 'backfill'] as const;
-export type ReasonCode = (typeof REASON_CODES)[number];
 
 export const exportMessageSchema = z.object({
   /** Envelope version. */
