@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
-import { isFieldPath, NON_ATTRIBUTE_FIELDS, BOOKKEEPING_FIELD } from './field-path.js';
+import { BOOKKEEPING_FIELD, isFieldPath, NON_ATTRIBUTE_FIELDS } from './field-path.js';
 import { formatZodIssues } from './zod-issues.js';
 
 const epochMs = (what: string) =>
@@ -47,76 +47,145 @@ const destinationSchema = z
   .strictObject({
     id: z
       .string({ error: 'is required: a short identifier such as "marketing"' })
-      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1–40 lower-case letters, digits or "-", starting with a letter or digit'),
+      .regex(
+        /^[a-z0-9][a-z0-9-]{0,39}$/,
+        'must be 1–40 lower-case letters, digits or "-", starting with a letter or digit',
+      ),
     name: z.string({ error: 'is required: a display name for the destination' }).min(1, 'must not be empty'),
     description: z.string().optional(),
     region: awsRegion,
     streamName: z
       .string({ error: 'is required: the name of the Kinesis data stream to export to' })
-      .regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'is not a Kinesis stream name (1–128 of a-z, A-Z, 0-9, "_", ".", "-")'),
+      .regex(
+        /^[a-zA-Z0-9_.-]{1,128}$/,
+        'is not a Kinesis stream name (1–128 of a-z, A-Z, 0-9, "_", ".", "-")',
+      ),
     /** Account that owns the stream; defaults to the deploying account. */
-    accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+      .optional(),
     includeSegmentNames: z.boolean().default(false),
     includeSegmentTimestamps: z.boolean().default(false),
-    segments: z.array(mappedSegmentSchema).min(1, 'map at least one segment: a destination exports the members of its mapped segments'),
+    segments: z
+      .array(mappedSegmentSchema)
+      .min(1, 'map at least one segment: a destination exports the members of its mapped segments'),
     attributes: z.array(attributePath).default([]),
     /** Cross-account: the exporter assumes this role to write the stream. */
-    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'is not an IAM role ARN').optional(),
+    roleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'is not an IAM role ARN')
+      .optional(),
     externalId: z.string().min(2).max(1224).optional(),
     /** The source page's access-key method: a Secrets Manager secret holding {accessKeyId, secretAccessKey}. */
     credentialsSecretArn: z
       .string()
-      .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'is not a Secrets Manager secret ARN')
+      .regex(
+        /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+        'is not a Secrets Manager secret ARN',
+      )
       .optional(),
     /** Customer-managed KMS key that encrypts the stream. */
-    kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'is not a KMS key ARN').optional(),
+    kmsKeyArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'is not a KMS key ARN')
+      .optional(),
     /** Create the stream in the stack instead of importing an existing one. */
     createStream: streamCreationSchema.optional(),
   })
   .superRefine((d, ctx) => {
     if (d.roleArn !== undefined && d.credentialsSecretArn !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['credentialsSecretArn'], message: 'use either roleArn or credentialsSecretArn, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credentialsSecretArn'],
+        message: 'use either roleArn or credentialsSecretArn, not both',
+      });
     }
     if (d.externalId !== undefined && d.roleArn === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['externalId'], message: 'externalId is only used with roleArn; add the role ARN or remove externalId' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['externalId'],
+        message: 'externalId is only used with roleArn; add the role ARN or remove externalId',
+      });
     }
     if (d.createStream !== undefined && (d.roleArn !== undefined || d.credentialsSecretArn !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['createStream'], message: 'a stream in another account cannot be created by this stack; remove createStream or the cross-account settings' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['createStream'],
+        message:
+          'a stream in another account cannot be created by this stack; remove createStream or the cross-account settings',
+      });
     }
     if (d.createStream?.mode === 'PROVISIONED' && d.createStream.shardCount === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['createStream', 'shardCount'], message: 'is required when mode is "PROVISIONED"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['createStream', 'shardCount'],
+        message: 'is required when mode is "PROVISIONED"',
+      });
     }
-    reportDuplicates(d.segments.map((s) => s.id), ['segments'], 'segment', ctx);
+    reportDuplicates(
+      d.segments.map((s) => s.id),
+      ['segments'],
+      'segment',
+      ctx,
+    );
     reportDuplicates(d.attributes, ['attributes'], 'attribute', ctx);
   });
 
 const catalogEntrySchema = z.strictObject({
   id: z.string({ error: 'is required: the segment id' }).min(1, 'must not be empty'),
   name: z.string({ error: 'is required: the segment name' }),
-  mergePolicyId: z.string({ error: 'is required: the id of the merge policy the segment is evaluated with' }).min(1),
+  mergePolicyId: z
+    .string({ error: 'is required: the id of the merge policy the segment is evaluated with' })
+    .min(1),
   createdAt: epochMs('when the segment was created'),
   updatedAt: epochMs('when the segment was last updated'),
 });
 
 const profileTableSchema = z.strictObject({
   /** Name of the table to create, or of the existing table with `streamArn`. */
-  tableName: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'is not a DynamoDB table name').optional(),
+  tableName: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'is not a DynamoDB table name')
+    .optional(),
   /** Import an existing table: its stream ARN (NEW_AND_OLD_IMAGES). */
-  streamArn: z.string().regex(/^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/.+\/stream\/.+$/, 'is not a DynamoDB stream ARN').optional(),
+  streamArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/.+\/stream\/.+$/,
+      'is not a DynamoDB stream ARN',
+    )
+    .optional(),
 });
 
 /** The destination config file: one JSON document read by the CLI, the CDK app and the local stack. */
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
-    destinations: z.array(destinationSchema, { error: 'is required: a list of destinations' }).min(1, 'configure at least one destination'),
-    segmentCatalog: z.array(catalogEntrySchema, { error: 'is required: the segments that destinations map, with their merge policy' }),
+    destinations: z
+      .array(destinationSchema, { error: 'is required: a list of destinations' })
+      .min(1, 'configure at least one destination'),
+    segmentCatalog: z.array(catalogEntrySchema, {
+      error: 'is required: the segments that destinations map, with their merge policy',
+    }),
     profileTable: profileTableSchema.optional(),
     alerts: z.strictObject({ emails: z.array(z.email('is not an e-mail address')).default([]) }).optional(),
   })
   .superRefine((config, ctx) => {
-    reportDuplicates(config.destinations.map((d) => d.id), ['destinations'], 'destination id', ctx, 'id');
-    reportDuplicates(config.segmentCatalog.map((s) => s.id), ['segmentCatalog'], 'segment id', ctx, 'id');
+    reportDuplicates(
+      config.destinations.map((d) => d.id),
+      ['destinations'],
+      'destination id',
+      ctx,
+      'id',
+    );
+    reportDuplicates(
+      config.segmentCatalog.map((s) => s.id),
+      ['segmentCatalog'],
+      'segment id',
+      ctx,
+      'id',
+    );
     const catalogIds = new Set(config.segmentCatalog.map((s) => s.id));
     config.destinations.forEach((d, di) => {
       d.segments.forEach((s, si) => {
@@ -130,7 +199,11 @@ export const configSchema = z
       });
     });
     if (config.profileTable?.streamArn !== undefined && config.profileTable.tableName === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['profileTable', 'tableName'], message: 'is required with streamArn: the name of the existing table' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['profileTable', 'tableName'],
+        message: 'is required with streamArn: the name of the existing table',
+      });
     }
   });
 

@@ -122,13 +122,17 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: strin
 /** Validates a profile document; returns issues named by path instead of throwing. */
 export function safeParseProfile(input: unknown, label?: string): ParseResult<Profile> {
   const result = profileSchema.safeParse(input);
-  return result.success ? { ok: true, value: result.data } : { ok: false, issues: formatZodIssues(result.error, label) };
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, issues: formatZodIssues(result.error, label) };
 }
 
 /** Validates a stored profile image (a stream image); returns issues instead of throwing. */
 export function safeParseStoredProfile(input: unknown, label?: string): ParseResult<StoredProfile> {
   const result = storedProfileSchema.safeParse(input);
-  return result.success ? { ok: true, value: result.data } : { ok: false, issues: formatZodIssues(result.error, label) };
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, issues: formatZodIssues(result.error, label) };
 }
 
 /**

@@ -1,0 +1,377 @@
+import type { CompiledConfig, CompiledDestination } from './compiled-config.js';
+import { BOOKKEEPING_FIELD, getAtPath, jsonEqual, splitPath } from './field-path.js';
+import {
+  buildExportDocument,
+  type ExportDocument,
+  kinesisRecordBytes,
+  MAX_KINESIS_RECORD_BYTES,
+} from './payload.js';
+import { type Bookkeeping, isMemberStatus, type StoredProfile, safeParseStoredProfile } from './profile.js';
+import type { Reason } from './reasons.js';
+
+/** One change of one profile, as a DynamoDB Streams record describes it (images already validated). */
+export interface ProfileChange {
+  readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  readonly oldImage?: StoredProfile;
+  readonly newImage?: StoredProfile;
+}
+
+/** The decision for one destination. */
+export type DestinationDecision =
+  | {
+      readonly destinationId: string;
+      readonly export: true;
+      readonly reasons: readonly Reason[];
+      readonly document: ExportDocument;
+      /** UTF-8 size of the document's JSON. */
+      readonly documentBytes: number;
+      /** The profile version the document reflects (0 when the writer's bookkeeping is absent). */
+      readonly profileVersion: number;
+    }
+  | {
+      readonly destinationId: string;
+      readonly export: false;
+      readonly reasons: readonly Reason[];
+      readonly document: null;
+      /** Set when the profile should be exported but cannot be. */
+      readonly rejection?: { readonly code: 'PAYLOAD_TOO_LARGE'; readonly message: string };
+    };
+
+const MAX_LISTED = 5;
+
+function bookkeepingOf(image: StoredProfile | undefined): Bookkeeping | undefined {
+  return image?.[BOOKKEEPING_FIELD] as Bookkeeping | undefined;
+}
+
+/**
+ * The attribute paths this change wrote, from the profile writer's bookkeeping, or `undefined`
+ * when the change was not made by the writer (no bookkeeping, or bookkeeping left unchanged):
+ * the caller then compares mapped values instead.
+ */
+function writtenPathsOf(change: ProfileChange): readonly string[] | undefined {
+  const next = bookkeepingOf(change.newImage);
+  if (next === undefined) return undefined;
+  const previous = bookkeepingOf(change.oldImage);
+  if (previous !== undefined && previous.v === next.v) return undefined;
+  return next.w;
+}
+
+function listed(items: readonly string[]): string {
+  const head = items.slice(0, MAX_LISTED).join(', ');
+  return items.length > MAX_LISTED ? `${head} and ${items.length - MAX_LISTED} more` : head;
+}
+
+function describeWrite(oldValue: unknown, newValue: unknown): string {
+  if (oldValue === undefined && newValue === undefined) return 'removed, was absent';
+  if (oldValue === undefined) return 'added';
+  if (newValue === undefined) return 'removed';
+  return jsonEqual(oldValue, newValue) ? 'same value' : 'changed';
+}
+
+/** Mapped attributes a change wrote, each with how (`same value`, `changed`, …). */
+function mappedAttributesWritten(change: ProfileChange, destination: CompiledDestination): string[] {
+  const { oldImage, newImage } = change;
+  const written = writtenPathsOf(change);
+  const hits = new Set<string>();
+  if (written === undefined) {
+    for (const segments of destination.attributePaths) {
+      if (!jsonEqual(getAtPath(oldImage, segments), getAtPath(newImage, segments)))
+        hits.add(segments.join('.'));
+    }
+  } else {
+    for (const path of written) {
+      if (destination.attributeSet.has(path)) {
+        hits.add(path);
+        continue;
+      }
+      if (destination.attributePrefixes.has(path)) {
+        // A parent of mapped fields was written as a whole (replaced, removed): each mapped field under it was written.
+        for (const mapped of destination.attributeSet) if (mapped.startsWith(`${path}.`)) hits.add(mapped);
+        continue;
+      }
+      // A field inside a mapped object attribute (mapped `person.name`, written `person.name.firstName`).
+      let dot = path.lastIndexOf('.');
+      while (dot > 0) {
+        const prefix = path.slice(0, dot);
+        if (destination.attributeSet.has(prefix)) {
+          hits.add(prefix);
+          break;
+        }
+        dot = path.lastIndexOf('.', dot - 1);
+      }
+    }
+  }
+  return [...hits].map((path) => {
+    const segments = splitPath(path);
+    return `${path} (${describeWrite(getAtPath(oldImage, segments), getAtPath(newImage, segments))})`;
+  });
+}
+
+function identityChangeSummary(
+  oldImage: StoredProfile | undefined,
+  newImage: StoredProfile | undefined,
+): string | null {
+  const before = oldImage?.identityMap ?? {};
+  const after = newImage?.identityMap ?? {};
+  if (jsonEqual(before, after)) return null;
+  const parts: string[] = [];
+  for (const ns of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const b = before[ns] ?? [];
+    const a = after[ns] ?? [];
+    if (jsonEqual(b, a)) continue;
+    const beforeIds = new Set(b.map((i) => i.id));
+    const afterIds = new Set(a.map((i) => i.id));
+    const added = a.filter((i) => !beforeIds.has(i.id)).length;
+    const removed = b.filter((i) => !afterIds.has(i.id)).length;
+    const change = [added > 0 ? `+${added}` : '', removed > 0 ? `-${removed}` : ''].filter(Boolean).join(' ');
+    parts.push(`${ns} ${change === '' ? 'updated' : change}`);
+  }
+  // Identity values are personal data: the summary names namespaces and counts only.
+  return parts.join(', ');
+}
+
+function segmentLabel(id: string, config: CompiledConfig): string {
+  const name = config.catalog.get(id)?.name;
+  return name === undefined ? id : `"${name}" (${id})`;
+}
+
+function isMemberOfMapped(image: StoredProfile | undefined, destination: CompiledDestination): boolean {
+  const ups = image?.segmentMembership?.ups;
+  if (ups === undefined) return false;
+  return destination.segments.some((s) => isMemberStatus(ups[s.id]?.status));
+}
+
+function finish(
+  destination: CompiledDestination,
+  reasons: Reason[],
+  notes: Reason[],
+  image: StoredProfile,
+  config: CompiledConfig,
+  deleted: boolean,
+): DestinationDecision {
+  if (reasons.length === 0) {
+    const why =
+      notes.length > 0
+        ? notes
+        : [
+            {
+              code: 'no-export' as const,
+              message: 'no mapped segment membership, identity or mapped attribute changed',
+            },
+          ];
+    return { destinationId: destination.id, export: false, reasons: why, document: null };
+  }
+  const document = buildExportDocument(image, destination, config.catalog, { deleted });
+  const json = JSON.stringify(document);
+  const recordBytes = kinesisRecordBytes(json, image.profileId);
+  if (recordBytes > MAX_KINESIS_RECORD_BYTES) {
+    return {
+      destinationId: destination.id,
+      export: false,
+      reasons,
+      document: null,
+      rejection: {
+        code: 'PAYLOAD_TOO_LARGE',
+        message: `the export document and partition key take ${recordBytes} bytes; Kinesis accepts at most ${MAX_KINESIS_RECORD_BYTES} bytes per record: map fewer or smaller attributes`,
+      },
+    };
+  }
+  const bookkeeping = bookkeepingOf(image);
+  const version = bookkeeping === undefined ? 0 : deleted ? bookkeeping.v + 1 : bookkeeping.v;
+  return {
+    destinationId: destination.id,
+    export: true,
+    reasons,
+    document,
+    documentBytes: recordBytes - Buffer.byteLength(image.profileId, 'utf8'),
+    profileVersion: version,
+  };
+}
+
+function decideDeleted(
+  destination: CompiledDestination,
+  change: ProfileChange,
+  config: CompiledConfig,
+): DestinationDecision {
+  const old = change.oldImage;
+  if (old === undefined || !isMemberOfMapped(old, destination)) {
+    return {
+      destinationId: destination.id,
+      export: false,
+      reasons: [{ code: 'no-export', message: 'profile deleted, but it was in no mapped segment' }],
+      document: null,
+    };
+  }
+  const ups = old.segmentMembership?.ups ?? {};
+  const exited = destination.segments
+    .filter((s) => isMemberStatus(ups[s.id]?.status))
+    .map((s) => segmentLabel(s.id, config));
+  return finish(
+    destination,
+    [{ code: 'profile-deleted', message: `profile deleted: exits mapped segment ${listed(exited)}` }],
+    [],
+    old,
+    config,
+    true,
+  );
+}
+
+function decideForDestination(
+  destination: CompiledDestination,
+  change: ProfileChange,
+  config: CompiledConfig,
+  identitySummary: () => string | null,
+): DestinationDecision {
+  if (change.eventName === 'REMOVE' || change.newImage === undefined)
+    return decideDeleted(destination, change, config);
+  const { oldImage, newImage } = change;
+  const reasons: Reason[] = [];
+  const notes: Reason[] = [];
+
+  const oldUps = oldImage?.segmentMembership?.ups;
+  const newUps = newImage.segmentMembership?.ups;
+  for (const mapping of destination.segments) {
+    const before = oldUps?.[mapping.id]?.status;
+    const after = newUps?.[mapping.id]?.status;
+    if (isMemberStatus(before) !== isMemberStatus(after)) {
+      reasons.push({
+        code: 'segment-membership',
+        message: `mapped segment ${segmentLabel(mapping.id, config)}: ${before ?? 'not a member'} → ${after ?? 'removed'}`,
+      });
+    }
+  }
+
+  const member = isMemberOfMapped(newImage, destination);
+  const identities = identitySummary();
+  if (identities !== null) {
+    if (member) reasons.push({ code: 'identity-map', message: `identity map changed: ${identities}` });
+    else
+      notes.push({
+        code: 'no-export',
+        message: `identity map changed (${identities}), but the profile is in no mapped segment`,
+      });
+  }
+
+  const attributes = mappedAttributesWritten(change, destination);
+  if (attributes.length > 0) {
+    if (member)
+      reasons.push({ code: 'mapped-attribute', message: `mapped attribute written: ${listed(attributes)}` });
+    else
+      notes.push({
+        code: 'no-export',
+        message: `mapped attribute written (${listed(attributes)}), but the profile is in no mapped segment`,
+      });
+  }
+  return finish(destination, reasons, notes, newImage, config, false);
+}
+
+/**
+ * Decides, for every destination independently, whether a profile change is exported, why, and
+ * with which document. Pure: no I/O; work proportional to the mapped segments and attributes,
+ * the paths the change wrote and the identity map.
+ */
+export function decideExports(change: ProfileChange, config: CompiledConfig): DestinationDecision[] {
+  let summary: string | null | undefined;
+  const identitySummary = () => {
+    if (summary === undefined) summary = identityChangeSummary(change.oldImage, change.newImage);
+    return summary;
+  };
+  return config.destinations.map((d) => decideForDestination(d, change, config, identitySummary));
+}
+
+/** A change that cannot be evaluated, and why. */
+export interface ChangeRejection {
+  readonly code: 'INVALID_PROFILE' | 'INVALID_CHANGE';
+  readonly issues: readonly string[];
+}
+
+/** Raw, unvalidated change input (plain JSON images). */
+export interface RawProfileChange {
+  readonly eventName?: 'INSERT' | 'MODIFY' | 'REMOVE';
+  readonly oldImage?: unknown;
+  readonly newImage?: unknown;
+}
+
+export type EvaluationResult =
+  | { readonly ok: true; readonly profileId: string; readonly decisions: DestinationDecision[] }
+  | { readonly ok: false; readonly rejection: ChangeRejection };
+
+/**
+ * Validates raw images and decides. Never throws: invalid input becomes a typed rejection.
+ */
+export function evaluateChange(raw: RawProfileChange, config: CompiledConfig): EvaluationResult {
+  try {
+    if (raw.oldImage === undefined && raw.newImage === undefined) {
+      return {
+        ok: false,
+        rejection: { code: 'INVALID_CHANGE', issues: ['a change needs an old image, a new image, or both'] },
+      };
+    }
+    const issues: string[] = [];
+    let oldImage: StoredProfile | undefined;
+    let newImage: StoredProfile | undefined;
+    if (raw.oldImage !== undefined) {
+      const parsed = safeParseStoredProfile(raw.oldImage, 'oldImage');
+      if (parsed.ok) oldImage = parsed.value;
+      else issues.push(...parsed.issues);
+    }
+    if (raw.newImage !== undefined) {
+      const parsed = safeParseStoredProfile(raw.newImage, 'newImage');
+      if (parsed.ok) newImage = parsed.value;
+      else issues.push(...parsed.issues);
+    }
+    if (issues.length > 0) return { ok: false, rejection: { code: 'INVALID_PROFILE', issues } };
+    if (oldImage !== undefined && newImage !== undefined && oldImage.profileId !== newImage.profileId) {
+      return {
+        ok: false,
+        rejection: {
+          code: 'INVALID_CHANGE',
+          issues: [
+            `oldImage.profileId "${oldImage.profileId}" and newImage.profileId "${newImage.profileId}" differ: both images must be of one profile`,
+          ],
+        },
+      };
+    }
+    const eventName =
+      raw.eventName ?? (newImage === undefined ? 'REMOVE' : oldImage === undefined ? 'INSERT' : 'MODIFY');
+    const profileId = (newImage ?? oldImage)?.profileId as string;
+    const change: ProfileChange = { eventName, ...(oldImage && { oldImage }), ...(newImage && { newImage }) };
+    return { ok: true, profileId, decisions: decideExports(change, config) };
+  } catch (error) {
+    return {
+      ok: false,
+      rejection: {
+        code: 'INVALID_PROFILE',
+        issues: [`cannot evaluate: ${error instanceof Error ? error.message : String(error)}`],
+      },
+    };
+  }
+}
+
+/**
+ * The historical backfill's decision: a profile that is a member (`realized`/`existing`) of one of
+ * `segmentIds` — segments newly mapped to `destination` — is exported once with reason `backfill`.
+ * Returns `null` when the profile is in none of them.
+ */
+export function decideBackfill(
+  profile: StoredProfile,
+  destination: CompiledDestination,
+  segmentIds: ReadonlySet<string>,
+  config: CompiledConfig,
+): DestinationDecision | null {
+  const ups = profile.segmentMembership?.ups;
+  if (ups === undefined) return null;
+  const qualified = destination.segments.filter(
+    (s) => segmentIds.has(s.id) && isMemberStatus(ups[s.id]?.status),
+  );
+  if (qualified.length === 0) return null;
+  const labels = qualified.map((s) => segmentLabel(s.id, config));
+  return finish(
+    destination,
+    [{ code: 'backfill', message: `historical backfill: member of newly mapped segment ${listed(labels)}` }],
+    [],
+    profile,
+    config,
+    false,
+  );
+}
