@@ -254,8 +254,7 @@ function decideForDestination(
 
   const attributes = mappedAttributesWritten(change, destination);
   if (attributes.length > 0) {
-    if (member)
-      reasons.push({ code: 'mapped-attribute', message: `mapped attribute written: ${listed(attributes)}` });
+    if (member) reasons.push({ code: 'mapped-attribute', message: `written: ${listed(attributes)}` });
     else
       notes.push({
         code: 'no-export',

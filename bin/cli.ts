@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/**
+ * The kinesis-destination CLI: `npm run cli -- <command>`. Every command works against AWS (standard
+ * SDK environment) and against `local up` (the environment it prints).
+ */
+import { Command, CommanderError } from 'commander';
+import { describeCliError } from '../ops/cli-io.js';
+import { registerEvaluateCommand } from '../ops/evaluate.js';
+import { registerProfileCommands } from '../ops/profile.js';
+
+const program = new Command()
+  .name('kinesis-destination')
+  .description(
+    'Profile exports from DynamoDB to Amazon Kinesis: evaluate, write profiles, operate the pipeline',
+  )
+  .showHelpAfterError()
+  .exitOverride();
+
+registerEvaluateCommand(program);
+registerProfileCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    const { exitCode, message } = describeCliError(error);
+    process.stderr.write(`${message}\n`);
+    process.exitCode = exitCode;
+  }
+}

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compileConfig } from '../../../lambdas/core/compiled-config.js';
+import { parseConfig } from '../../../lambdas/core/config.js';
+import { decideExports } from '../../../lambdas/core/decide.js';
+import type { StoredProfile } from '../../../lambdas/core/profile.js';
+import { CATALOG, destination, john, SEG, seg } from './fixtures.js';
+
+const golden = (name: string) => readFileSync(new URL(`../../golden/${name}`, import.meta.url), 'utf8');
+const render = (document: unknown) => `${JSON.stringify(document, null, 2)}\n`;
+
+const EXITED = '7841ba61-23c1-4bb3-a495-00d3g5fe1e93';
+const QUALIFIED = '59bd2fkd-3c48-4b18-bf56-4f5c5e6967ae';
+
+function exportOf(
+  config: ReturnType<typeof compileConfig>,
+  oldImage: StoredProfile,
+  newImage: StoredProfile,
+) {
+  const [decision] = decideExports({ eventName: 'MODIFY', oldImage, newImage }, config);
+  if (decision === undefined || !decision.export)
+    throw new Error(`expected an export, got ${JSON.stringify(decision)}`);
+  return decision.document;
+}
+
+describe('buildExportDocument() against the source page', () => {
+  it('reproduces the exported-data example byte for byte', () => {
+    const config = compileConfig(
+      parseConfig({
+        destinations: [{ ...destination({ segments: [EXITED, QUALIFIED, SEG.delorean] }) }],
+        segmentCatalog: [
+          { id: EXITED, name: 'Exited segment', mergePolicyId: 'mp-default', createdAt: 1, updatedAt: 2 },
+          {
+            id: QUALIFIED,
+            name: 'Qualified segment',
+            mergePolicyId: 'mp-default',
+            createdAt: 1,
+            updatedAt: 2,
+          },
+          ...CATALOG,
+        ],
+      }),
+    );
+    const identityMap = {
+      ecid: [
+        { id: '14575006536349286404619648085736425115' },
+        { id: '66478888669296734530114754794777368480' },
+      ],
+      email_lc_sha256: [
+        { id: '655332b5fa2aea4498bf7a290cff017cb4' },
+        { id: '66baf76ef9de8b42df8903f00e0e3dc0b7' },
+      ],
+    };
+    // Stored order deliberately differs from the page: the builder's order must not depend on it.
+    const ups = {
+      [SEG.docBrownFans]: seg('realized', '2022-01-11T23:37:33Z'),
+      [SEG.newsletterEu]: seg('realized', '2022-01-05T10:00:00Z'),
+      [QUALIFIED]: seg('realized', '2022-01-02T23:37:33Z'),
+      [SEG.backToTheFuture]: seg('realized', '2021-08-25T23:37:33Z'),
+      [EXITED]: seg('exited', '2022-01-11T21:24:39Z'),
+    };
+    const before = john({
+      person: { name: { lastName: 'Doe', firstName: 'John' }, gender: 'male', birthDate: 'YYYY-MM-DD' },
+      identityMap,
+      segmentMembership: { ups: { ...ups, [EXITED]: seg('realized', '2022-01-11T21:24:39Z') } },
+    });
+    const after = john({ ...before, segmentMembership: { ups } });
+
+    expect(render(exportOf(config, before, after))).toBe(golden('page-example-export.json'));
+  });
+
+  it.each([
+    ['page-example-names-and-timestamps.json', true],
+    ['page-example-timestamps.json', false],
+  ])('reproduces the segment entry of %s', (file, includeSegmentNames) => {
+    const config = compileConfig(
+      parseConfig({
+        destinations: [
+          destination({
+            segments: [SEG.john],
+            attributes: ['person.name.firstName'],
+            includeSegmentNames,
+            includeSegmentTimestamps: true,
+          }),
+        ],
+        segmentCatalog: CATALOG,
+      }),
+    );
+    const before = john({
+      person: { name: { firstName: 'John', lastName: 'Doe' } },
+      identityMap: { ecid: [{ id: '14575006536349286404619648085736425115' }] },
+      segmentMembership: { ups: {} },
+    });
+    const after = john({
+      ...before,
+      segmentMembership: { ups: { [SEG.john]: seg('realized', '2019-04-15T02:41:50+0000') } },
+    });
+
+    expect(render(exportOf(config, before, after))).toBe(golden(file));
+  });
+});
