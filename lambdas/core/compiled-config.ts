@@ -1,5 +1,5 @@
 import type { CatalogSegment, Destination, DestinationConfig, MappedSegment } from './config.js';
-import { splitPath } from './field-path.js';
+import { BOOKKEEPING_FIELD, NON_ATTRIBUTE_FIELDS, splitPath } from './field-path.js';
 
 /** A destination prepared for fast evaluation: lookups are sets and maps, paths pre-split and ordered. */
 export interface CompiledDestination {
@@ -26,6 +26,12 @@ export interface CompiledDestination {
 export interface CompiledConfig {
   readonly destinations: readonly CompiledDestination[];
   readonly catalog: ReadonlyMap<string, CatalogSegment>;
+  /**
+   * Top-level profile fields the decision reads: the first field of every mapped attribute, plus
+   * `profileId`, `identityMap`, `segmentMembership` and the writer's bookkeeping. A stream image
+   * needs only these unmarshalled.
+   */
+  readonly fieldsRead: ReadonlySet<string>;
 }
 
 function comparePaths(a: readonly string[], b: readonly string[]): number {
@@ -72,5 +78,7 @@ export function compileConfig(config: DestinationConfig): CompiledConfig {
       includeSegmentTimestamps: d.includeSegmentTimestamps,
     };
   });
-  return { destinations, catalog };
+  const fieldsRead = new Set<string>([...NON_ATTRIBUTE_FIELDS, BOOKKEEPING_FIELD]);
+  for (const d of destinations) for (const path of d.attributePaths) fieldsRead.add(path[0] as string);
+  return { destinations, catalog, fieldsRead };
 }

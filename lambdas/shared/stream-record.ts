@@ -22,15 +22,39 @@ export interface UnparsableStreamRecord {
   readonly eventId: string | undefined;
 }
 
+/** Options of {@link parseStreamRecord}. */
+export interface ParseStreamRecordOptions {
+  /**
+   * Top-level fields to unmarshall (`CompiledConfig.fieldsRead`); the others are left out of the
+   * images, so the work follows what the decision reads, not the profile's size.
+   * @default - every field
+   */
+  readonly fields?: ReadonlySet<string>;
+}
+
+function project(
+  image: Record<string, AttributeValue>,
+  fields: ReadonlySet<string> | undefined,
+): Record<string, AttributeValue> {
+  if (fields === undefined) return image;
+  const projected: Record<string, AttributeValue> = {};
+  for (const field of fields) {
+    const value = image[field];
+    if (value !== undefined) projected[field] = value;
+  }
+  return projected;
+}
+
 function parseImage(
   image: Record<string, AttributeValue> | undefined,
   label: string,
   issues: string[],
+  fields: ReadonlySet<string> | undefined,
 ): StoredProfile | undefined {
   if (image === undefined) return undefined;
   let plain: unknown;
   try {
-    plain = unmarshall(image, { wrapNumbers: false });
+    plain = unmarshall(project(image, fields), { wrapNumbers: false });
   } catch (error) {
     issues.push(
       `${label}: cannot be unmarshalled (${error instanceof Error ? error.message : String(error)})`,
@@ -49,7 +73,10 @@ function parseImage(
  * Unmarshalls and validates a DynamoDB Streams record (NEW_AND_OLD_IMAGES). Never throws: a record
  * that cannot be evaluated comes back with `ok: false` and a reason naming the field.
  */
-export function parseStreamRecord(record: DynamoDBRecord): ParsedStreamRecord | UnparsableStreamRecord {
+export function parseStreamRecord(
+  record: DynamoDBRecord,
+  options: ParseStreamRecordOptions = {},
+): ParsedStreamRecord | UnparsableStreamRecord {
   const eventId = record.eventID;
   const eventName = record.eventName;
   const data = record.dynamodb;
@@ -72,11 +99,13 @@ export function parseStreamRecord(record: DynamoDBRecord): ParsedStreamRecord | 
     data.OldImage as Record<string, AttributeValue> | undefined,
     'dynamodb.OldImage',
     issues,
+    options.fields,
   );
   const newImage = parseImage(
     data.NewImage as Record<string, AttributeValue> | undefined,
     'dynamodb.NewImage',
     issues,
+    options.fields,
   );
   if (issues.length > 0) return { ok: false, reason: issues.join('; '), eventId };
   if (eventName !== 'REMOVE' && newImage === undefined) {

@@ -1,0 +1,77 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { decideExports } from '../../../lambdas/core/decide.js';
+import { parseStreamRecord } from '../../../lambdas/shared/stream-record.js';
+import { john, makeConfig, member, SEG, seg } from './fixtures.js';
+
+function record(eventName: string, images: { OldImage?: unknown; NewImage?: unknown }): DynamoDBRecord {
+  return {
+    eventID: 'e-1',
+    eventName,
+    dynamodb: {
+      SequenceNumber: '42',
+      ApproximateCreationDateTime: 1_700_000_000.5,
+      ...(images.OldImage !== undefined && {
+        OldImage: marshall(images.OldImage, { removeUndefinedValues: true }),
+      }),
+      ...(images.NewImage !== undefined && {
+        NewImage: marshall(images.NewImage, { removeUndefinedValues: true }),
+      }),
+    },
+  } as DynamoDBRecord;
+}
+
+describe('parseStreamRecord()', () => {
+  it('turns a MODIFY record into a validated change with its ids and creation time in ms', () => {
+    const parsed = parseStreamRecord(record('MODIFY', { OldImage: john(), NewImage: john() }));
+
+    expect(parsed).toMatchObject({
+      ok: true,
+      profileId: 'p-1',
+      eventId: 'e-1',
+      sequenceNumber: '42',
+      approximateCreationTime: 1_700_000_000_500,
+    });
+  });
+
+  it('decides the same whether it unmarshalls every field or only the fields the decision reads', () => {
+    const config = makeConfig([{}, { id: 'loyalty', segments: [SEG.john], attributes: ['loyalty.tier'] }]);
+    const before = member(
+      { [SEG.john]: seg('realized') },
+      { loyalty: { tier: 'silver' }, hobbies: ['time travel'] },
+    );
+    const after = member(
+      { [SEG.john]: seg('realized'), [SEG.delorean]: seg('realized') },
+      { loyalty: { tier: 'gold' }, hobbies: [] },
+    );
+    const raw = record('MODIFY', { OldImage: before, NewImage: after });
+
+    const full = parseStreamRecord(raw);
+    const projected = parseStreamRecord(raw, { fields: config.fieldsRead });
+
+    if (!full.ok || !projected.ok) throw new Error('unparsable');
+    expect(projected.change.newImage).not.toHaveProperty('hobbies');
+    expect(decideExports(projected.change, config)).toEqual(decideExports(full.change, config));
+  });
+
+  it.each([
+    [
+      'an image that fails the schema',
+      record('MODIFY', { OldImage: john(), NewImage: { ...john(), identityMap: { ecid: 'nope' } } }),
+      /dynamodb\.NewImage\.identityMap\.ecid/,
+    ],
+    [
+      'an image without a profile id',
+      record('INSERT', { NewImage: { person: {} } }),
+      /dynamodb\.NewImage\.profileId: is required/,
+    ],
+    ['a MODIFY without its new image', record('MODIFY', { OldImage: john() }), /NEW_AND_OLD_IMAGES/],
+    ['an unknown event name', record('UPSERT', { NewImage: john() }), /eventName: "UPSERT"/],
+  ])('reports %s as a poison record with the field at fault', (_label, raw, reason) => {
+    const parsed = parseStreamRecord(raw);
+
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.reason).toMatch(reason);
+  });
+});
