@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import { App } from 'aws-cdk-lib';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.js';
+import { KinesisDestinationStack } from '../lib/kinesis-destination-stack.js';
+import { addNagPacks } from '../lib/nag.js';
+
+/**
+ * The CDK app: `npx cdk deploy -c config=<file>` (default examples/config.json), optionally
+ * `-c stackName=<id>` (default KinesisDestination). The stack is environment-agnostic unless
+ * CDK_DEFAULT_ACCOUNT/REGION are set, so `cdk synth` works offline.
+ */
+const app = new App();
+const configFile = String(app.node.tryGetContext('config') ?? DEFAULT_CONFIG_FILE);
+const stackName = String(app.node.tryGetContext('stackName') ?? 'KinesisDestination');
+
+let config: ReturnType<typeof loadConfigFile>;
+try {
+  config = loadConfigFile(configFile);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
+
+new KinesisDestinationStack(app, stackName, {
+  config,
+  description: 'kinesis-destination: profile exports from DynamoDB to Amazon Kinesis',
+});
+addNagPacks(app);
+app.synth();

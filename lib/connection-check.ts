@@ -1,0 +1,124 @@
+import { CustomResource, Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Provider } from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import type { DestinationConfig } from '../lambdas/core/config.js';
+import type { ResolvedDestination } from './destination-streams.js';
+import { logRetention, PipelineFunction } from './pipeline-function.js';
+import { PIPELINE_SETTINGS } from './pipeline-settings.js';
+
+export interface ConnectionCheckProps {
+  /** The destinations whose streams the stack imports (created streams need no check). */
+  readonly destinations: readonly ResolvedDestination[];
+  /** Path of `lambdas/connection-check/handler.ts`. */
+  readonly entry: string;
+  readonly config: DestinationConfig;
+  readonly logKey: kms.IKey;
+}
+
+/**
+ * Deploy-time connection check: a custom resource (CDK Provider framework) that runs
+ * `checkStreamConnection` — ListStreams, as the source page says the platform does, then the
+ * stream's status — for every imported destination stream, and fails the deployment with a clear
+ * message when one is missing or not ACTIVE.
+ */
+export class ConnectionCheck extends Construct {
+  readonly handler: PipelineFunction;
+  readonly resource: CustomResource;
+  readonly provider: Provider;
+  readonly providerRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: ConnectionCheckProps) {
+    super(scope, id);
+    const imported = props.destinations.filter((r) => !r.created);
+
+    this.handler = new PipelineFunction(this, 'Handler', {
+      entry: props.entry,
+      description: 'Deploy-time check that the destination streams exist and are writable',
+      memorySize: 256,
+      timeout: Duration.minutes(2),
+      config: props.config,
+      logKey: props.logKey,
+    });
+    const role = this.handler.role;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListStreams',
+        actions: ['kinesis:ListStreams'],
+        // ListStreams has no resource type in the Service Authorization Reference: "*" is required.
+        resources: ['*'],
+      }),
+    );
+    const direct = imported.filter((r) => r.access.kind === 'direct');
+    if (direct.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DescribeDestinationStreams',
+          actions: ['kinesis:DescribeStreamSummary'],
+          resources: direct.map((r) => r.stream.streamArn),
+        }),
+      );
+    }
+    const roleArns = imported.flatMap((r) => (r.access.kind === 'assume-role' ? [r.access.roleArn] : []));
+    if (roleArns.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'AssumeDestinationRoles',
+          actions: ['sts:AssumeRole'],
+          resources: roleArns,
+        }),
+      );
+    }
+    const secretArns = imported.flatMap((r) => (r.access.kind === 'secret' ? [r.access.secretArn] : []));
+    if (secretArns.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadDestinationCredentials',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: secretArns,
+        }),
+      );
+    }
+
+    const providerLogs = new logs.LogGroup(this, 'ProviderLogs', {
+      retention: logRetention(PIPELINE_SETTINGS.logRetentionDays),
+      encryptionKey: props.logKey,
+    });
+    // Our own role instead of the framework's default, which carries AWSLambdaBasicExecutionRole.
+    this.providerRole = new iam.Role(this, 'ProviderRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'CDK Provider framework of the connection check (kinesis-destination)',
+    });
+    this.providerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogGroup',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [providerLogs.logGroupArn],
+      }),
+    );
+    this.provider = new Provider(this, 'Provider', {
+      onEventHandler: this.handler.function,
+      logGroup: providerLogs,
+      frameworkOnEventRole: this.providerRole,
+    });
+    const provider = this.provider;
+
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::KinesisConnectionCheck',
+      properties: {
+        Destinations: imported.map(({ destination: d }) => ({
+          destinationId: d.id,
+          region: d.region,
+          streamName: d.streamName,
+          ...(d.accountId === undefined ? {} : { accountId: d.accountId }),
+          ...(d.roleArn === undefined ? {} : { roleArn: d.roleArn }),
+          ...(d.externalId === undefined ? {} : { externalId: d.externalId }),
+          ...(d.credentialsSecretArn === undefined ? {} : { credentialsSecretArn: d.credentialsSecretArn }),
+        })),
+      },
+    });
+  }
+}

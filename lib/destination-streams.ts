@@ -1,0 +1,114 @@
+import { Aws, CfnRule, Duration, Fn, Stack } from 'aws-cdk-lib';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { Destination } from '../lambdas/core/config.js';
+
+/** How the export function obtains the right to write a destination's stream. */
+export type WriteAccess =
+  /** With its own role: the stack grants PutRecord/PutRecords on the stream ARN. */
+  | { readonly kind: 'direct' }
+  /** Cross-account: it assumes `roleArn` (with `externalId`); the other account grants the writes. */
+  | { readonly kind: 'assume-role'; readonly roleArn: string; readonly externalId?: string }
+  /** The source page's access-key method: credentials read from a Secrets Manager secret. */
+  | { readonly kind: 'secret'; readonly secretArn: string };
+
+/** One configured destination with its stream resolved to CDK objects. */
+export interface ResolvedDestination {
+  readonly destination: Destination;
+  readonly stream: kinesis.IStream;
+  /** The key that encrypts the stream, when there is a customer-managed one. */
+  readonly key?: kms.IKey;
+  /** True when this stack creates (and owns) the stream. */
+  readonly created: boolean;
+  readonly access: WriteAccess;
+}
+
+export interface DestinationStreamsProps {
+  readonly destinations: readonly Destination[];
+  /**
+   * Encrypts the streams the stack creates when the destination names no `kmsKeyArn`.
+   * A customer-managed key rather than `aws/kinesis`, so that reading the stream can be granted
+   * and audited per consumer role.
+   */
+  readonly createdStreamKey: kms.IKey;
+}
+
+/**
+ * The destinations' Kinesis streams: imported by name (the source page's "existing data stream"),
+ * or created when the destination sets `createStream`.
+ *
+ * An imported stream's ARN is built from the destination's `region` and `accountId`, defaulting to
+ * the deploying account, so synthesis needs no lookup.
+ */
+export class DestinationStreams extends Construct {
+  readonly resolved: readonly ResolvedDestination[];
+
+  constructor(scope: Construct, id: string, props: DestinationStreamsProps) {
+    super(scope, id);
+    this.resolved = props.destinations.map((d) => this.resolve(d, props.createdStreamKey));
+  }
+
+  private resolve(d: Destination, createdStreamKey: kms.IKey): ResolvedDestination {
+    const configuredKey =
+      d.kmsKeyArn === undefined ? undefined : kms.Key.fromKeyArn(this, `Key-${d.id}`, d.kmsKeyArn);
+    const access = writeAccessOf(d);
+
+    if (d.createStream !== undefined) {
+      const key = configuredKey ?? createdStreamKey;
+      const provisioned = d.createStream.mode === 'PROVISIONED';
+      const stream = new kinesis.Stream(this, `Stream-${d.id}`, {
+        streamName: d.streamName,
+        streamMode: provisioned ? kinesis.StreamMode.PROVISIONED : kinesis.StreamMode.ON_DEMAND,
+        ...(provisioned && d.createStream.shardCount !== undefined
+          ? { shardCount: d.createStream.shardCount }
+          : {}),
+        retentionPeriod: Duration.hours(d.createStream.retentionHours),
+        encryption: kinesis.StreamEncryption.KMS,
+        encryptionKey: key,
+      });
+      // The stack is environment-agnostic, so the region check happens at deploy time.
+      new CfnRule(this, `StreamRegion-${d.id}`, {
+        assertions: [
+          {
+            assert: Fn.conditionEquals(Aws.REGION, d.region),
+            assertDescription: `destination "${d.id}" sets createStream with region ${d.region}: deploy the stack to ${d.region}, or import the stream instead of creating it`,
+          },
+        ],
+      });
+      return { destination: d, stream, key, created: true, access };
+    }
+
+    const streamArn = Stack.of(this).formatArn({
+      service: 'kinesis',
+      region: d.region,
+      account: d.accountId ?? Stack.of(this).account,
+      resource: 'stream',
+      resourceName: d.streamName,
+    });
+    const stream = kinesis.Stream.fromStreamAttributes(this, `Stream-${d.id}`, {
+      streamArn,
+      ...(configuredKey === undefined ? {} : { encryptionKey: configuredKey }),
+    });
+    return {
+      destination: d,
+      stream,
+      ...(configuredKey === undefined ? {} : { key: configuredKey }),
+      created: false,
+      access,
+    };
+  }
+}
+
+/** The write method a destination's config selects. */
+export function writeAccessOf(d: Destination): WriteAccess {
+  if (d.roleArn !== undefined) {
+    return {
+      kind: 'assume-role',
+      roleArn: d.roleArn,
+      ...(d.externalId === undefined ? {} : { externalId: d.externalId }),
+    };
+  }
+  if (d.credentialsSecretArn !== undefined) return { kind: 'secret', secretArn: d.credentialsSecretArn };
+  return { kind: 'direct' };
+}
