@@ -26,17 +26,11 @@ export interface ResolvedDestination {
 
 export interface DestinationStreamsProps {
   readonly destinations: readonly Destination[];
-  /**
-   * Encrypts the streams the stack creates when the destination names no `kmsKeyArn`.
-   * A customer-managed key rather than `aws/kinesis`, so that reading the stream can be granted
-   * and audited per consumer role.
-   */
-  readonly createdStreamKey: kms.IKey;
 }
 
 /**
  * The destinations' Kinesis streams: imported by name (the source page's "existing data stream"),
- * or created when the destination sets `createStream`.
+ * or created when the destination sets `createStream` (encrypted with `kmsKeyArn`, else with aws/kinesis).
  *
  * An imported stream's ARN is built from the destination's `region` and `accountId`, defaulting to
  * the deploying account, so synthesis needs no lookup.
@@ -46,16 +40,15 @@ export class DestinationStreams extends Construct {
 
   constructor(scope: Construct, id: string, props: DestinationStreamsProps) {
     super(scope, id);
-    this.resolved = props.destinations.map((d) => this.resolve(d, props.createdStreamKey));
+    this.resolved = props.destinations.map((d) => this.resolve(d));
   }
 
-  private resolve(d: Destination, createdStreamKey: kms.IKey): ResolvedDestination {
+  private resolve(d: Destination): ResolvedDestination {
     const configuredKey =
       d.kmsKeyArn === undefined ? undefined : kms.Key.fromKeyArn(this, `Key-${d.id}`, d.kmsKeyArn);
     const access = writeAccessOf(d);
 
     if (d.createStream !== undefined) {
-      const key = configuredKey ?? createdStreamKey;
       const provisioned = d.createStream.mode === 'PROVISIONED';
       const stream = new kinesis.Stream(this, `Stream-${d.id}`, {
         streamName: d.streamName,
@@ -64,8 +57,11 @@ export class DestinationStreams extends Construct {
           ? { shardCount: d.createStream.shardCount }
           : {}),
         retentionPeriod: Duration.hours(d.createStream.retentionHours),
-        encryption: kinesis.StreamEncryption.KMS,
-        encryptionKey: key,
+        // KMS either way. Without a configured key, the AWS managed key aws/kinesis: producers and
+        // consumers need no key grant and KMS costs do not grow with every consumer (AwsSolutions-KDS3).
+        ...(configuredKey === undefined
+          ? { encryption: kinesis.StreamEncryption.MANAGED }
+          : { encryption: kinesis.StreamEncryption.KMS, encryptionKey: configuredKey }),
       });
       // The stack is environment-agnostic, so the region check happens at deploy time.
       new CfnRule(this, `StreamRegion-${d.id}`, {
@@ -76,7 +72,13 @@ export class DestinationStreams extends Construct {
           },
         ],
       });
-      return { destination: d, stream, key, created: true, access };
+      return {
+        destination: d,
+        stream,
+        ...(configuredKey === undefined ? {} : { key: configuredKey }),
+        created: true,
+        access,
+      };
     }
 
     const streamArn = Stack.of(this).formatArn({

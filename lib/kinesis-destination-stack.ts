@@ -98,10 +98,7 @@ export class KinesisDestinationStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.queues = new PipelineQueues(this, 'Queues', { key: this.key });
-    this.streams = new DestinationStreams(this, 'Destinations', {
-      destinations: config.destinations,
-      createdStreamKey: this.key,
-    });
+    this.streams = new DestinationStreams(this, 'Destinations', { destinations: config.destinations });
 
     const common = { config, logKey: this.key };
     this.decide = new PipelineFunction(this, 'Decide', {
@@ -182,13 +179,12 @@ export class KinesisDestinationStack extends Stack {
 
   /**
    * One customer-managed key for the queues (their messages are export documents: personal data),
-   * the alert topic, the log groups and the streams the stack creates. A customer-managed key is
-   * required for the latter three: CloudWatch alarms cannot publish to a topic under `aws/sns`, and
+   * the alert topic and the log groups. A customer-managed key is required for the latter two: CloudWatch alarms cannot publish to a topic under `aws/sns`, and
    * CloudWatch Logs has no AWS managed key. One key costs $1 a month.
    */
   private createPipelineKey(): kms.Key {
     const key = new kms.Key(this, 'PipelineKey', {
-      description: 'kinesis-destination: queues, alert topic, logs and created streams',
+      description: 'kinesis-destination: queues, alert topic and logs',
       enableKeyRotation: true,
     });
     key.addToResourcePolicy(
@@ -340,7 +336,7 @@ export class KinesisDestinationStack extends Stack {
       this.export.role.roleArn,
       'Role that writes to the streams (trust it in cross-account roles)',
     );
-    out('PipelineKeyArn', this.key.keyArn, 'KMS key of the queues, topic, logs and created streams');
+    out('PipelineKeyArn', this.key.keyArn, 'KMS key of the queues, alert topic and logs');
     out('AlertTopicArn', this.alerts.topic.topicArn, 'Alert topic: subscribe more endpoints here');
     out('DashboardName', this.alerts.dashboard.dashboardName, 'CloudWatch dashboard of the flow');
   }

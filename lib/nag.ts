@@ -27,6 +27,8 @@ export const NAG_REASONS = {
     'This function is not invoked asynchronously by a client whose event could be lost: the decide mapping has an SQS on-failure destination, the export queue has a redrive dead-letter queue, and the deploy-time functions report failure to CloudFormation, which rolls the deployment back.',
   'NIST.800.53.R5-LambdaInsideVPC':
     'The function calls only AWS regional service endpoints (DynamoDB, SQS, Kinesis, STS, Secrets Manager) over TLS with SigV4, and reaches no private network resource. Access is controlled by IAM; a VPC would add NAT or interface-endpoint costs without reducing data exposure.',
+  'AwsSolutions-KDS3':
+    'The destination config names this customer-managed key (kmsKeyArn) for the stream; the customer requires it, and grants its consumers on it themselves.',
   'NIST.800.53.R5-DynamoDBInBackupPlan':
     'Point-in-time recovery (35 days of continuous backups) is enabled. The profile table is retained with deletion protection; the state table holds only expiring bookkeeping. Accounts with an organization AWS Backup policy include the tables by tag.',
 } as const;
@@ -76,6 +78,9 @@ export function acknowledgeStackFindings(stack: KinesisDestinationStack): void {
     );
   }
 
+  for (const r of stack.streams.resolved) {
+    if (r.created && r.key !== undefined) acknowledge(r.stream, 'AwsSolutions-KDS3');
+  }
   acknowledge(stack.queues.rejectsQueue, 'AwsSolutions-SQS3');
   acknowledge(stack.queues.decideFailuresQueue, 'AwsSolutions-SQS3');
   acknowledge(stack.profileTable, 'NIST.800.53.R5-DynamoDBInBackupPlan');

@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { configWith, exampleConfig, synth } from './synth.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'kd-infra-'));
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('cdk-nag (AwsSolutions + NIST 800-53 rev 5)', () => {
+  it('passes the example config with every finding acknowledged', () => {
+    const { app } = synth(exampleConfig(), { nag: true, outdir: join(scratch, 'nag-example') });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('passes cross-account, access-key and created-stream destinations', () => {
+    const config = configWith((raw) => {
+      Object.assign(raw.destinations[0] as object, { createStream: { mode: 'ON_DEMAND' } });
+      Object.assign(raw.destinations[1] as object, {
+        roleArn: 'arn:aws:iam::210987654321:role/kinesis-destination-writer',
+        externalId: 'kd-external-id',
+      });
+      raw.alerts = { emails: ['oncall@example.com'] };
+    });
+    const { app } = synth(config, { nag: true, outdir: join(scratch, 'nag-variants') });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('fails synthesis on an unacknowledged finding', async () => {
+    const { app, stack } = synth(exampleConfig(), { nag: true, outdir: join(scratch, 'nag-violation') });
+    const { Queue } = await import('aws-cdk-lib/aws-sqs');
+    new Queue(stack, 'UnencryptedPlainQueue', { enforceSSL: false });
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
+  });
+});
+
+describe('bundling', () => {
+  it('inlines the config into the bundle instead of the environment', () => {
+    const outdir = join(scratch, 'bundled');
+    const { app } = synth(exampleConfig(), { bundle: true, outdir });
+    app.synth();
+    const bundles = readdirSync(outdir)
+      .filter((d) => d.startsWith('asset.'))
+      .map((d) => join(outdir, d, 'index.mjs'))
+      .filter((f) => {
+        try {
+          return readFileSync(f, 'utf8').length > 0;
+        } catch {
+          return false;
+        }
+      });
+    // Functions whose entry is the same file share one asset.
+    expect(bundles.length).toBeGreaterThanOrEqual(2);
+    const code = bundles.map((f) => readFileSync(f, 'utf8'));
+    // Every bundle that reads the config has it as a literal; none reads it from the environment.
+    for (const c of code) expect(c).not.toContain('process.env.KD_CONFIG_JSON');
+    expect(code.some((c) => c.includes('ConnectionCheckError'))).toBe(true);
+    expect(code.filter((c) => c.includes('profile-analytics')).length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('bin/app.ts', () => {
+  it("fails with parseConfig's message on an invalid config", () => {
+    const bad = join(scratch, 'bad-config.json');
+    const raw = structuredClone(exampleConfig()) as unknown as { destinations: Record<string, unknown>[] };
+    (raw.destinations[0] as Record<string, unknown>).streamName = 'not a stream name!';
+    writeFileSync(bad, JSON.stringify(raw));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ config: bad }),
+        CDK_OUTDIR: join(scratch, 'bad'),
+      },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('destinations[0].streamName');
+    expect(result.stderr).toContain('is not a Kinesis stream name');
+  });
+});

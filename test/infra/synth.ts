@@ -1,0 +1,129 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { type DestinationConfig, parseConfig } from '../../lambdas/core/config.js';
+import { loadConfigFile } from '../../lib/config-file.js';
+import {
+  DEFAULT_ENTRIES,
+  type HandlerEntries,
+  KinesisDestinationStack,
+} from '../../lib/kinesis-destination-stack.js';
+import { addNagPacks } from '../../lib/nag.js';
+
+/** The example config every deploy guide starts from. */
+export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../examples/config.json', import.meta.url));
+
+const FIXTURE_ENTRY = fileURLToPath(new URL('./fixtures/handler.ts', import.meta.url));
+
+/**
+ * The real handler when it exists, else the test fixture. With bundling skipped (the default here)
+ * the entry only has to exist, so the template is the same either way.
+ */
+export function testEntries(): HandlerEntries {
+  const pick = (path: string) => (existsSync(path) ? path : FIXTURE_ENTRY);
+  return {
+    decide: pick(DEFAULT_ENTRIES.decide),
+    export: pick(DEFAULT_ENTRIES.export),
+    backfill: pick(DEFAULT_ENTRIES.backfill),
+    connectionCheck: pick(DEFAULT_ENTRIES.connectionCheck),
+  };
+}
+
+export function exampleConfig(): DestinationConfig {
+  return loadConfigFile(EXAMPLE_CONFIG_PATH);
+}
+
+/** The example config with its destinations changed (validated again, defaults applied). */
+export function configWith(
+  change: (raw: { destinations: Record<string, unknown>[]; [key: string]: unknown }) => void,
+): DestinationConfig {
+  const raw = structuredClone(exampleConfig()) as unknown as {
+    destinations: Record<string, unknown>[];
+    [key: string]: unknown;
+  };
+  change(raw);
+  return parseConfig(raw, 'test config');
+}
+
+export interface SynthOptions {
+  /** Bundle the functions with esbuild (slow; one test needs it). @default false */
+  readonly bundle?: boolean;
+  /** Run the cdk-nag packs; synthesis throws on an unacknowledged finding. @default false */
+  readonly nag?: boolean;
+  readonly outdir?: string;
+}
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: KinesisDestinationStack;
+  readonly template: Template;
+}
+
+/** Synthesizes the stack for a config, as bin/app.ts does. */
+export function synth(config: DestinationConfig, options: SynthOptions = {}): Synthesized {
+  const app = new App({
+    ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
+    context: options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] },
+  });
+  const stack = new KinesisDestinationStack(app, 'KinesisDestination', { config, entries: testEntries() });
+  if (options.nag === true) addNagPacks(app);
+  let template: Template | undefined;
+  return {
+    app,
+    stack,
+    // Template.fromStack synthesizes the app: created on first use, so nag tests can synth themselves.
+    get template() {
+      template ??= Template.fromStack(stack);
+      return template;
+    },
+  };
+}
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+
+/** The `Statement` list of the default policy of the role whose logical id starts with `rolePrefix`. */
+export function statementsOf(template: Template, rolePrefix: string): Record<string, unknown>[] {
+  const policies = template.findResources('AWS::IAM::Policy') as Resources;
+  const matches = Object.entries(policies).filter(([, p]) =>
+    ((p.Properties?.Roles as { Ref: string }[] | undefined) ?? []).some((r) => r.Ref.startsWith(rolePrefix)),
+  );
+  if (matches.length !== 1)
+    throw new Error(`expected one policy for role ${rolePrefix}*, found ${matches.length}`);
+  const document = matches[0]?.[1].Properties?.PolicyDocument as { Statement: Record<string, unknown>[] };
+  return document.Statement;
+}
+
+/** Every action a role's policy allows, flattened. */
+export function actionsOf(template: Template, rolePrefix: string): string[] {
+  return statementsOf(template, rolePrefix)
+    .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]) as string[])
+    .sort();
+}
+
+/** The statements that allow any of `actions`. */
+export function statementsWith(
+  template: Template,
+  rolePrefix: string,
+  prefix: string,
+): Record<string, unknown>[] {
+  return statementsOf(template, rolePrefix).filter((s) =>
+    ((Array.isArray(s.Action) ? s.Action : [s.Action]) as string[]).some((a) => a.startsWith(prefix)),
+  );
+}
+
+/** The ARN CloudFormation builds for an imported stream of the deploying account. */
+export function importedStreamArn(region: string, streamName: string, account?: string): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ...(account === undefined
+          ? [`:kinesis:${region}:`, { Ref: 'AWS::AccountId' }, `:stream/${streamName}`]
+          : [`:kinesis:${region}:${account}:stream/${streamName}`]),
+      ],
+    ],
+  };
+}
