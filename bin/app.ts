@@ -1,7 +1,9 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.js';
-import { KinesisDestinationStack } from '../lib/kinesis-destination-stack.js';
+import { DEFAULT_ENTRIES, KinesisDestinationStack } from '../lib/kinesis-destination-stack.js';
 import { addNagPacks } from '../lib/nag.js';
 
 /**
@@ -18,6 +20,12 @@ try {
   config = loadConfigFile(configFile);
 } catch (error) {
   console.error((error as Error).message);
+  process.exit(1);
+}
+
+const missing = Object.values(DEFAULT_ENTRIES).filter((entry) => !existsSync(entry));
+if (missing.length > 0) {
+  console.error(`missing Lambda handlers: ${missing.map((m) => relative(process.cwd(), m)).join(', ')}`);
   process.exit(1);
 }
 
