@@ -1,0 +1,131 @@
+/**
+ * Benchmark 6 — each function's bundle, built as the CDK builds it (lib/pipeline-function.ts:
+ * esbuild, bundle, minify, ESM, platform node, target node24, `@aws-sdk/*` external because the
+ * Lambda runtime ships it, the config inlined with `define`), its size, and its module-init time:
+ * a fresh `node` process imports the bundle and reports how long the import took. The SDK modules
+ * the bundle imports are loaded from this project's node_modules, as the runtime loads its own.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { median, round } from './stats.js';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '..');
+// Inside node_modules: ignored by git, and bare `@aws-sdk/*` imports resolve from the project.
+const OUT = join(ROOT, 'node_modules', '.cache', 'kd-bench');
+
+/** The function entries of docs/ARCHITECTURE.md; those not written yet are reported as missing. */
+export const FUNCTION_ENTRIES = {
+  decide: 'lambdas/decide/handler.ts',
+  export: 'lambdas/export/handler.ts',
+  backfill: 'lambdas/backfill/handler.ts',
+  connectionCheck: 'lambdas/connection-check/handler.ts',
+} as const;
+
+export interface BundleResult {
+  entry: string;
+  /** Bytes of the minified bundle (without its source map). */
+  bytes: number;
+  gzipBytes: number;
+  /** Median milliseconds to import the bundle in a fresh node process. */
+  initMs: number;
+  /** Median wall time of the whole fresh process (node start + import + exit). */
+  processMs: number;
+  /** The same with the AWS SDK bundled in (what an older runtime without the SDK would need). */
+  withSdk: { bytes: number; initMs: number };
+}
+
+const PROBE = `
+const started = performance.now();
+await import(process.argv[1]);
+process.stdout.write(JSON.stringify({ initMs: performance.now() - started }));
+`;
+
+async function bundle(entry: string, outfile: string, sdkExternal: boolean): Promise<void> {
+  const config = readFileSync(join(ROOT, 'examples', 'config.json'), 'utf8');
+  await build({
+    entryPoints: [join(ROOT, entry)],
+    outfile,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    sourcemap: true,
+    external: sdkExternal ? ['@aws-sdk/*'] : [],
+    banner: {
+      js: "import { createRequire as __kdCreateRequire } from 'node:module';const require = __kdCreateRequire(import.meta.url);",
+    },
+    define: { 'process.env.KD_CONFIG_JSON': JSON.stringify(JSON.stringify(JSON.parse(config))) },
+    logLevel: 'silent',
+  });
+}
+
+async function measureInit(file: string, runs: number): Promise<{ initMs: number; processMs: number }> {
+  const init: number[] = [];
+  const wall: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', PROBE, file], {
+      cwd: OUT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'bench',
+        AWS_SECRET_ACCESS_KEY: 'bench',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        POWERTOOLS_SERVICE_NAME: 'kinesis-destination',
+        POWERTOOLS_METRICS_NAMESPACE: 'KinesisDestination',
+        EXPORT_QUEUE_URL: 'http://127.0.0.1:1/queue/export.fifo',
+        REJECTS_QUEUE_URL: 'http://127.0.0.1:1/queue/rejects',
+        STATE_TABLE_NAME: 'state',
+        PROFILE_TABLE_NAME: 'profiles',
+        EXPORT_MAX_RECEIVE_COUNT: '3',
+      },
+      timeout: 30_000,
+    });
+    wall.push(performance.now() - started);
+    init.push((JSON.parse(stdout) as { initMs: number }).initMs);
+  }
+  return { initMs: round(median(init), 1), processMs: round(median(wall), 1) };
+}
+
+/** Builds and measures every function entry that exists. */
+export async function runBundleBench(
+  options: { runs?: number } = {},
+): Promise<{ functions: Record<string, BundleResult>; missing: string[] }> {
+  const runs = options.runs ?? 7;
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  // The bundles import @aws-sdk/* from node_modules: resolve them from the project root.
+  writeFileSync(join(OUT, 'package.json'), JSON.stringify({ type: 'module', private: true }));
+  const functions: Record<string, BundleResult> = {};
+  const missing: string[] = [];
+  for (const [name, entry] of Object.entries(FUNCTION_ENTRIES)) {
+    if (!existsSync(join(ROOT, entry))) {
+      missing.push(entry);
+      continue;
+    }
+    const file = join(OUT, `${name}.mjs`);
+    const fullFile = join(OUT, `${name}.sdk.mjs`);
+    await bundle(entry, file, true);
+    await bundle(entry, fullFile, false);
+    const lean = await measureInit(file, runs);
+    const full = await measureInit(fullFile, runs);
+    const code = readFileSync(file);
+    functions[name] = {
+      entry,
+      bytes: statSync(file).size,
+      gzipBytes: gzipSync(code).length,
+      initMs: lean.initMs,
+      processMs: lean.processMs,
+      withSdk: { bytes: statSync(fullFile).size, initMs: full.initMs },
+    };
+  }
+  return { functions, missing };
+}

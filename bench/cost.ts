@@ -1,0 +1,212 @@
+/**
+ * Benchmark 5 — cost per million exports on AWS (us-east-1 list prices), modelled from measured
+ * handler durations and payload sizes, beside the same model for a naive design (one SQS message
+ * and one `PutRecord` per export, an export function invoked per message).
+ */
+import { PIPELINE_SETTINGS } from '../lib/pipeline-settings.js';
+
+/** A list price and where it comes from. */
+export interface Price {
+  readonly usd: number;
+  readonly unit: string;
+  readonly source: string;
+}
+
+/** us-east-1 list prices used by the model. */
+export const PRICES = {
+  lambdaArmGbSecond: {
+    usd: 0.0000133334,
+    unit: 'GB-second, Arm (first 7.5 billion GB-s/month)',
+    source:
+      'aws.amazon.com/lambda/pricing (Arm tier 1), as quoted by AWS Compute Blog "Introducing tiered pricing for AWS Lambda"',
+  },
+  lambdaRequest: { usd: 0.2 / 1e6, unit: 'request', source: 'aws.amazon.com/lambda/pricing' },
+  sqsFifoRequest: {
+    usd: 0.5 / 1e6,
+    unit: 'FIFO request (each 64 KB chunk of a request/response payload is one request)',
+    source: 'aws.amazon.com/sqs/pricing',
+  },
+  sqsStandardRequest: {
+    usd: 0.4 / 1e6,
+    unit: 'standard-queue request (per 64 KB chunk), first 100 billion/month',
+    source: 'aws.amazon.com/sqs/pricing',
+  },
+  kinesisPutPayloadUnit: {
+    usd: 0.014 / 1e6,
+    unit: 'PUT payload unit (25 KB chunk of a record), provisioned mode',
+    source: 'aws.amazon.com/kinesis/data-streams/pricing (provisioned)',
+  },
+  kinesisShardHour: {
+    usd: 0.015,
+    unit: 'shard-hour (1 MB/s or 1,000 records/s in), provisioned mode',
+    source: 'aws.amazon.com/kinesis/data-streams/pricing (provisioned)',
+  },
+  kinesisOnDemandGbIn: {
+    usd: 0.08,
+    unit: 'GB written, on-demand mode (each record rounded up to 1 KB)',
+    source: 'aws.amazon.com/kinesis/data-streams/pricing (on-demand)',
+  },
+  kinesisOnDemandStreamHour: {
+    usd: 0.04,
+    unit: 'stream-hour, on-demand mode (fixed, not per export)',
+    source: 'aws.amazon.com/kinesis/data-streams/pricing (on-demand)',
+  },
+  dynamodbStreamsReadByLambda: {
+    usd: 0,
+    unit: 'GetRecords by a Lambda trigger',
+    source:
+      'DynamoDB developer guide, "Evaluate your DynamoDB streams usage": read requests made by Lambda-based consumers are free',
+  },
+  dynamodbWriteRequestUnit: {
+    usd: 0.625 / 1e6,
+    unit: 'write request unit (1 KB), on-demand (after the Nov 2024 price cut)',
+    source: 'aws.amazon.com/dynamodb/pricing/on-demand',
+  },
+} as const satisfies Record<string, Price>;
+
+/** When the prices above were last taken from the pricing pages (list prices change rarely). */
+export const PRICES_AS_OF =
+  '2025 list prices (checked 2026-11-29 against secondary copies; see BENCHMARKS.md)';
+
+/** Measured inputs of the model. */
+export interface CostInputs {
+  /** Median billed duration of one decide invocation of `decideBatchSize` records, ms. */
+  readonly decideMsPerBatch: number;
+  readonly decideBatchSize: number;
+  /** Median billed duration of one export invocation of `exportBatchSize` messages, ms. */
+  readonly exportMsPerBatch: number;
+  readonly exportBatchSize: number;
+  /** Median billed duration of a naive export invocation (one message, one PutRecord), ms. */
+  readonly naiveExportMsPerMessage: number;
+  /** Median export-queue message body size, bytes. */
+  readonly messageBytes: number;
+  /** Median Kinesis record size (data + partition key), bytes. */
+  readonly recordBytes: number;
+  /** State-table writes per export (the delivery ledger). */
+  readonly stateWritesPerExport: number;
+  /** Size of one state-table item written per export, bytes. */
+  readonly stateItemBytes: number;
+}
+
+export interface CostLine {
+  item: string;
+  quantityPerMillion: number;
+  usdPerMillion: number;
+}
+
+export interface CostModel {
+  lines: CostLine[];
+  total: number;
+}
+
+const MB = 1024 * 1024;
+
+function lambdaLines(name: string, invocations: number, msEach: number, memoryMb: number): CostLine[] {
+  const gbSeconds = invocations * Math.ceil(msEach) * 0.001 * (memoryMb / 1024);
+  return [
+    {
+      item: `${name} Lambda requests`,
+      quantityPerMillion: invocations,
+      usdPerMillion: invocations * PRICES.lambdaRequest.usd,
+    },
+    {
+      item: `${name} Lambda duration (${memoryMb} MB, Arm, ${Math.ceil(msEach)} ms each)`,
+      quantityPerMillion: gbSeconds,
+      usdPerMillion: gbSeconds * PRICES.lambdaArmGbSecond.usd,
+    },
+  ];
+}
+
+function kinesisLines(exports: number, recordBytes: number, mode: 'on-demand' | 'provisioned'): CostLine[] {
+  if (mode === 'provisioned') {
+    const units = exports * Math.ceil(recordBytes / (25 * 1024));
+    // Shards sized to the load: 1,000 records/s or 1 MB/s each, whichever binds; billed for the time it takes.
+    const shardSeconds = Math.max(exports / 1000, (exports * recordBytes) / MB);
+    return [
+      {
+        item: 'Kinesis PUT payload units (provisioned)',
+        quantityPerMillion: units,
+        usdPerMillion: units * PRICES.kinesisPutPayloadUnit.usd,
+      },
+      {
+        item: 'Kinesis shard-hours at full shard use (provisioned)',
+        quantityPerMillion: shardSeconds / 3600,
+        usdPerMillion: (shardSeconds / 3600) * PRICES.kinesisShardHour.usd,
+      },
+    ];
+  }
+  const gb = (exports * Math.ceil(recordBytes / 1024) * 1024) / (1024 * MB);
+  return [
+    {
+      item: 'Kinesis data in (on-demand)',
+      quantityPerMillion: gb,
+      usdPerMillion: gb * PRICES.kinesisOnDemandGbIn.usd,
+    },
+  ];
+}
+
+/** This project's design: decide batches of 100 → SendMessageBatch of 10 → export batches of 10 → PutRecords. */
+export function modelPipeline(
+  inputs: CostInputs,
+  kinesisMode: 'on-demand' | 'provisioned' = 'on-demand',
+): CostModel {
+  const n = 1e6;
+  const decideInvocations = n / inputs.decideBatchSize;
+  const exportInvocations = n / inputs.exportBatchSize;
+  const chunksPerBatch = Math.ceil((inputs.messageBytes * 10) / (64 * 1024));
+  const sendRequests = (n / 10) * chunksPerBatch;
+  // Lambda's poller receives up to 10 messages per ReceiveMessage (billed per 64 KB of the answer)
+  // and deletes them with one DeleteMessageBatch.
+  const receiveRequests =
+    exportInvocations * Math.ceil((inputs.messageBytes * inputs.exportBatchSize) / (64 * 1024));
+  const deleteRequests = exportInvocations;
+  const wru = n * inputs.stateWritesPerExport * Math.ceil(inputs.stateItemBytes / 1024);
+  const lines: CostLine[] = [
+    ...lambdaLines('decide', decideInvocations, inputs.decideMsPerBatch, PIPELINE_SETTINGS.decide.memoryMb),
+    { item: 'DynamoDB Streams reads by the Lambda trigger', quantityPerMillion: n / 100, usdPerMillion: 0 },
+    {
+      item: `SQS FIFO SendMessageBatch (${chunksPerBatch} × 64 KB chunks per batch of 10)`,
+      quantityPerMillion: sendRequests,
+      usdPerMillion: sendRequests * PRICES.sqsFifoRequest.usd,
+    },
+    {
+      item: 'SQS FIFO ReceiveMessage + DeleteMessageBatch (Lambda poller)',
+      quantityPerMillion: receiveRequests + deleteRequests,
+      usdPerMillion: (receiveRequests + deleteRequests) * PRICES.sqsFifoRequest.usd,
+    },
+    ...lambdaLines('export', exportInvocations, inputs.exportMsPerBatch, PIPELINE_SETTINGS.export.memoryMb),
+    ...kinesisLines(n, inputs.recordBytes, kinesisMode),
+    {
+      item: 'DynamoDB state-table writes (delivery ledger, on-demand)',
+      quantityPerMillion: wru,
+      usdPerMillion: wru * PRICES.dynamodbWriteRequestUnit.usd,
+    },
+  ];
+  return { lines, total: lines.reduce((sum, line) => sum + line.usdPerMillion, 0) };
+}
+
+/** The naive design: the same stream trigger, then one standard-queue message and one PutRecord per export. */
+export function modelNaive(
+  inputs: CostInputs,
+  kinesisMode: 'on-demand' | 'provisioned' = 'on-demand',
+): CostModel {
+  const n = 1e6;
+  const chunks = Math.ceil(inputs.messageBytes / (64 * 1024));
+  const lines: CostLine[] = [
+    ...lambdaLines(
+      'decide',
+      n / inputs.decideBatchSize,
+      inputs.decideMsPerBatch,
+      PIPELINE_SETTINGS.decide.memoryMb,
+    ),
+    { item: 'DynamoDB Streams reads by the Lambda trigger', quantityPerMillion: n / 100, usdPerMillion: 0 },
+    {
+      item: 'SQS standard SendMessage + ReceiveMessage + DeleteMessage, one each per export',
+      quantityPerMillion: n * (2 * chunks + 1),
+      usdPerMillion: n * (2 * chunks + 1) * PRICES.sqsStandardRequest.usd,
+    },
+    ...lambdaLines('export', n, inputs.naiveExportMsPerMessage, PIPELINE_SETTINGS.export.memoryMb),
+    ...kinesisLines(n, inputs.recordBytes, kinesisMode),
+  ];
+  return { lines, total: lines.reduce((sum, line) => sum + line.usdPerMillion, 0) };
+}
