@@ -14,7 +14,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
-import { type ExportMessage, exportMessageSchema } from '../lambdas/shared/export-message.js';
+import {
+  type ExportMessage,
+  exportMessageSchema,
+  messageGroupIdFor,
+} from '../lambdas/shared/export-message.js';
 import { UsageError } from './cli-io.js';
 import {
   type DeploymentCommandOptions,
@@ -103,7 +107,9 @@ function toDeadLetter(m: Message): DeadLetter {
   return {
     messageId: m.MessageId ?? '',
     receiptHandle: m.ReceiptHandle ?? '',
-    groupId: m.Attributes?.MessageGroupId,
+    groupId:
+      m.Attributes?.MessageGroupId ??
+      (message === undefined ? undefined : messageGroupIdFor(message.destinationId, message.profileId)),
     message,
     ...(unreadable === undefined ? {} : { unreadable }),
     body,
@@ -160,6 +166,8 @@ export async function peekDeadLetters(options: PeekOptions): Promise<PeekResult>
           MaxNumberOfMessages: 10,
           VisibilityTimeout: hold,
           WaitTimeSeconds: 0,
+          // The SQS emulator reads only the older AttributeNames; AWS accepts both.
+          AttributeNames: ['All'],
           MessageSystemAttributeNames: ['All'],
         }),
       );
@@ -570,6 +578,8 @@ export async function moveSelected(options: RedriveOptions, destinationId: strin
           MaxNumberOfMessages: 10,
           VisibilityTimeout: 120,
           WaitTimeSeconds: 0,
+          // The SQS emulator reads only the older AttributeNames; AWS accepts both.
+          AttributeNames: ['All'],
           MessageSystemAttributeNames: ['All'],
         }),
       );
@@ -578,13 +588,14 @@ export async function moveSelected(options: RedriveOptions, destinationId: strin
         continue;
       }
       empty = 0;
-      const selected: Message[] = [];
+      const selected: GroupedMessage[] = [];
       let repeated = false;
       for (const m of Messages) {
         const id = m.MessageId ?? '';
         if (seen.has(id)) repeated = true;
         seen.add(id);
-        if (matches(toDeadLetter(m), destinationId) && !repeated) selected.push(m);
+        const letter = toDeadLetter(m);
+        if (matches(letter, destinationId) && !repeated) selected.push({ ...m, groupId: letter.groupId });
         else if (m.ReceiptHandle !== undefined) held.push(m.ReceiptHandle);
       }
       toMove += selected.length;
@@ -615,18 +626,21 @@ export async function moveSelected(options: RedriveOptions, destinationId: strin
   };
 }
 
+/** A received message with its group (from the attributes, else from the envelope). */
+type GroupedMessage = Message & { readonly groupId: string | undefined };
+
 async function sendAndDelete(
   sqs: SQSClient,
   dlqUrl: string,
   exportQueueUrl: string,
-  messages: readonly Message[],
+  messages: readonly GroupedMessage[],
   blockedGroups: Set<string>,
 ): Promise<{ moved: number; failed: number; kept: string[] }> {
   const kept: string[] = [];
   let failed = 0;
-  const sendable: Message[] = [];
+  const sendable: GroupedMessage[] = [];
   for (const m of messages) {
-    const group = m.Attributes?.MessageGroupId;
+    const group = m.groupId;
     if (group !== undefined && blockedGroups.has(group)) {
       failed += 1;
       if (m.ReceiptHandle !== undefined) kept.push(m.ReceiptHandle);
@@ -639,7 +653,7 @@ async function sendAndDelete(
       Entries: sendable.map((m, i) => ({
         Id: String(i),
         MessageBody: m.Body ?? '',
-        MessageGroupId: m.Attributes?.MessageGroupId,
+        MessageGroupId: m.groupId,
         MessageDeduplicationId: redriveDeduplicationId(m.MessageId ?? String(i)),
       })),
     }),
@@ -654,7 +668,7 @@ async function sendAndDelete(
     // Later messages of this group stay in the DLQ rather than overtake it. (One sent in this same
     // batch stays sent: if the failed one arrives after it, the delivery ledger skips it as stale.)
     failed += 1;
-    const group = m.Attributes?.MessageGroupId;
+    const group = m.groupId;
     if (group !== undefined) blockedGroups.add(group);
     if (m.ReceiptHandle !== undefined) kept.push(m.ReceiptHandle);
   });
