@@ -421,6 +421,15 @@ export class SqsPoller {
     }
   }
 
+  private forget(message: LocalMessage): void {
+    this.known.delete(message.messageId);
+    const list = this.held.get(message.groupId);
+    if (list === undefined) return;
+    const rest = list.filter((m) => m !== message);
+    if (rest.length > 0) this.held.set(message.groupId, rest);
+    else this.held.delete(message.groupId);
+  }
+
   /** Keeps held messages invisible until their turn (extending does not count as a receive). */
   private async extendHeld(): Promise<void> {
     const vt = this.visibilityTimeoutSeconds * 1000;
@@ -445,7 +454,13 @@ export class SqsPoller {
       );
       const failed = new Set(Failed.map((f) => Number(f.Id)));
       part.forEach((message, i) => {
-        if (!failed.has(i)) message.visibleAt = sentAt + vt;
+        if (!failed.has(i)) {
+          message.visibleAt = sentAt + vt;
+          return;
+        }
+        // The handle is no longer valid (purged, moved, or visible again and received elsewhere):
+        // forget the message; if it is still in the queue it will be received again.
+        this.forget(message);
       });
     }
   }
