@@ -29,8 +29,9 @@ import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../shared/ex
  * export queue as live changes (group = destination:profile, so a live change and a backfill
  * export of one profile stay in order, and the delivery ledger skips whichever is stale), and then
  * the segment's LastEvaluatedKey is checkpointed in the state table. A stopped run resumes from
- * the checkpoints; a page queued but not checkpointed is queued again with the same
- * deduplication ids (`exportIdFor('backfill:<runId>:<profileId>', destinationId)`), which SQS drops.
+ * the checkpoints; a page queued but not checkpointed (a crash) is queued again with the same
+ * deduplication ids (`exportIdFor('backfill:<runId>:<profileId>', destinationId)`), which SQS drops
+ * within its five-minute deduplication window.
  *
  * Reads are paced to a share of the table's read capacity (provisioned tables) or to a fixed rate
  * of read units per second (on-demand tables), measured with ReturnConsumedCapacity.
