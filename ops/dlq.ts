@@ -67,7 +67,7 @@ export interface PeekOptions {
   /**
    * Seconds the peeked messages stay invisible while the queue is read, so each is seen once; they
    * are made visible again (visibility 0) as soon as the peek ends.
-   * @default 60
+   * @default 30
    */
   readonly holdSeconds?: number;
   /**
@@ -150,7 +150,7 @@ async function release(sqs: SQSClient, queueUrl: string, handles: readonly strin
 export async function peekDeadLetters(options: PeekOptions): Promise<PeekResult> {
   const { sqs, queueUrl } = options;
   const limit = options.limit ?? 100;
-  const hold = options.holdSeconds ?? 60;
+  const hold = options.holdSeconds ?? 30;
   const maxEmpty = options.emptyReceives ?? 3;
   const held: string[] = [];
   const seen = new Set<string>();
