@@ -43,6 +43,8 @@ export const PIPELINE_SETTINGS = {
     visibilityTimeoutSeconds: 6 * 30,
     retentionSeconds: 4 * 24 * 60 * 60,
   },
+  /** SendMessageBatch limits: 10 entries and 1 MiB of message bodies per call (SQS, since 2025). */
+  queueSend: { maxBatchEntries: 10, maxBatchBytes: 1024 * 1024, maxMessageBytes: 1024 * 1024 },
   deadLetterQueue: { retentionSeconds: 14 * 24 * 60 * 60 },
   rejectsQueue: { retentionSeconds: 14 * 24 * 60 * 60 },
   /** Kinesis PutRecords limits and the exporter's retry policy for failed entries. */
@@ -52,7 +54,12 @@ export const PIPELINE_SETTINGS = {
     maxRecordBytes: 1024 * 1024,
     baseBackoffMs: 50,
     maxBackoffMs: 2_000,
-    /** Time kept back from the invocation's remaining time for reporting failures. */
+    /** Attempts per entry within one invocation (the time budget usually ends retries first). */
+    maxAttempts: 10,
+    /**
+     * Time kept back from the invocation's remaining time for reporting failures: this many
+     * milliseconds, or a tenth of the time left at the start of the invocation if that is less.
+     */
     reserveMs: 3_000,
   },
   /** Delivery ledger entries outlive the DLQ retention, so a redrive can never go back in time. */

@@ -48,3 +48,11 @@ export function messageGroupIdFor(destinationId: string, profileId: string): str
 export function exportIdFor(sourceEventId: string, destinationId: string): string {
   return createHash('sha256').update(`${sourceEventId}\u0000${destinationId}`).digest('hex').slice(0, 40);
 }
+
+/**
+ * An SQS message body: JSON, with the two characters JSON leaves as they are but SQS refuses
+ * (U+FFFE, U+FFFF) written as escapes.
+ */
+export function toSqsJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}

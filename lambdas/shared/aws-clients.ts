@@ -1,0 +1,152 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent } from 'node:https';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { z } from 'zod';
+import type { Destination } from '../core/config.js';
+
+/**
+ * Kinesis clients speak HTTP/1.1 with keep-alive: the SDK's default HTTP/2 handler cannot talk to
+ * the local emulators, and HTTP/1.1 with pooled connections is what Lambda uses best anyway.
+ * Endpoints come from the standard `AWS_ENDPOINT_URL_KINESIS` variable, read by the SDK itself.
+ */
+export function createKinesisClient(
+  options: { region?: string; credentials?: AwsCredentialIdentityProvider } = {},
+): KinesisClient {
+  return new KinesisClient({
+    ...(options.region !== undefined && { region: options.region }),
+    ...(options.credentials !== undefined && { credentials: options.credentials }),
+    // The exporter's own loop retries failed calls within the invocation's time budget, one call
+    // at a time; SDK retries stacked under it could outlive the budget on a hung connection.
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
+      httpsAgent: new Agent({ keepAlive: true, maxSockets: 50 }),
+      connectionTimeout: 3_000,
+      requestTimeout: 10_000,
+    }),
+  });
+}
+
+/** Where a destination's records go: by name in this account, by ARN in another. */
+export type StreamTarget = { readonly StreamName: string } | { readonly StreamARN: string };
+
+/** The account that owns a destination's stream, when it is not the caller's. */
+function streamAccount(destination: Destination): string | undefined {
+  if (destination.accountId !== undefined) return destination.accountId;
+  if (destination.roleArn !== undefined) return destination.roleArn.split(':')[4];
+  return undefined;
+}
+
+/** The stream ARN of a destination, given the deploying account. */
+export function streamArnOf(destination: Destination, defaultAccount: string): string {
+  return `arn:aws:kinesis:${destination.region}:${streamAccount(destination) ?? defaultAccount}:stream/${destination.streamName}`;
+}
+
+/** `StreamARN` for a stream in another account (required there), `StreamName` otherwise. */
+export function streamTargetOf(destination: Destination): StreamTarget {
+  const account = streamAccount(destination);
+  return account === undefined
+    ? { StreamName: destination.streamName }
+    : { StreamARN: streamArnOf(destination, account) };
+}
+
+const accessKeySecretSchema = z.object({
+  accessKeyId: z.string().min(16),
+  secretAccessKey: z.string().min(1),
+});
+
+/** Credentials that refresh themselves before they expire, fetched by `fetch`. */
+function refreshing(fetch: () => Promise<AwsCredentialIdentity>): AwsCredentialIdentityProvider {
+  let cached: Promise<AwsCredentialIdentity> | undefined;
+  return async () => {
+    const current = cached === undefined ? undefined : await cached.catch(() => undefined);
+    if (
+      current !== undefined &&
+      (current.expiration === undefined || current.expiration.getTime() - Date.now() > 5 * 60_000)
+    ) {
+      return current;
+    }
+    cached = fetch();
+    return cached;
+  };
+}
+
+/** Injectable clients for {@link DestinationClients}. */
+export interface DestinationClientsOptions {
+  readonly sts?: STSClient;
+  readonly secrets?: SecretsManagerClient;
+  /** @default createKinesisClient */
+  readonly createClient?: typeof createKinesisClient;
+}
+
+/**
+ * One Kinesis client per destination, created on first use and kept for the life of the execution
+ * environment: in the destination's region, with the function's own role, an assumed role
+ * (`roleArn` + `externalId`), or the access keys of a Secrets Manager secret (`credentialsSecretArn`).
+ */
+export class DestinationClients {
+  private readonly clients = new Map<string, KinesisClient>();
+  constructor(private readonly options: DestinationClientsOptions = {}) {}
+
+  /** The client and stream target of a destination. */
+  forDestination(destination: Destination): { client: KinesisClient; target: StreamTarget } {
+    let client = this.clients.get(destination.id);
+    if (client === undefined) {
+      const create = this.options.createClient ?? createKinesisClient;
+      client = create({ region: destination.region, ...this.credentialsFor(destination) });
+      this.clients.set(destination.id, client);
+    }
+    return { client, target: streamTargetOf(destination) };
+  }
+
+  private credentialsFor(destination: Destination): { credentials?: AwsCredentialIdentityProvider } {
+    const { roleArn, externalId, credentialsSecretArn } = destination;
+    if (roleArn !== undefined) {
+      const sts = this.options.sts ?? new STSClient({});
+      return {
+        credentials: refreshing(async () => {
+          const { Credentials: c } = await sts.send(
+            new AssumeRoleCommand({
+              RoleArn: roleArn,
+              RoleSessionName: `kinesis-destination-${destination.id}`,
+              ...(externalId !== undefined && { ExternalId: externalId }),
+              DurationSeconds: 3600,
+            }),
+          );
+          if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) {
+            throw new Error(`AssumeRole ${roleArn} returned no credentials`);
+          }
+          return {
+            accessKeyId: c.AccessKeyId,
+            secretAccessKey: c.SecretAccessKey,
+            ...(c.SessionToken !== undefined && { sessionToken: c.SessionToken }),
+            ...(c.Expiration !== undefined && { expiration: c.Expiration }),
+          };
+        }),
+      };
+    }
+    if (credentialsSecretArn !== undefined) {
+      const secrets = this.options.secrets ?? new SecretsManagerClient({});
+      return {
+        credentials: refreshing(async () => {
+          const { SecretString } = await secrets.send(
+            new GetSecretValueCommand({ SecretId: credentialsSecretArn }),
+          );
+          const parsed = accessKeySecretSchema.safeParse(JSON.parse(SecretString ?? '{}'));
+          if (!parsed.success) {
+            throw new Error(
+              `secret ${credentialsSecretArn} must hold JSON {"accessKeyId": "…", "secretAccessKey": "…"}`,
+            );
+          }
+          // Re-read the secret hourly so a rotated key is picked up.
+          return { ...parsed.data, expiration: new Date(Date.now() + 65 * 60_000) };
+        }),
+      };
+    }
+    return {};
+  }
+}

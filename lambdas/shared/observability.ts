@@ -1,0 +1,164 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/**
+ * Logs and metrics of the functions (docs/ARCHITECTURE.md, "Metrics").
+ *
+ * Profiles are personal data. Log lines go through {@link logSafely}, which copies only the
+ * identifiers listed in {@link SafeLogFields} (stream event id, destination, profile id, export id,
+ * counts and error codes); a document, an attribute value or an identity has no field to travel in.
+ */
+
+/** `POWERTOOLS_SERVICE_NAME` of every function, and the metrics' `service` dimension. */
+export const SERVICE_NAME = 'kinesis-destination';
+/** `POWERTOOLS_METRICS_NAMESPACE` of every function. */
+export const METRICS_NAMESPACE = 'KinesisDestination';
+
+/** The metric names of docs/ARCHITECTURE.md. */
+export const METRIC = {
+  profilesEvaluated: 'ProfilesEvaluated',
+  exportsQueued: 'ExportsQueued',
+  rejects: 'Rejects',
+  recordsPut: 'RecordsPut',
+  recordsThrottled: 'RecordsThrottled',
+  recordsFailed: 'RecordsFailed',
+  recordsDeadLettered: 'RecordsDeadLettered',
+  exportsSuperseded: 'ExportsSuperseded',
+  exportLatency: 'ExportLatency',
+} as const;
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/** Where the functions put their metrics; tests pass a recorder, the handlers {@link powertoolsMetricSink}. */
+export interface MetricSink {
+  /** A count. */
+  count(name: MetricName, value: number): void;
+  /** A count with one extra dimension, emitted as its own EMF document (e.g. `Reason`). */
+  countWithDimension(name: MetricName, value: number, dimension: string, dimensionValue: string): void;
+  /** One latency observation in milliseconds. */
+  milliseconds(name: MetricName, value: number): void;
+}
+
+/** The functions' logger (service name from `POWERTOOLS_SERVICE_NAME`, default {@link SERVICE_NAME}). */
+export function createLogger(): Logger {
+  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
+}
+
+/** The functions' metrics (namespace from `POWERTOOLS_METRICS_NAMESPACE`, default {@link METRICS_NAMESPACE}). */
+export function createMetrics(): Metrics {
+  return new Metrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
+  });
+}
+
+/** A {@link MetricSink} over Powertools Metrics; flushed by the `logMetrics` middleware. */
+export function powertoolsMetricSink(metrics: Metrics): MetricSink {
+  return {
+    count: (name, value) => {
+      if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+    },
+    countWithDimension: (name, value, dimension, dimensionValue) => {
+      if (value <= 0) return;
+      const single = metrics.singleMetric();
+      single.addDimension(dimension, dimensionValue);
+      single.addMetric(name, MetricUnit.Count, value);
+    },
+    milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, Math.max(0, value)),
+  };
+}
+
+/**
+ * The only fields a log line may carry: identifiers, counts and error codes. Never a payload, an
+ * attribute value or an identity.
+ */
+export interface SafeLogFields {
+  /** The DynamoDB Streams eventID. */
+  readonly eventId?: string;
+  readonly sequenceNumber?: string;
+  readonly destinationId?: string;
+  readonly profileId?: string;
+  readonly exportId?: string;
+  /** The SQS message id. */
+  readonly messageId?: string;
+  readonly profileVersion?: number;
+  /** The version the delivery ledger holds. */
+  readonly deliveredVersion?: number;
+  /** A stable code: a reject code, an AWS error name, a Kinesis entry error code. */
+  readonly code?: string;
+  readonly reasonCodes?: readonly string[];
+  readonly attempts?: number;
+  readonly receiveCount?: number;
+  readonly count?: number;
+  readonly records?: number;
+  readonly failed?: number;
+  readonly queued?: number;
+  readonly rejected?: number;
+  readonly delivered?: number;
+  readonly superseded?: number;
+  /** The name of a caught error. */
+  readonly errorName?: string;
+  /** The message of an AWS service error (see {@link errorFields}); never of a validation error. */
+  readonly errorMessage?: string;
+}
+
+const SAFE_KEYS: readonly (keyof SafeLogFields)[] = [
+  'eventId',
+  'sequenceNumber',
+  'destinationId',
+  'profileId',
+  'exportId',
+  'messageId',
+  'profileVersion',
+  'deliveredVersion',
+  'code',
+  'reasonCodes',
+  'attempts',
+  'receiveCount',
+  'count',
+  'records',
+  'failed',
+  'queued',
+  'rejected',
+  'delivered',
+  'superseded',
+  'errorName',
+  'errorMessage',
+];
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** The subset of the Powertools Logger that {@link logSafely} uses. */
+export type LogSink = Pick<Logger, LogLevel>;
+
+/**
+ * Logs `message` (a constant sentence written in this code base) with the allowed fields only.
+ * Fields outside {@link SafeLogFields} are dropped even when a caller widens the type.
+ */
+export function logSafely(
+  logger: LogSink,
+  level: LogLevel,
+  message: string,
+  fields: SafeLogFields = {},
+): void {
+  const extra: Record<string, unknown> = {};
+  for (const key of SAFE_KEYS) {
+    const value = fields[key];
+    if (value !== undefined) extra[key] = value;
+  }
+  logger[level](message, extra);
+}
+
+const MAX_ERROR_MESSAGE = 500;
+
+/**
+ * Log fields of a caught error: its name, and its message only when it is an AWS service error
+ * (those describe the request, not the data). A validation or parse error may quote input values,
+ * so its message is never logged.
+ */
+export function errorFields(error: unknown): Pick<SafeLogFields, 'errorName' | 'errorMessage'> {
+  if (!(error instanceof Error)) return { errorName: typeof error };
+  const isServiceError = typeof (error as { $metadata?: unknown }).$metadata === 'object';
+  return isServiceError
+    ? { errorName: error.name, errorMessage: error.message.slice(0, MAX_ERROR_MESSAGE) }
+    : { errorName: error.name };
+}
