@@ -177,7 +177,7 @@ export async function putRecordsInChunks(
             ),
           }),
           // A stalled call must not outlive the invocation: abort it when the budget runs out.
-          { abortSignal: AbortSignal.timeout(budget) },
+          { abortSignal: AbortSignal.timeout(Math.ceil(budget)) },
         );
         const results = response.Records ?? [];
         chunk.forEach((entry, i) => {
