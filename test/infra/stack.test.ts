@@ -357,7 +357,7 @@ describe('KinesisDestinationStack (example config)', () => {
         FunctionName: { Ref: Match.stringLikeRegexp('^DecideFunction') },
         StartingPosition: 'TRIM_HORIZON',
         BatchSize: 100,
-        MaximumBatchingWindowInSeconds: 1,
+        MaximumBatchingWindowInSeconds: 0,
         BisectBatchOnFunctionError: true,
         MaximumRetryAttempts: 10,
         MaximumRecordAgeInSeconds: 21600,

@@ -1,0 +1,218 @@
+import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { StoredProfile } from '../../../lambdas/core/profile.js';
+import { type DecideDependencies, decideBatch } from '../../../lambdas/decide/decide-batch.js';
+import { exportMessageSchema } from '../../../lambdas/shared/export-message.js';
+import { makeConfig, member, SEG, seg } from '../core/fixtures.js';
+import { logRecorder, metricRecorder } from './recorders.js';
+
+const EXPORTS = 'https://sqs.local/000000000000/export.fifo';
+const REJECTS = 'https://sqs.local/000000000000/rejects';
+const sqs = mockClient(SQSClient);
+
+let sequence = 0;
+function streamRecord(
+  before: StoredProfile | undefined,
+  after: StoredProfile | undefined,
+  raw?: Record<string, unknown>,
+): DynamoDBRecord {
+  sequence++;
+  return {
+    eventID: `event-${sequence}`,
+    eventName: after === undefined ? 'REMOVE' : before === undefined ? 'INSERT' : 'MODIFY',
+    dynamodb: {
+      SequenceNumber: String(sequence).padStart(6, '0'),
+      ApproximateCreationDateTime: 1_700_000_000,
+      ...(before && { OldImage: marshall(before, { removeUndefinedValues: true }) as never }),
+      ...(after && { NewImage: marshall(after, { removeUndefinedValues: true }) as never }),
+      ...raw,
+    },
+  };
+}
+
+/** John qualifying for the mapped DeLorean segment: one export to `marketing`. */
+const qualifies = (profileId: string) =>
+  streamRecord(member({}, { profileId }), member({ [SEG.delorean]: seg('realized') }, { profileId }));
+
+interface Sent {
+  queue: string;
+  bodies: Record<string, unknown>[];
+  groups: (string | undefined)[];
+}
+let sent: Sent[];
+let failWhen: (input: SendMessageBatchCommandInput, call: number) => 'throw' | string[] | undefined;
+
+function deps(
+  overrides: Partial<DecideDependencies> = {},
+): DecideDependencies & {
+  metrics: ReturnType<typeof metricRecorder>;
+  logger: ReturnType<typeof logRecorder>;
+} {
+  return {
+    compiled: makeConfig(),
+    sqs: new SQSClient({ region: 'us-east-1' }),
+    exportQueueUrl: EXPORTS,
+    rejectsQueueUrl: REJECTS,
+    metrics: metricRecorder(),
+    logger: logRecorder(),
+    now: () => 1_700_000_001_000,
+    sendOptions: { sleep: async () => undefined, maxAttempts: 2 },
+    ...overrides,
+  } as never;
+}
+
+beforeEach(() => {
+  sqs.reset();
+  sent = [];
+  failWhen = () => undefined;
+  let call = 0;
+  sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
+    call++;
+    const failure = failWhen(input, call);
+    if (failure === 'throw') throw new Error('connection reset');
+    const failedIds = new Set(failure ?? []);
+    const ok = (input.Entries ?? []).filter((e) => !failedIds.has(e.Id as string));
+    sent.push({
+      queue: input.QueueUrl as string,
+      bodies: ok.map((e) => JSON.parse(e.MessageBody as string)),
+      groups: ok.map((e) => e.MessageGroupId),
+    });
+    return {
+      Successful: ok.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: '' })),
+      Failed: [...failedIds].map((Id) => ({ Id, Code: 'InternalError', SenderFault: false })),
+    };
+  });
+});
+
+const exportsSent = () => sent.filter((s) => s.queue === EXPORTS).flatMap((s) => s.bodies);
+const rejectsSent = () => sent.filter((s) => s.queue === REJECTS).flatMap((s) => s.bodies);
+
+describe('decideBatch()', () => {
+  it('queues a valid export envelope per exported destination, grouped by destination and profile', async () => {
+    const result = await decideBatch([qualifies('p-1')], deps());
+
+    expect(result.batchItemFailures).toEqual([]);
+    const [message] = exportsSent();
+    expect(exportMessageSchema.parse(message)).toMatchObject({
+      destinationId: 'marketing',
+      profileId: 'p-1',
+      reasons: ['segment-membership'],
+      sourceTime: 1_700_000_000_000,
+    });
+    expect(sent[0]?.groups).toEqual(['marketing:p-1']);
+  });
+
+  it('never puts two messages of one profile in one SendMessageBatch call, keeping their order', async () => {
+    const first = qualifies('p-1');
+    const second = streamRecord(
+      member({ [SEG.delorean]: seg('realized') }, { profileId: 'p-1' }),
+      member({ [SEG.delorean]: seg('exited') }, { profileId: 'p-1' }),
+    );
+
+    await decideBatch([first, second, qualifies('p-2')], deps());
+
+    expect(sent.map((s) => s.groups)).toEqual([['marketing:p-1'], ['marketing:p-1', 'marketing:p-2']]);
+  });
+
+  it('sends a poison record to the rejects queue with the full record and the reason, and goes on', async () => {
+    const poison = streamRecord(undefined, {
+      profileId: 'p-9',
+      identityMap: { ecid: 'not a list' },
+    } as never);
+    const good = qualifies('p-1');
+
+    const d = deps();
+    const result = await decideBatch([poison, good], d);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(exportsSent()).toHaveLength(1);
+    expect(rejectsSent()).toEqual([
+      expect.objectContaining({
+        code: 'INVALID_RECORD',
+        reason: expect.stringContaining('dynamodb.NewImage.identityMap.ecid'),
+        record: poison,
+        eventId: poison.eventID,
+      }),
+    ]);
+    expect(d.metrics.totals.get('Rejects')).toBe(1);
+  });
+
+  it('rejects an export over 1 MiB with the reason, naming the destination', async () => {
+    const huge = streamRecord(
+      undefined,
+      member(
+        { [SEG.delorean]: seg('realized') },
+        { person: { name: { firstName: 'x'.repeat(1024 * 1024) } } },
+      ),
+    );
+
+    await decideBatch([huge], deps());
+
+    expect(rejectsSent()).toEqual([
+      expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE', destinationId: 'marketing' }),
+    ]);
+    expect(exportsSent()).toEqual([]);
+  });
+
+  it('retries entries a batch call reports as failed, alone', async () => {
+    failWhen = (input, call) => (call === 1 ? [input.Entries?.[1]?.Id as string] : undefined);
+
+    const result = await decideBatch([qualifies('p-1'), qualifies('p-2'), qualifies('p-3')], deps());
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(sent.map((s) => s.bodies.map((b) => b.profileId))).toEqual([['p-1', 'p-3'], ['p-2']]);
+  });
+
+  it('stops at a record whose exports cannot be queued and reports it and every later record', async () => {
+    const records = [qualifies('p-1'), qualifies('p-2'), qualifies('p-3'), qualifies('p-4')];
+    failWhen = (input) =>
+      (input.Entries ?? []).some((e) => JSON.parse(e.MessageBody as string).profileId === 'p-3')
+        ? 'throw'
+        : undefined;
+
+    const result = await decideBatch(
+      records,
+      deps({ sendOptions: { sleep: async () => undefined, maxAttempts: 2 } }),
+    );
+
+    // All four exports were in one failing call: nothing was queued, and the checkpoint is the first record.
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
+      records.map((r) => r.dynamodb?.SequenceNumber),
+    );
+  });
+
+  it('checkpoints at the first record of the failing call, not before', async () => {
+    const p1a = qualifies('p-1');
+    const p1b = streamRecord(
+      member({ [SEG.delorean]: seg('realized') }, { profileId: 'p-1' }),
+      member({ [SEG.delorean]: seg('exited') }, { profileId: 'p-1' }),
+    );
+    const p2 = qualifies('p-2');
+    failWhen = (_input, call) => (call >= 2 ? 'throw' : undefined);
+
+    const result = await decideBatch([p1a, p1b, p2], deps());
+
+    // p1a went out alone in the first call; p1b (same profile) could not follow: checkpoint at p1b.
+    expect(exportsSent().map((b) => b.profileId)).toEqual(['p-1']);
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
+      p1b.dynamodb?.SequenceNumber,
+      p2.dynamodb?.SequenceNumber,
+    ]);
+  });
+
+  it('counts profiles evaluated and exports queued by reason', async () => {
+    const d = deps();
+
+    await decideBatch(
+      [qualifies('p-1'), streamRecord(member({}), member({ [SEG.backToTheFuture]: seg('realized') }))],
+      d,
+    );
+
+    expect(d.metrics.totals.get('ProfilesEvaluated')).toBe(2);
+    expect(d.metrics.totals.get('ExportsQueued')).toBe(1);
+    expect(d.metrics.totals.get('ExportsQueued:segment-membership')).toBe(1);
+  });
+});
