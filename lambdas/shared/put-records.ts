@@ -55,6 +55,9 @@ const RETRYABLE_CALL_ERRORS = new Set([
   'AbortError',
 ]);
 
+/** The PutRecords limits and retry policy; defaults from the pipeline settings. */
+export type PutRecordsLimits = { readonly [K in keyof typeof PIPELINE_SETTINGS.putRecords]: number };
+
 export interface PutRecordsOptions {
   readonly client: KinesisClient;
   readonly target: StreamTarget;
@@ -65,7 +68,7 @@ export interface PutRecordsOptions {
   readonly remainingMs: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
-  readonly limits?: Partial<typeof PIPELINE_SETTINGS.putRecords>;
+  readonly limits?: Partial<PutRecordsLimits>;
 }
 
 function entryBytes(entry: PutEntry): number {
@@ -78,7 +81,7 @@ function entryBytes(entry: PutEntry): number {
  */
 export function chunkEntries(
   entries: readonly PutEntry[],
-  limits = PIPELINE_SETTINGS.putRecords,
+  limits: PutRecordsLimits = PIPELINE_SETTINGS.putRecords,
 ): PutEntry[][] {
   const chunks: PutEntry[][] = [];
   let current: PutEntry[] = [];
@@ -127,7 +130,7 @@ export async function putRecordsInChunks(
   entries: readonly PutEntry[],
   options: PutRecordsOptions,
 ): Promise<PutOutcome> {
-  const limits = { ...PIPELINE_SETTINGS.putRecords, ...options.limits };
+  const limits: PutRecordsLimits = { ...PIPELINE_SETTINGS.putRecords, ...options.limits };
   const wait = options.sleep ?? defaultSleep;
   const outcome: PutOutcome = {
     succeeded: new Map(),

@@ -45,9 +45,7 @@ interface Sent {
 let sent: Sent[];
 let failWhen: (input: SendMessageBatchCommandInput, call: number) => 'throw' | string[] | undefined;
 
-function deps(
-  overrides: Partial<DecideDependencies> = {},
-): DecideDependencies & {
+function deps(overrides: Partial<DecideDependencies> = {}): DecideDependencies & {
   metrics: ReturnType<typeof metricRecorder>;
   logger: ReturnType<typeof logRecorder>;
 } {

@@ -173,7 +173,9 @@ describe('exportBatch()', () => {
 
     const result = await exportBatch([first, later, other], () => remaining, {
       ...d,
-      sleep: async (ms) => void (remaining -= ms),
+      sleep: async (ms) => {
+        remaining -= ms;
+      },
     });
 
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([first.messageId, later.messageId]);
