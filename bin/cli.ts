@@ -4,9 +4,15 @@
  * SDK environment) and against `local up` (the environment it prints).
  */
 import { Command, CommanderError } from 'commander';
+import { registerBackfillCommand } from '../ops/backfill.js';
 import { describeCliError } from '../ops/cli-io.js';
+import { registerDlqCommands } from '../ops/dlq.js';
 import { registerEvaluateCommand } from '../ops/evaluate.js';
+import { registerLocalCommands } from '../ops/local-up.js';
+import { registerPolicyCommand } from '../ops/policy.js';
 import { registerProfileCommands } from '../ops/profile.js';
+import { registerTailCommand } from '../ops/tail.js';
+import { registerValidateCommand } from '../ops/validate.js';
 
 const program = new Command()
   .name('kinesis-destination')
@@ -18,6 +24,12 @@ const program = new Command()
 
 registerEvaluateCommand(program);
 registerProfileCommands(program);
+registerLocalCommands(program);
+registerTailCommand(program);
+registerDlqCommands(program);
+registerBackfillCommand(program);
+registerValidateCommand(program);
+registerPolicyCommand(program);
 
 try {
   await program.parseAsync(process.argv);
