@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.js';
+import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../ops/config-file.js';
 import { DEFAULT_ENTRIES, KinesisDestinationStack } from '../lib/kinesis-destination-stack.js';
 import { addNagPacks } from '../lib/nag.js';
 
@@ -12,7 +12,7 @@ import { addNagPacks } from '../lib/nag.js';
  * CDK_DEFAULT_ACCOUNT/REGION are set, so `cdk synth` works offline.
  */
 const app = new App();
-const configFile = String(app.node.tryGetContext('config') ?? DEFAULT_CONFIG_FILE);
+const configFile = String(app.node.tryGetContext('config') ?? DEFAULT_CONFIG_PATH);
 const stackName = String(app.node.tryGetContext('stackName') ?? 'KinesisDestination');
 
 let config: ReturnType<typeof loadConfigFile>;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { type DestinationConfig, parseConfig } from '../../lambdas/core/config.js';
-import { loadConfigFile } from '../../lib/config-file.js';
+import { loadConfigFile } from '../../ops/config-file.js';
 import {
   DEFAULT_ENTRIES,
   type HandlerEntries,
