@@ -156,13 +156,11 @@ describe('resolveDeployment()', () => {
   });
 
   it('names the missing variables when the stack cannot be read', async () => {
-    cfn
-      .on(DescribeStacksCommand)
-      .rejects(
-        Object.assign(new Error('Stack with id KinesisDestination does not exist'), {
-          name: 'ValidationError',
-        }),
-      );
+    cfn.on(DescribeStacksCommand).rejects(
+      Object.assign(new Error('Stack with id KinesisDestination does not exist'), {
+        name: 'ValidationError',
+      }),
+    );
 
     const attempt = resolveDeployment({
       need: ['dlqUrl'],
