@@ -200,7 +200,7 @@ export function registerBackfillCommand(program: Command): void {
         process.exitCode = 1;
       } else {
         process.stderr.write(
-          `completed: ${result.scanned} items read, ${result.queued} exports queued${result.invalid > 0 ? `, ${result.invalid} invalid items skipped` : ''}${result.tooLarge > 0 ? `, ${result.tooLarge} too large for a Kinesis record` : ''}\n`,
+          `completed: ${result.scanned} items read, ${result.queued} exports queued${result.invalid > 0 ? `, ${result.invalid} invalid items skipped` : ''}${result.tooLarge > 0 ? `, ${result.tooLarge} too large for a Kinesis record` : ''}${result.refused > 0 ? `, ${result.refused} refused by SQS` : ''}\n`,
         );
       }
     } finally {

@@ -6,11 +6,7 @@ import {
   ScanCommand,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import {
-  SendMessageBatchCommand,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { PIPELINE_SETTINGS } from '../../lib/pipeline-settings.js';
@@ -18,6 +14,7 @@ import type { CompiledConfig, CompiledDestination } from '../core/compiled-confi
 import { decideBackfill } from '../core/decide.js';
 import { safeParseStoredProfile } from '../core/profile.js';
 import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../shared/export-message.js';
+import { sendInOrder } from '../shared/queue-sender.js';
 
 /**
  * The historical backfill (the source page's "historical data backfill"): exports, once and with
@@ -46,11 +43,6 @@ export const DEFAULT_ON_DEMAND_READ_UNITS_PER_SECOND = 1_000;
 
 /** Checkpoint items live for 30 days after their last update. */
 const CHECKPOINT_TTL_SECONDS = 30 * 24 * 60 * 60;
-
-const SQS_BATCH_ENTRIES = 10;
-/** Bytes per SendMessageBatch call: SQS's 256 KiB batch limit of older queues, to be safe everywhere. */
-const SQS_BATCH_BYTES = 256 * 1024;
-const SEND_ATTEMPTS = 6;
 
 /** The state-table key of a backfill's checkpoint (docs/ARCHITECTURE.md, "State table"). */
 export function checkpointKey(destinationId: string, segmentIds: readonly string[]): string {
@@ -110,6 +102,8 @@ export interface BackfillResult {
   readonly invalid: number;
   /** Profiles whose export document is too large for a Kinesis record (counted, not exported). */
   readonly tooLarge: number;
+  /** Exports SQS refused as malformed (e.g. over the queue's message size), counted, not exported. */
+  readonly refused: number;
   readonly readUnitsPerSecond: number;
 }
 
@@ -296,6 +290,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
         queuedThisInvocation: 0,
         invalid: 0,
         tooLarge: 0,
+        refused: 0,
         readUnitsPerSecond: 0,
       };
     }
@@ -355,6 +350,7 @@ class BackfillRun {
   private queuedThisInvocation = 0;
   private invalid = 0;
   private tooLarge = 0;
+  private refused = 0;
   private superseded = false;
 
   constructor(
@@ -410,6 +406,7 @@ class BackfillRun {
       queuedThisInvocation: this.queuedThisInvocation,
       invalid: this.invalid,
       tooLarge: this.tooLarge,
+      refused: this.refused,
       readUnitsPerSecond: this.facts.readUnitsPerSecond,
     };
   }
@@ -445,8 +442,21 @@ class BackfillRun {
       this.pacer.consumed(page.ConsumedCapacity?.CapacityUnits ?? Math.max(1, scanned / 2));
 
       const scanTime = this.now();
-      const messages = this.decidePage(page.Items ?? [], scanTime);
-      await sendExports(this.options.sqs, this.options.exportQueueUrl, messages);
+      const decided = this.decidePage(page.Items ?? [], scanTime);
+      // The shared FIFO sender: throws when entries keep failing, so the page is not checkpointed
+      // and is queued again on resume; entries SQS refuses as malformed are counted and skipped.
+      const { refused } = await sendInOrder(
+        this.options.sqs,
+        this.options.exportQueueUrl,
+        decided.map((m) => ({
+          id: m.exportId,
+          body: JSON.stringify(m),
+          groupId: messageGroupIdFor(m.destinationId, m.profileId),
+          deduplicationId: m.exportId,
+        })),
+      );
+      this.refused += refused.size;
+      const messages = refused.size === 0 ? decided : decided.filter((m) => !refused.has(m.exportId));
 
       const next: SegmentCheckpoint = {
         ...(page.LastEvaluatedKey === undefined ? {} : { lastKey: JSON.stringify(page.LastEvaluatedKey) }),
@@ -568,70 +578,5 @@ class BackfillRun {
       scannedThisInvocation: this.scannedThisInvocation,
       startedAt: this.startedAt,
     });
-  }
-}
-
-/** Queueing exports failed after retries; the page is not checkpointed and is queued again on resume. */
-export class ExportQueueError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ExportQueueError';
-  }
-}
-
-/**
- * Sends export messages to the FIFO export queue in batches (≤ 10 entries, ≤ 256 KiB), retrying
- * entries SQS reports as failed on its side. Each profile appears once per page, so batches need
- * no ordering between them.
- * @throws ExportQueueError when entries still fail (a sender fault, or after the retries).
- */
-export async function sendExports(
-  sqs: SQSClient,
-  queueUrl: string,
-  messages: readonly ExportMessage[],
-): Promise<void> {
-  let batch: SendMessageBatchRequestEntry[] = [];
-  let bytes = 0;
-  const flush = async () => {
-    if (batch.length > 0) await sendBatch(sqs, queueUrl, batch);
-    batch = [];
-    bytes = 0;
-  };
-  for (const m of messages) {
-    const body = JSON.stringify(m);
-    const size = Buffer.byteLength(body);
-    if (batch.length === SQS_BATCH_ENTRIES || (batch.length > 0 && bytes + size > SQS_BATCH_BYTES))
-      await flush();
-    batch.push({
-      Id: String(batch.length),
-      MessageBody: body,
-      MessageGroupId: messageGroupIdFor(m.destinationId, m.profileId),
-      MessageDeduplicationId: m.exportId,
-    });
-    bytes += size;
-  }
-  await flush();
-}
-
-async function sendBatch(
-  sqs: SQSClient,
-  queueUrl: string,
-  entries: SendMessageBatchRequestEntry[],
-): Promise<void> {
-  let pending = entries;
-  for (let attempt = 1; ; attempt++) {
-    const response = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
-    const failed = response.Failed ?? [];
-    if (failed.length === 0) return;
-    const senderFault = failed.find((f) => f.SenderFault === true);
-    if (senderFault !== undefined || attempt >= SEND_ATTEMPTS) {
-      const f = senderFault ?? failed[0];
-      throw new ExportQueueError(
-        `${failed.length} export(s) could not be queued: ${f?.Code ?? 'error'}: ${f?.Message ?? 'no message'}`,
-      );
-    }
-    const ids = new Set(failed.map((f) => f.Id));
-    pending = pending.filter((e) => ids.has(e.Id));
-    await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2_000)));
   }
 }
