@@ -10,10 +10,14 @@
  *   moves them to the dead-letter queue. A thrown error, a timeout or a malformed response fails the
  *   whole batch (nothing deleted).
  * - FIFO groups: at most one batch per group is in flight. A message of a busy group that the
- *   emulator hands out early is held here, ordered by `SequenceNumber`, and its visibility is
- *   extended (which, unlike releasing it, does not count as a receive) until its turn. After a
- *   failure, the group stays blocked until its failed message is received again (or, when that
- *   message had used its last receive, until the queue has moved it to the DLQ).
+ *   emulator hands out early is held here, ordered by `SequenceNumber`, until its turn. After a
+ *   failure, no later message of the group runs until each failed message is received again (or,
+ *   when that message had used its last receive, until the queue has moved it to the DLQ).
+ * - A held message whose visibility is about to end is extended, so nobody else can take it out of
+ *   order. Measured here: local-aws-sqs counts a ChangeMessageVisibility as a receive (SQS does
+ *   not), so an extension costs the message one of its `maxReceiveCount` receives — the same as
+ *   letting it lapse and receiving it again. Extensions are therefore made only at the last moment,
+ *   which with the scaled 18 s visibility timeout means almost never.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -76,8 +80,9 @@ interface LocalMessage {
   record: SQSRecord;
 }
 
-interface Block {
-  readonly messageId: string;
+/** A failed message its group waits for. */
+interface Awaited {
+  readonly sequence: string;
   readonly visibleAt: number;
   /** The message had used its last receive: the queue moves it to the DLQ instead of returning it. */
   readonly dead: boolean;
@@ -109,10 +114,12 @@ export class SqsPoller {
   /** Received messages waiting for their turn, by group, in sequence order. */
   private readonly held = new Map<string, LocalMessage[]>();
   private readonly busyGroups = new Set<string>();
-  private readonly blocked = new Map<string, Block>();
+  /** Per group, the failed messages (by id) not yet received again: later messages wait for them. */
+  private readonly awaiting = new Map<string, Map<string, Awaited>>();
   private readonly running = new Set<Promise<void>>();
   private lastReceiveStartedAt = 0;
   private lastReceiveCount = 0;
+  private lastEmptyReceiveStartedAt = 0;
   private lastExtendAt = 0;
 
   constructor(options: SqsPollerOptions) {
@@ -166,7 +173,7 @@ export class SqsPoller {
     return (
       this.known.size === 0 &&
       this.running.size === 0 &&
-      this.blocked.size === 0 &&
+      this.awaiting.size === 0 &&
       this.lastReceiveCount === 0
     );
   }
@@ -175,7 +182,7 @@ export class SqsPoller {
   snapshot(): { held: number; running: number; blockedGroups: number } {
     let held = 0;
     for (const list of this.held.values()) held += list.length;
-    return { held, running: this.running.size, blockedGroups: this.blocked.size };
+    return { held, running: this.running.size, blockedGroups: this.awaiting.size };
   }
 
   private emit(event: SqsPollerEvent): void {
@@ -215,7 +222,7 @@ export class SqsPoller {
   private dispatchableCount(): number {
     let count = 0;
     for (const [group, list] of this.held) {
-      if (!this.busyGroups.has(group) && !this.blocked.has(group)) count += list.length;
+      if (!this.busyGroups.has(group)) count += this.runnable(group, list).length;
     }
     return count;
   }
@@ -234,6 +241,7 @@ export class SqsPoller {
     );
     this.lastReceiveStartedAt = startedAt;
     this.lastReceiveCount = Messages.length;
+    if (Messages.length === 0) this.lastEmptyReceiveStartedAt = startedAt;
     const visibleAt = startedAt + this.visibilityTimeoutSeconds * 1000;
     const sorted = Messages.map((m) => this.toLocal(m, visibleAt)).sort((a, b) =>
       compareSequence(a.sequence, b.sequence),
@@ -249,8 +257,8 @@ export class SqsPoller {
         continue;
       }
       this.known.set(message.messageId, message);
-      const block = this.blocked.get(message.groupId);
-      if (block?.messageId === message.messageId) this.blocked.delete(message.groupId);
+      const waiting = this.awaiting.get(message.groupId);
+      if (waiting?.delete(message.messageId) && waiting.size === 0) this.awaiting.delete(message.groupId);
       const list = this.held.get(message.groupId) ?? [];
       list.push(message);
       list.sort((a, b) => compareSequence(a.sequence, b.sequence));
@@ -285,30 +293,57 @@ export class SqsPoller {
     };
   }
 
-  /** Unblocks groups whose failed head will not come back (dead-lettered) or never came back. */
+  /**
+   * Stops waiting for failed messages that will not come back: one that had used its last receive
+   * (the queue moves it to the DLQ on the next receive), or any after a receive, started once its
+   * visibility ended, found the queue empty (deleted or moved elsewhere). Waiting on anything weaker
+   * (a clock) could let a later message of the group overtake one that is merely slow to return.
+   */
   private releaseBlocks(): void {
-    const now = Date.now();
-    const vt = this.visibilityTimeoutSeconds * 1000;
-    for (const [group, block] of this.blocked) {
-      // The queue's own deadline is a little later than ours (taken before the receive was sent).
-      const movedByNow = block.dead && this.lastReceiveStartedAt > block.visibleAt + 250;
-      const gaveUp = now > block.visibleAt + 2 * vt;
-      if (movedByNow || gaveUp) this.blocked.delete(group);
+    // The queue's own deadline is a little later than ours (taken before the receive was sent).
+    const margin = 250;
+    for (const [group, waiting] of this.awaiting) {
+      for (const [messageId, entry] of waiting) {
+        const movedByNow = entry.dead && this.lastReceiveStartedAt > entry.visibleAt + margin;
+        const notInQueue = this.lastEmptyReceiveStartedAt > entry.visibleAt + margin;
+        if (movedByNow || notInQueue) waiting.delete(messageId);
+      }
+      if (waiting.size === 0) this.awaiting.delete(group);
     }
+  }
+
+  /** The held messages of a group that may run now: those before its earliest awaited failure. */
+  private runnable(group: string, list: readonly LocalMessage[]): LocalMessage[] {
+    const waiting = this.awaiting.get(group);
+    if (waiting === undefined) return [...list];
+    let limit: string | undefined;
+    for (const entry of waiting.values()) {
+      if (limit === undefined || compareSequence(entry.sequence, limit) < 0) limit = entry.sequence;
+    }
+    const bound = limit as string;
+    const runnable: LocalMessage[] = [];
+    for (const message of list) {
+      if (compareSequence(message.sequence, bound) >= 0) break;
+      runnable.push(message);
+    }
+    return runnable;
   }
 
   private dispatch(): void {
     while (!this.stopped && this.running.size < this.concurrency) {
       const candidates = [...this.held.entries()]
-        .filter(([group, list]) => list.length > 0 && !this.busyGroups.has(group) && !this.blocked.has(group))
-        .sort(([, a], [, b]) =>
-          compareSequence((a[0] as LocalMessage).sequence, (b[0] as LocalMessage).sequence),
+        .filter(([group]) => !this.busyGroups.has(group))
+        .map(([group, list]) => ({ group, list, runnable: this.runnable(group, list) }))
+        .filter((c) => c.runnable.length > 0)
+        .sort((a, b) =>
+          compareSequence((a.runnable[0] as LocalMessage).sequence, (b.runnable[0] as LocalMessage).sequence),
         );
       if (candidates.length === 0) return;
       const batch: LocalMessage[] = [];
-      for (const [group, list] of candidates) {
+      for (const { group, list, runnable } of candidates) {
         if (batch.length >= this.batchSize) break;
-        const take = list.splice(0, this.batchSize - batch.length);
+        const take = runnable.slice(0, this.batchSize - batch.length);
+        list.splice(0, take.length);
         batch.push(...take);
         if (list.length === 0) this.held.delete(group);
         this.busyGroups.add(group);
@@ -364,15 +399,14 @@ export class SqsPoller {
       for (const message of batch) {
         this.known.delete(message.messageId);
         if (!failedIds.has(message.messageId)) continue;
-        // The group waits for its earliest failed message to come back (or reach the DLQ).
-        const block = this.blocked.get(message.groupId);
-        if (block === undefined) {
-          this.blocked.set(message.groupId, {
-            messageId: message.messageId,
-            visibleAt: message.visibleAt,
-            dead: this.maxReceiveCount !== undefined && message.receiveCount >= this.maxReceiveCount,
-          });
-        }
+        // Later messages of the group wait until this one is received again (or has left the queue).
+        const waiting = this.awaiting.get(message.groupId) ?? new Map<string, Awaited>();
+        waiting.set(message.messageId, {
+          sequence: message.sequence,
+          visibleAt: message.visibleAt,
+          dead: this.maxReceiveCount !== undefined && message.receiveCount >= this.maxReceiveCount,
+        });
+        this.awaiting.set(message.groupId, waiting);
       }
     } catch (error) {
       this.emit({ type: 'error', error: `batch: ${describeError(error)}` });
@@ -430,15 +464,20 @@ export class SqsPoller {
     else this.held.delete(message.groupId);
   }
 
-  /** Keeps held messages invisible until their turn (extending does not count as a receive). */
+  /**
+   * Keeps held messages invisible until their turn: only those whose visibility would end within
+   * the next quarter of the timeout (0.5–2 s), because the emulator counts every extension as a
+   * receive.
+   */
   private async extendHeld(): Promise<void> {
     const vt = this.visibilityTimeoutSeconds * 1000;
     const now = Date.now();
-    if (now - this.lastExtendAt < Math.min(vt / 4, 1_000)) return;
+    if (now - this.lastExtendAt < 200) return;
     this.lastExtendAt = now;
+    const threshold = Math.min(2_000, Math.max(500, vt / 4));
     const due: LocalMessage[] = [];
     for (const list of this.held.values()) {
-      for (const message of list) if (message.visibleAt - now < vt / 2) due.push(message);
+      for (const message of list) if (message.visibleAt - now < threshold) due.push(message);
     }
     for (const part of chunk(due, 10)) {
       const sentAt = Date.now();

@@ -141,7 +141,7 @@ describe('SqsPoller (FIFO)', () => {
     }
     expect(overlap).toBe(false);
     expect(maxRunning).toBeGreaterThan(1);
-    // Messages of busy groups were held with their visibility extended, never released and re-received.
+    // Messages of busy groups were held until their turn, never released and received again.
     expect(receiveCounts.every((c) => c === 1)).toBe(true);
     for (const g of groups) expect(seen.get(g)).toEqual([0, 1, 2, 3, 4, 5]);
   });
