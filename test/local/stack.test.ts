@@ -1,12 +1,14 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeProfiles } from '../../lambdas/shared/profile-writer.js';
 import { startSqs } from '../../local/emulators.js';
 import { LocalStackError, PortInUseError } from '../../local/errors.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { exportLines } from '../../ops/local-up.js';
+import { registerTailCommand } from '../../ops/tail.js';
 
 /**
  * Stand-in functions with the real contract (stream → FIFO queue → Kinesis) but no decision: this
@@ -99,6 +101,40 @@ describe('startLocalStack()', () => {
     // The export function's context counts down the scaled timeout (30 s × 0.1).
     expect(Math.max(...remaining)).toBeLessThanOrEqual(stack.timings.exportTimeoutMs);
     expect(Math.min(...remaining)).toBeGreaterThan(stack.timings.exportTimeoutMs - 1_000);
+  });
+
+  it('tail prints the destination stream as NDJSON through the environment of the stack', async () => {
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const program = new Command().exitOverride();
+      registerTailCommand(program);
+      await program.parseAsync([
+        'node',
+        'cli',
+        'tail',
+        '--destination',
+        'marketing',
+        '--from-start',
+        '--count',
+        '2',
+      ]);
+    } finally {
+      write.mockRestore();
+      quiet.mockRestore();
+    }
+    const records = lines
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records).toHaveLength(2);
+    expect(Object.keys(records[0] ?? {})).toEqual(['partitionKey', 'sequenceNumber', 'data']);
+    expect(records[0]?.data).toMatchObject({ profileId: expect.any(String) });
   });
 
   it('refuses a second stack in the same process', async () => {
