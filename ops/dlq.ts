@@ -762,6 +762,7 @@ export function registerDlqCommands(program: Command): void {
       need: ['dlqUrl', 'exportQueueUrl'],
       ...(flags.stack === undefined ? {} : { stack: flags.stack }),
     });
+    let progressShown = false;
     const result = await redriveDeadLetters({
       sqs: new SQSClient({}),
       dlqUrl: deployment.dlqUrl,
@@ -769,9 +770,12 @@ export function registerDlqCommands(program: Command): void {
       ...(rate === undefined ? {} : { rate }),
       ...(flags.dryRun === true ? { dryRun: true } : {}),
       ...(flags.destination === undefined ? {} : { destinationId: flags.destination }),
-      onProgress: ({ moved, toMove }) => process.stderr.write(`\rmoved ${moved} of ${toMove}   `),
+      onProgress: ({ moved, toMove }) => {
+        progressShown = true;
+        process.stderr.write(`\rmoved ${moved} of ${toMove}   `);
+      },
     });
-    process.stderr.write('\n');
+    if (progressShown) process.stderr.write('\n');
     process.stdout.write(`${JSON.stringify(result)}\n`);
     if (result.failed > 0 || result.status === 'FAILED' || result.status === 'CANCELLED') {
       process.stderr.write(
