@@ -1,0 +1,70 @@
+/**
+ * Fault suite, emulator restarts: the SQS emulator, then DynamoDB Local, restarted while profile
+ * writes are flowing. The profile writer's caller retries its writes through the outage; the
+ * pipeline must lose nothing and keep each profile's order.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lambdas/core/config.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { expectAll, profileIds, report, settle, tally, writeRound } from './harness.js';
+import { faultConfig } from './ledger.js';
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    config: parseConfig(faultConfig()),
+    // Tables, items and the stream survive a DynamoDB Local restart.
+    persistDynamoDb: true,
+    // Three receives must outlast a restart (DynamoDB Local needs seconds to come back), as the
+    // 3 × 180 s of the real queue do: 4× the function timeout, retries still within seconds.
+    timings: { exportVisibilityTimeoutSeconds: 8, exportTimeoutMs: 2_000 },
+    decideMapping: { maxBatchingWindowMs: 200 },
+    functionEnv: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('fault suite: emulator restarts', () => {
+  it('loses nothing when the SQS emulator restarts mid-run', async () => {
+    const ids = profileIds('sqs', 250);
+    await writeRound(stack, ids, 0);
+    // Restart while the second round is being written and the first is being exported.
+    const [writes] = await Promise.all([
+      (async () => {
+        await writeRound(stack, ids, 1);
+        await writeRound(stack, ids, 2);
+      })(),
+      stack.restartSqs({ downtimeMs: 1_500 }),
+    ]);
+    expect(writes).toBeUndefined();
+    await settle(stack, 120_000);
+    const result = await tally(stack, 'faults', expectAll(ids, 3));
+    report('SQS emulator restarted mid-run', result);
+    expect(result.lost, `lost: ${result.lostSample.join(', ')}`).toBe(0);
+    expect(result.orderViolations).toBe(0);
+    expect(result.withoutReason).toBe(0);
+  }, 240_000);
+
+  it('loses nothing when DynamoDB Local restarts mid-run', async () => {
+    const ids = profileIds('ddb', 250);
+    await writeRound(stack, ids, 0);
+    const [retries] = await Promise.all([
+      (async () => {
+        const a = await writeRound(stack, ids, 1, { deadlineMs: 90_000 });
+        const b = await writeRound(stack, ids, 2, { deadlineMs: 90_000 });
+        return a.retries + b.retries;
+      })(),
+      stack.restartDynamoDb({ downtimeMs: 1_500 }),
+    ]);
+    await settle(stack, 120_000);
+    const result = await tally(stack, 'faults', expectAll(ids, 3));
+    report('DynamoDB Local restarted mid-run', result, { writerRetries: retries });
+    expect(result.lost, `lost: ${result.lostSample.join(', ')}`).toBe(0);
+    expect(result.orderViolations).toBe(0);
+    expect(result.withoutReason).toBe(0);
+  }, 240_000);
+});
