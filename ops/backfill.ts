@@ -164,8 +164,15 @@ export function registerBackfillCommand(program: Command): void {
       ...(flags.stack === undefined ? {} : { stack: flags.stack }),
     });
     const controller = new AbortController();
+    let firstSigintAt = 0;
     const onSigint = () => {
-      if (controller.signal.aborted) process.exit(130);
+      if (controller.signal.aborted) {
+        // One Ctrl-C can arrive twice (the terminal signals the process group, and tsx relays it
+        // to this process too): only a second press a moment later quits at once.
+        if (Date.now() - firstSigintAt > 1_000) process.exit(130);
+        return;
+      }
+      firstSigintAt = Date.now();
       controller.abort();
       process.stderr.write(
         '\nstopping: queuing and checkpointing the pages in flight (Ctrl-C again to quit at once)\n',

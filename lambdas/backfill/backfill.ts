@@ -197,7 +197,8 @@ const abortableSleep = (ms: number, signal: AbortSignal | undefined) =>
 
 /**
  * Paces reads to `unitsPerSecond`, shared by all scan segments: each page's consumed capacity
- * pushes the next permitted read further out. One second of burst is allowed.
+ * pushes the next permitted read further out. One second of burst is allowed, and a page's cost is
+ * known only after it was read, so at the start up to one page per scan segment goes out at once.
  */
 export class ReadPacer {
   /** When the reads so far would have finished at the permitted rate ("theoretical arrival time"). */
