@@ -31,7 +31,8 @@ afterAll(async () => {
 
 async function write(...documents: Record<string, unknown>[]): Promise<void> {
   await writeProfiles(documents, { tableName: stack.resources.profileTableName });
-  await stack.waitForIdle({ timeoutMs: 30_000 });
+  // Generous: on a busy machine a batch can time out and come back after the 18 s visibility timeout.
+  await stack.waitForIdle({ timeoutMs: 50_000 });
 }
 
 async function exportsOf(profileId: string, destinationId = 'marketing'): Promise<DestinationRecord[]> {
