@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { DestinationConfig } from '../lambdas/core/config.js';
-import type { ResolvedDestination } from './destination-streams.js';
+import { grantDestinationCredentials, type ResolvedDestination } from './destination-streams.js';
 import { logRetention, PipelineFunction } from './pipeline-function.js';
 import { PIPELINE_SETTINGS } from './pipeline-settings.js';
 
@@ -61,26 +61,7 @@ export class ConnectionCheck extends Construct {
         }),
       );
     }
-    const roleArns = imported.flatMap((r) => (r.access.kind === 'assume-role' ? [r.access.roleArn] : []));
-    if (roleArns.length > 0) {
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'AssumeDestinationRoles',
-          actions: ['sts:AssumeRole'],
-          resources: roleArns,
-        }),
-      );
-    }
-    const secretArns = imported.flatMap((r) => (r.access.kind === 'secret' ? [r.access.secretArn] : []));
-    if (secretArns.length > 0) {
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'ReadDestinationCredentials',
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: secretArns,
-        }),
-      );
-    }
+    grantDestinationCredentials(role, imported);
 
     const providerLogs = new logs.LogGroup(this, 'ProviderLogs', {
       retention: logRetention(PIPELINE_SETTINGS.logRetentionDays),

@@ -1,4 +1,5 @@
 import { Aws, CfnRule, Duration, Fn, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -113,4 +114,35 @@ export function writeAccessOf(d: Destination): WriteAccess {
   }
   if (d.credentialsSecretArn !== undefined) return { kind: 'secret', secretArn: d.credentialsSecretArn };
   return { kind: 'direct' };
+}
+
+/**
+ * Rights a role needs to obtain the credentials of destinations it does not write with its own
+ * identity: `sts:AssumeRole` on cross-account roles, `secretsmanager:GetSecretValue` on access-key
+ * secrets — each on exactly those ARNs, nothing when there are none.
+ */
+export function grantDestinationCredentials(
+  role: iam.IRole,
+  destinations: readonly ResolvedDestination[],
+): void {
+  const roleArns = destinations.flatMap((r) => (r.access.kind === 'assume-role' ? [r.access.roleArn] : []));
+  if (roleArns.length > 0) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumeDestinationRoles',
+        actions: ['sts:AssumeRole'],
+        resources: roleArns,
+      }),
+    );
+  }
+  const secretArns = destinations.flatMap((r) => (r.access.kind === 'secret' ? [r.access.secretArn] : []));
+  if (secretArns.length > 0) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadDestinationCredentials',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: secretArns,
+      }),
+    );
+  }
 }

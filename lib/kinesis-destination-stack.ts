@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import type { DestinationConfig } from '../lambdas/core/config.js';
 import { BackfillTrigger } from './backfill-trigger.js';
 import { ConnectionCheck } from './connection-check.js';
-import { DestinationStreams } from './destination-streams.js';
+import { DestinationStreams, grantDestinationCredentials } from './destination-streams.js';
 import { acknowledgeStackFindings } from './nag.js';
 import { PipelineAlerts } from './pipeline-alerts.js';
 import { PipelineFunction, seconds } from './pipeline-function.js';
@@ -377,24 +377,5 @@ export function grantExportToDestinations(role: iam.IRole, streams: DestinationS
       }),
     );
   }
-  const roleArns = resolved.flatMap((r) => (r.access.kind === 'assume-role' ? [r.access.roleArn] : []));
-  if (roleArns.length > 0) {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'AssumeDestinationRoles',
-        actions: ['sts:AssumeRole'],
-        resources: roleArns,
-      }),
-    );
-  }
-  const secretArns = resolved.flatMap((r) => (r.access.kind === 'secret' ? [r.access.secretArn] : []));
-  if (secretArns.length > 0) {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadDestinationCredentials',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: secretArns,
-      }),
-    );
-  }
+  grantDestinationCredentials(role, resolved);
 }
