@@ -5,8 +5,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { type CompiledConfig, compileConfig } from '../core/compiled-config.js';
-import { parseConfig } from '../core/config.js';
+import type { CompiledConfig } from '../core/compiled-config.js';
+import { loadFunctionConfig, readEnvironment } from '../shared/environment.js';
 import { type BackfillResult, runBackfill } from './backfill.js';
 
 /**
@@ -27,12 +27,12 @@ export type BackfillEvent = z.infer<typeof backfillEventSchema>;
 /** Time kept back from the invocation for the pages in flight, their checkpoints and the re-invoke. */
 export const RESERVE_MS = 60_000;
 
-const environmentSchema = z.object({
+/** The variables besides the config (which is inlined into the bundle, see loadFunctionConfig). */
+const ENVIRONMENT = {
   PROFILE_TABLE_NAME: z.string().min(1),
   STATE_TABLE_NAME: z.string().min(1),
   EXPORT_QUEUE_URL: z.string().min(1),
-  KD_CONFIG_JSON: z.string().min(1),
-});
+};
 
 /** Clients and settings the handler uses; tests pass their own. */
 export interface BackfillHandlerDeps {
@@ -62,8 +62,10 @@ function defaultDeps(): BackfillHandlerDeps {
   return defaults;
 }
 
-function configFrom(json: string): CompiledConfig {
-  if (compiled?.json !== json) compiled = { json, config: compileConfig(parseConfig(JSON.parse(json))) };
+function compiledConfig(): CompiledConfig {
+  // The literal `process.env.KD_CONFIG_JSON` is replaced by esbuild's define on AWS; keep it literal.
+  const json = process.env.KD_CONFIG_JSON ?? '';
+  if (compiled?.json !== json) compiled = { json, config: loadFunctionConfig(json).compiled };
   return compiled.config;
 }
 
@@ -74,7 +76,7 @@ export async function handler(event: unknown, context: Context): Promise<Backfil
 
 /**
  * Runs one invocation's share of a backfill and re-invokes the function when the run is not done.
- * @throws ZodError for a malformed event or environment; BackfillError for an unmapped segment;
+ * @throws ZodError for a malformed event, EnvironmentError / ConfigError for a bad environment or config; BackfillError for an unmapped segment;
  *   the SDK's error (Lambda retries the async invocation, which resumes from the checkpoints).
  */
 export async function handleBackfill(
@@ -83,7 +85,7 @@ export async function handleBackfill(
   deps: BackfillHandlerDeps,
 ): Promise<BackfillResult> {
   const parsed = backfillEventSchema.parse(event);
-  const env = environmentSchema.parse(process.env);
+  const env = readEnvironment(ENVIRONMENT);
   const logger = deps.logger;
   logger.appendKeys({ destinationId: parsed.destinationId, runId: parsed.runId });
 
@@ -98,7 +100,7 @@ export async function handleBackfill(
       profileTableName: env.PROFILE_TABLE_NAME,
       stateTableName: env.STATE_TABLE_NAME,
       exportQueueUrl: env.EXPORT_QUEUE_URL,
-      config: configFrom(env.KD_CONFIG_JSON),
+      config: compiledConfig(),
       destinationId: parsed.destinationId,
       segmentIds: parsed.segmentIds,
       runId: parsed.runId,
