@@ -57,6 +57,11 @@ export const PRICES = {
     source:
       'DynamoDB developer guide, "Evaluate your DynamoDB streams usage": read requests made by Lambda-based consumers are free',
   },
+  dynamodbReadRequestUnit: {
+    usd: 0.125 / 1e6,
+    unit: 'read request unit (4 KB strongly or 2 × 4 KB eventually consistent), on-demand',
+    source: 'aws.amazon.com/dynamodb/pricing/on-demand',
+  },
   dynamodbWriteRequestUnit: {
     usd: 0.625 / 1e6,
     unit: 'write request unit (1 KB), on-demand (after the Nov 2024 price cut)',
@@ -161,6 +166,8 @@ export function modelPipeline(
     exportInvocations * Math.ceil((inputs.messageBytes * inputs.exportBatchSize) / (64 * 1024));
   const deleteRequests = exportInvocations;
   const wru = n * inputs.stateWritesPerExport * Math.ceil(inputs.stateItemBytes / 1024);
+  // The ledger is read (BatchGetItem, eventually consistent: half a unit per item) before each put.
+  const rru = n * 0.5;
   const lines: CostLine[] = [
     ...lambdaLines('decide', decideInvocations, inputs.decideMsPerBatch, PIPELINE_SETTINGS.decide.memoryMb),
     { item: 'DynamoDB Streams reads by the Lambda trigger', quantityPerMillion: n / 100, usdPerMillion: 0 },
@@ -176,6 +183,11 @@ export function modelPipeline(
     },
     ...lambdaLines('export', exportInvocations, inputs.exportMsPerBatch, PIPELINE_SETTINGS.export.memoryMb),
     ...kinesisLines(n, inputs.recordBytes, kinesisMode),
+    {
+      item: 'DynamoDB state-table reads (delivery ledger, eventually consistent)',
+      quantityPerMillion: rru,
+      usdPerMillion: rru * PRICES.dynamodbReadRequestUnit.usd,
+    },
     {
       item: 'DynamoDB state-table writes (delivery ledger, on-demand)',
       quantityPerMillion: wru,

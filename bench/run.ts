@@ -4,12 +4,14 @@
  * A section whose code has not landed yet is reported as `null` with a note, never guessed.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { PIPELINE_SETTINGS } from '../lib/pipeline-settings.js';
 import { runBundleBench } from './bundles.js';
 import { type CostInputs, modelNaive, modelPipeline, PRICES, PRICES_AS_OF } from './cost.js';
 import { runDecideBench } from './decide.js';
+import { runE2eBench } from './e2e.js';
+import { runExporterBench } from './exporter.js';
 import { round } from './stats.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -22,6 +24,8 @@ function machine(): Json {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
+    /** 1-minute load average when the run started: other work on the machine skews every figure. */
+    loadAverageAtStart: round(loadavg()[0] ?? 0, 2),
   };
 }
 
@@ -53,16 +57,40 @@ async function main(): Promise<void> {
   const bundles = await section('bundles', () => runBundleBench());
   results.bundles = bundles;
 
-  // Cost: measured durations where the handlers ran, else CPU-only estimates (flagged).
-  const decideCpuMsPerBatch = isError(decide)
-    ? Number.NaN
-    : (decide.microsPerRecord.decidePath * PIPELINE_SETTINGS.decide.batchSize) / 1000;
+  const exporter = await section('exporter', () => runExporterBench());
+  results.export = exporter;
+
+  const stack = await section('end to end + backfill on the local stack', () => runE2eBench());
+  if (isError(stack)) {
+    results.e2e = stack;
+    results.backfill = stack;
+  } else {
+    results.e2e = stack.e2e;
+    results.backfill = stack.backfill;
+  }
+
+  // Cost: handler durations measured on the local stack (end-to-end run); the naive export
+  // function's duration is the measured export invocation scaled to one message and one call.
+  const e2e = isError(stack) ? undefined : stack.e2e;
+  const decideMs =
+    e2e !== undefined && e2e.handlerMs.decideBatch > 0
+      ? (e2e.handlerMs.decide / e2e.handlerMs.decideBatch) * PIPELINE_SETTINGS.decide.batchSize
+      : isError(decide)
+        ? Number.NaN
+        : (decide.microsPerRecord.decidePath * PIPELINE_SETTINGS.decide.batchSize) / 1000;
+  const exportMs =
+    e2e !== undefined && e2e.handlerMs.exportBatch > 0
+      ? (e2e.handlerMs.export / e2e.handlerMs.exportBatch) * PIPELINE_SETTINGS.export.batchSize
+      : isError(exporter)
+        ? Number.NaN
+        : exporter.fifoHandler.medianInvocationMs;
+  const naiveMs = isError(exporter) ? exportMs : exporter.naivePutRecordMs;
   const inputs: CostInputs = {
-    decideMsPerBatch: decideCpuMsPerBatch,
+    decideMsPerBatch: decideMs,
     decideBatchSize: PIPELINE_SETTINGS.decide.batchSize,
-    exportMsPerBatch: Number.NaN,
+    exportMsPerBatch: exportMs,
     exportBatchSize: PIPELINE_SETTINGS.export.batchSize,
-    naiveExportMsPerMessage: Number.NaN,
+    naiveExportMsPerMessage: naiveMs,
     messageBytes: isError(decide) ? 2048 : decide.documentBytes + 400,
     recordBytes: isError(decide) ? 2048 : decide.documentBytes + 10,
     stateWritesPerExport: 1,
@@ -88,6 +116,7 @@ async function main(): Promise<void> {
   });
 
   results.totalSeconds = round((performance.now() - started) / 1000, 1);
+  (results.machine as Json).loadAverageAtEnd = round(loadavg()[0] ?? 0, 2);
   const file = join(import.meta.dirname, 'results.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);

@@ -1,0 +1,344 @@
+/**
+ * Benchmarks 3 and 4 on the local stack (`startLocalStack`, the real handlers behind the local
+ * event-source-mapping runtime, with the production settings of lib/pipeline-settings.ts):
+ *
+ * - raw DynamoDB Local write rate: the same profile writes (the profile writer: read + conditional
+ *   put) into a twin table that nothing reads, as fast as `concurrency` writers go;
+ * - end to end: profile writes at stepped rates; latency = write start → the record's Kinesis
+ *   ApproximateArrivalTimestamp (readable from then on); the highest rate whose p95 stays under
+ *   1 s while every write is delivered is the sustained rate;
+ * - backfill: `runBackfill` over the seeded profiles, scanned/s and exported/s (until the last
+ *   backfill record is in Kinesis).
+ */
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  type DynamoDBClient,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
+import { runBackfill } from '../lambdas/backfill/backfill.js';
+import { compileConfig } from '../lambdas/core/compiled-config.js';
+import type { StoredProfile } from '../lambdas/core/profile.js';
+import { mergeProfileWrite } from '../lambdas/core/profile-merge.js';
+import { writeProfiles } from '../lambdas/shared/profile-writer.js';
+import type { LambdaHandler } from '../local/esm/invoke.js';
+import { tailStream } from '../local/kinesis-reader.js';
+import type { LocalStack } from '../local/stack.js';
+import { startLocalStack } from '../local/stack.js';
+import { benchConfigJson, benchProfileDocument, SEGMENT_IDS } from './profiles.js';
+import { median, percentile, round, seededRandom } from './stats.js';
+
+const STREAM = 'bench-exports';
+const DESTINATION = 'bench';
+
+export interface StepResult {
+  targetPerSecond: number;
+  achievedPerSecond: number;
+  writes: number;
+  delivered: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  sustained: boolean;
+}
+
+export interface E2eResult {
+  profiles: number;
+  seedSeconds: number;
+  /** Live exports of the seeded INSERTs per second (the pipeline draining a backlog). */
+  backlogDrainPerSecond: number;
+  rawWritesPerSecond: number;
+  writerConcurrency: number;
+  steps: StepResult[];
+  sustainedPerSecond: number;
+  ratioToRawWrites: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  /** Handler durations, ms (median per invocation), and the median records per invocation. */
+  handlerMs: { decide: number; export: number; decideBatch: number; exportBatch: number };
+}
+
+export interface BackfillBenchResult {
+  profiles: number;
+  scanned: number;
+  queued: number;
+  scanSeconds: number;
+  scannedPerSecond: number;
+  /** Profiles scanned and their exports readable in Kinesis, per second (end of scan → last record). */
+  perSecond: number;
+  seconds: number;
+}
+
+function email(token: string): string {
+  return `${token}@bench.example.com`;
+}
+
+async function seed(client: DynamoDBClient, table: string, items: readonly StoredProfile[]): Promise<void> {
+  const chunks: StoredProfile[][] = [];
+  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      let requests = (chunks[next++] as StoredProfile[]).map((item) => ({
+        PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) },
+      }));
+      for (let attempt = 0; attempt < 20 && requests.length > 0; attempt++) {
+        const result = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
+        requests = (result.UnprocessedItems?.[table] ?? []) as typeof requests;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 6 }, worker));
+}
+
+/** Issues `rate` writes per second for `seconds`, at most `inFlight` at a time; returns start times by token. */
+async function paced(
+  rate: number,
+  seconds: number,
+  inFlight: number,
+  write: (n: number) => Promise<void>,
+): Promise<{ started: Map<number, number>; achieved: number; errors: number }> {
+  const started = new Map<number, number>();
+  const total = Math.round(rate * seconds);
+  const t0 = performance.now();
+  let issued = 0;
+  let running = 0;
+  let errors = 0;
+  const pending = new Set<Promise<void>>();
+  while (issued < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
+    while (issued < due && running < inFlight) {
+      const n = issued++;
+      running++;
+      started.set(n, Date.now());
+      const p = write(n)
+        .catch(() => {
+          errors++;
+        })
+        .finally(() => {
+          running--;
+          pending.delete(p);
+        });
+      pending.add(p);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - t0) / 1000;
+  return { started, achieved: total / Math.max(elapsed, seconds), errors };
+}
+
+async function rawWriteRate(
+  stack: LocalStack,
+  items: readonly StoredProfile[],
+  concurrency: number,
+): Promise<number> {
+  const client = stack.clients.dynamodb;
+  const table = 'bench-raw-writes';
+  await client.send(
+    new CreateTableCommand({
+      TableName: table,
+      AttributeDefinitions: [{ AttributeName: 'profileId', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'profileId', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: table });
+  await seed(client, table, items);
+  const rates: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const n = Math.min(items.length, 1500);
+    const docs = Array.from({ length: n }, (_, i) => ({
+      profileId: (items[i] as StoredProfile).profileId,
+      personalEmail: { address: email(`raw-${round}-${i}`) },
+    }));
+    const started = performance.now();
+    await writeProfiles(docs, { tableName: table, client, concurrency });
+    rates.push(n / ((performance.now() - started) / 1000));
+  }
+  return median(rates);
+}
+
+/** Runs the end-to-end and backfill benchmarks on one local stack. */
+export async function runE2eBench(
+  options: { profiles?: number; stepSeconds?: number; rates?: readonly number[]; concurrency?: number } = {},
+): Promise<{ e2e: E2eResult; backfill: BackfillBenchResult | { error: string } }> {
+  const profiles = options.profiles ?? 2000;
+  const stepSeconds = options.stepSeconds ?? 5;
+  const rates = options.rates ?? [50, 100, 200, 300, 400, 600, 800, 1000];
+  const concurrency = options.concurrency ?? 32;
+  const configJson = benchConfigJson(STREAM);
+  const durations = { decide: [] as number[], export: [] as number[] };
+  const batchSizes = { decide: [] as number[], export: [] as number[] };
+  /** Times every invocation (the billed duration's local counterpart) and counts its records. */
+  const timed =
+    <E extends { Records: unknown[] }>(name: 'decide' | 'export') =>
+    (handler: LambdaHandler<E, unknown>): LambdaHandler<E, unknown> =>
+    async (event, context) => {
+      const started = performance.now();
+      try {
+        return await handler(event, context);
+      } finally {
+        durations[name].push(performance.now() - started);
+        batchSizes[name].push(event.Records.length);
+      }
+    };
+  const stack = await startLocalStack({
+    config: configJson,
+    functionEnv: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
+    wrapHandlers: { decide: timed<DynamoDBStreamEvent>('decide'), export: timed<SQSEvent>('export') },
+  });
+  try {
+    const random = seededRandom(11);
+    const items = Array.from(
+      { length: profiles },
+      (_, i) => mergeProfileWrite(undefined, benchProfileDocument(i, random), Date.now()).item,
+    );
+    const table = stack.resources.profileTableName;
+    const seedStarted = performance.now();
+    await seed(stack.clients.dynamodb, table, items);
+    const seedSeconds = (performance.now() - seedStarted) / 1000;
+    await stack.waitForIdle({ timeoutMs: 180_000 });
+    const drainSeconds = (performance.now() - seedStarted) / 1000;
+
+    const rawWritesPerSecond = await rawWriteRate(stack, items, concurrency);
+
+    const steps: StepResult[] = [];
+    let failuresAbove = 0;
+    for (const [s, rate] of rates.entries()) {
+      const arrived = new Map<number, number>();
+      const abort = new AbortController();
+      const prefix = `s${s}-`;
+      const reader = (async () => {
+        for await (const record of tailStream(stack.clients.kinesis, STREAM, {
+          signal: abort.signal,
+          pollIntervalMs: 20,
+        })) {
+          const address = (record.data as { personalEmail?: { address?: string } }).personalEmail?.address;
+          if (address?.startsWith(prefix))
+            arrived.set(Number(address.slice(prefix.length).split('@')[0]), record.arrivedAt);
+        }
+      })();
+      // Let the tail take its LATEST iterators before the first write.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const run = await paced(rate, stepSeconds, concurrency, async (n) => {
+        const item = items[n % items.length] as StoredProfile;
+        await writeProfiles(
+          [{ profileId: item.profileId, personalEmail: { address: email(`${prefix}${n}`) } }],
+          {
+            tableName: table,
+            client: stack.clients.dynamodb,
+          },
+        );
+      });
+      const expected = run.started.size - run.errors;
+      const deadline = Date.now() + 15_000;
+      while (arrived.size < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      abort.abort();
+      await reader.catch(() => undefined);
+      const latencies = [...arrived].map(([n, at]) => at - (run.started.get(n) ?? at));
+      const step: StepResult = {
+        targetPerSecond: rate,
+        achievedPerSecond: round(run.achieved, 1),
+        writes: run.started.size,
+        delivered: arrived.size,
+        p50Ms: round(percentile(latencies, 50), 0),
+        p95Ms: round(percentile(latencies, 95), 0),
+        p99Ms: round(percentile(latencies, 99), 0),
+        sustained: false,
+      };
+      step.sustained =
+        step.delivered === step.writes && step.p95Ms < 1000 && run.achieved >= 0.9 * rate && run.errors === 0;
+      steps.push(step);
+      process.stderr.write(`bench: e2e ${JSON.stringify(step)}\n`);
+      await stack.waitForIdle({ timeoutMs: 120_000 });
+      const best = steps.filter((x) => x.sustained).at(-1);
+      if (best !== undefined && !step.sustained) failuresAbove++;
+      if (failuresAbove >= 2) break;
+    }
+    const best = steps.filter((x) => x.sustained).sort((a, b) => b.targetPerSecond - a.targetPerSecond)[0];
+    const e2e: E2eResult = {
+      profiles,
+      seedSeconds: round(seedSeconds, 2),
+      backlogDrainPerSecond: round(profiles / drainSeconds, 0),
+      rawWritesPerSecond: round(rawWritesPerSecond, 0),
+      writerConcurrency: concurrency,
+      steps,
+      sustainedPerSecond: best?.achievedPerSecond ?? 0,
+      ratioToRawWrites: round((best?.achievedPerSecond ?? 0) / rawWritesPerSecond, 3),
+      p50Ms: best?.p50Ms ?? Number.NaN,
+      p95Ms: best?.p95Ms ?? Number.NaN,
+      p99Ms: best?.p99Ms ?? Number.NaN,
+      handlerMs: {
+        decide: round(median(durations.decide), 1),
+        export: round(median(durations.export), 1),
+        decideBatch: median(batchSizes.decide),
+        exportBatch: median(batchSizes.export),
+      },
+    };
+
+    let backfill: BackfillBenchResult | { error: string };
+    try {
+      backfill = await backfillBench(stack, configJson, profiles);
+    } catch (error) {
+      backfill = { error: error instanceof Error ? error.message : String(error) };
+    }
+    return { e2e, backfill };
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function backfillBench(
+  stack: LocalStack,
+  configJson: ReturnType<typeof benchConfigJson>,
+  profiles: number,
+): Promise<BackfillBenchResult> {
+  const seen = new Set<string>();
+  let lastArrival = 0;
+  const abort = new AbortController();
+  const reader = (async () => {
+    for await (const record of tailStream(stack.clients.kinesis, STREAM, {
+      signal: abort.signal,
+      pollIntervalMs: 20,
+    })) {
+      seen.add(record.partitionKey);
+      lastArrival = Math.max(lastArrival, record.arrivedAt);
+    }
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const started = Date.now();
+  const result = await runBackfill({
+    dynamo: stack.clients.dynamodb,
+    sqs: stack.clients.sqs,
+    profileTableName: stack.resources.profileTableName,
+    stateTableName: stack.resources.stateTableName,
+    exportQueueUrl: stack.resources.exportQueueUrl,
+    config: compileConfig(configJson),
+    destinationId: DESTINATION,
+    segmentIds: [SEGMENT_IDS[0] as string],
+    mode: 'new',
+    runId: `bench-${started}`,
+    // Measure the code, not the pacing: the default pace (1,000 read units/s) is reported apart.
+    readUnitsPerSecond: 1_000_000,
+  });
+  const scanSeconds = (Date.now() - started) / 1000;
+  const deadline = Date.now() + 120_000;
+  while (seen.size < result.queued && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  abort.abort();
+  await reader.catch(() => undefined);
+  const seconds = (Math.max(lastArrival, started) - started) / 1000;
+  return {
+    profiles,
+    scanned: result.scanned,
+    queued: result.queued,
+    scanSeconds: round(scanSeconds, 2),
+    scannedPerSecond: round(result.scanned / scanSeconds, 0),
+    perSecond: round(Math.min(seen.size, result.queued) / Math.max(seconds, scanSeconds), 0),
+    seconds: round(seconds, 2),
+  };
+}
