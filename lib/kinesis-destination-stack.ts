@@ -281,7 +281,8 @@ export class KinesisDestinationStack extends Stack {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ScanProfiles',
-        actions: ['dynamodb:Scan'],
+        // DescribeTable: the item count for progress, and the read capacity the backfill may use a share of.
+        actions: ['dynamodb:DescribeTable', 'dynamodb:Scan'],
         resources: [this.profileTable.tableArn],
       }),
     );

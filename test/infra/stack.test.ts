@@ -124,6 +124,7 @@ describe('KinesisDestinationStack (example config)', () => {
         [
           'dynamodb:BatchGetItem',
           'dynamodb:BatchWriteItem',
+          'dynamodb:DescribeTable',
           'dynamodb:GetItem',
           'dynamodb:PutItem',
           'dynamodb:Scan',
