@@ -176,6 +176,7 @@ export function report(scenario: string, result: Tally, extra: Record<string, un
     'duplicated',
     'lost',
     'orderViolations',
+    'withoutReason',
   ] as const;
   process.stdout.write(
     `\n[fault suite] ${scenario}\n| ${cols.join(' | ')} |\n| ${cols.map((c) => String(result[c])).join(' | ')} |\n${

@@ -73,7 +73,7 @@ afterAll(async () => {
 
 describe('fault suite: bad records and crashes', () => {
   it('rejects poison records and oversize payloads with their reason while the rest flows', async () => {
-    const ids = profileIds('rec', 200);
+    const ids = profileIds('rec', 300);
     const poison = profileIds('poison', 40);
     const oversize = profileIds('big', 4);
     const table = stack.resources.profileTableName;
@@ -114,7 +114,7 @@ describe('fault suite: bad records and crashes', () => {
 
   it('loses nothing and keeps order when the decide function crashes partway through batches', async () => {
     crash.enabled = true;
-    const ids = profileIds('crash', 250);
+    const ids = profileIds('crash', 500);
     for (let k = 0; k < 4; k++) await writeRound(stack, ids, k);
     await settle(stack, 150_000);
     crash.enabled = false;
