@@ -58,7 +58,15 @@ export interface E2eResult {
   p95Ms: number;
   p99Ms: number;
   /** Handler durations, ms (median per invocation), and the median records per invocation. */
-  handlerMs: { decide: number; export: number; decideBatch: number; exportBatch: number };
+  handlerMs: {
+    decide: number;
+    export: number;
+    decideBatch: number;
+    exportBatch: number;
+    /** Total handler time ÷ total records (messages) over the whole run. */
+    decidePerRecord: number;
+    exportPerMessage: number;
+  };
 }
 
 export interface BackfillBenchResult {
@@ -70,6 +78,10 @@ export interface BackfillBenchResult {
   /** Profiles scanned and their exports readable in Kinesis, per second (end of scan → last record). */
   perSecond: number;
   seconds: number;
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 function email(token: string): string {
@@ -169,7 +181,7 @@ export async function runE2eBench(
 ): Promise<{ e2e: E2eResult; backfill: BackfillBenchResult | { error: string } }> {
   const profiles = options.profiles ?? 2000;
   const stepSeconds = options.stepSeconds ?? 5;
-  const rates = options.rates ?? [50, 100, 200, 300, 400, 600, 800, 1000];
+  const rates = options.rates ?? [25, 50, 75, 100, 150, 200, 300, 400, 600, 800];
   const concurrency = options.concurrency ?? 32;
   const configJson = benchConfigJson(STREAM);
   const durations = { decide: [] as number[], export: [] as number[] };
@@ -278,6 +290,8 @@ export async function runE2eBench(
         export: round(median(durations.export), 1),
         decideBatch: median(batchSizes.decide),
         exportBatch: median(batchSizes.export),
+        decidePerRecord: round(sum(durations.decide) / Math.max(1, sum(batchSizes.decide)), 3),
+        exportPerMessage: round(sum(durations.export) / Math.max(1, sum(batchSizes.export)), 3),
       },
     };
 

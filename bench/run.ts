@@ -73,14 +73,14 @@ async function main(): Promise<void> {
   // function's duration is the measured export invocation scaled to one message and one call.
   const e2e = isError(stack) ? undefined : stack.e2e;
   const decideMs =
-    e2e !== undefined && e2e.handlerMs.decideBatch > 0
-      ? (e2e.handlerMs.decide / e2e.handlerMs.decideBatch) * PIPELINE_SETTINGS.decide.batchSize
+    e2e !== undefined && e2e.handlerMs.decidePerRecord > 0
+      ? e2e.handlerMs.decidePerRecord * PIPELINE_SETTINGS.decide.batchSize
       : isError(decide)
         ? Number.NaN
         : (decide.microsPerRecord.decidePath * PIPELINE_SETTINGS.decide.batchSize) / 1000;
   const exportMs =
-    e2e !== undefined && e2e.handlerMs.exportBatch > 0
-      ? (e2e.handlerMs.export / e2e.handlerMs.exportBatch) * PIPELINE_SETTINGS.export.batchSize
+    e2e !== undefined && e2e.handlerMs.exportPerMessage > 0
+      ? e2e.handlerMs.exportPerMessage * PIPELINE_SETTINGS.export.batchSize
       : isError(exporter)
         ? Number.NaN
         : exporter.fifoHandler.medianInvocationMs;
