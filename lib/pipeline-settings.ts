@@ -62,7 +62,7 @@ export const PIPELINE_SETTINGS = {
     maxAttempts: 10,
     /**
      * Time kept back from the invocation's remaining time for reporting failures: this many
-     * milliseconds, or a tenth of the time left at the start of the invocation if that is less.
+     * milliseconds, or a quarter of the time left at the start of the invocation if that is less.
      */
     reserveMs: 3_000,
   },

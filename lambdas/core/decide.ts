@@ -148,6 +148,7 @@ function finish(
   image: StoredProfile,
   config: CompiledConfig,
   deleted: boolean,
+  versioned = true,
 ): DestinationDecision {
   if (reasons.length === 0) {
     const why =
@@ -176,7 +177,9 @@ function finish(
       },
     };
   }
-  const bookkeeping = bookkeepingOf(image);
+  // A change the writer did not make (bookkeeping absent or left as it was) has no version of its
+  // own: 0, which the exporter never treats as stale.
+  const bookkeeping = versioned ? bookkeepingOf(image) : undefined;
   const version = bookkeeping === undefined ? 0 : deleted ? bookkeeping.v + 1 : bookkeeping.v;
   return {
     destinationId: destination.id,
@@ -261,7 +264,7 @@ function decideForDestination(
         message: `mapped attribute written (${listed(attributes)}), but the profile is in no mapped segment`,
       });
   }
-  return finish(destination, reasons, notes, newImage, config, false);
+  return finish(destination, reasons, notes, newImage, config, false, writtenPathsOf(change) !== undefined);
 }
 
 /**

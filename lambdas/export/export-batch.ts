@@ -20,6 +20,20 @@ export interface ExportDependencies {
   readonly random?: () => number;
 }
 
+/**
+ * Whether delivering `message` would repeat or undo what the destination already has:
+ * - its version is older than the one delivered (a redriven or backfilled export overtaken by a newer one);
+ * - or it is the version delivered, again (SQS redelivered a message whose put succeeded, or the decide
+ *   function queued a change twice beyond the FIFO deduplication window). A backfill export of the
+ *   delivered version is not a repeat: it carries segments newly mapped since.
+ * Version 0 means unversioned (not written by the profile writer): never stale.
+ */
+export function isStale(message: ExportMessage, deliveredVersion: number | undefined): boolean {
+  if (deliveredVersion === undefined || message.profileVersion === 0) return false;
+  if (message.profileVersion < deliveredVersion) return true;
+  return message.profileVersion === deliveredVersion && !message.reasons.includes('backfill');
+}
+
 /** One SQS message of the batch and what became of it. */
 interface Item {
   readonly record: SQSRecord;
@@ -138,8 +152,7 @@ export async function exportBatch(
         }
         const message = item.message as ExportMessage;
         const key = deliveredKey(message.destinationId, message.profileId);
-        const version = delivered.get(key);
-        if (version !== undefined && message.profileVersion < version) {
+        if (isStale(message, delivered.get(key))) {
           item.outcome = 'superseded';
           at++;
           continue;

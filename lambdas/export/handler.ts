@@ -36,9 +36,13 @@ const deps: ExportDependencies = {
   logger,
 };
 
-/** Time kept back for reporting: the configured reserve, or a tenth of the invocation if less. */
+/**
+ * Time kept back for recording the outcome (ledger, failure log) and answering: the configured
+ * reserve, or a quarter of the invocation if less. Running into the timeout would lose the partial
+ * batch response, and SQS would hand out again messages that were already put.
+ */
 function budgetOf(context: Context): () => number {
-  const reserve = Math.min(PIPELINE_SETTINGS.putRecords.reserveMs, context.getRemainingTimeInMillis() * 0.1);
+  const reserve = Math.min(PIPELINE_SETTINGS.putRecords.reserveMs, context.getRemainingTimeInMillis() * 0.25);
   return () => context.getRemainingTimeInMillis() - reserve;
 }
 

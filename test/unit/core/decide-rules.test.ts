@@ -201,6 +201,7 @@ describe('decideExports(): mapped attributes written through the profile writer'
     });
 
     expect(changed.export).toBe(true);
+    expect(changed.export && changed.profileVersion).toBe(0);
     expect(untouched.export).toBe(false);
   });
 });

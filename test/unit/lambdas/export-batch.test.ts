@@ -8,7 +8,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambdas/core/config.js';
-import { type ExportDependencies, exportBatch } from '../../../lambdas/export/export-batch.js';
+import { type ExportDependencies, exportBatch, isStale } from '../../../lambdas/export/export-batch.js';
 import {
   type ExportMessage,
   exportIdFor,
@@ -187,20 +187,37 @@ describe('exportBatch()', () => {
     expect(d.state.delivered.get('delivered#marketing#p-2')).toBe(1);
   });
 
-  it('skips an export older than the version already delivered, and puts newer ones', async () => {
+  it('skips an export older than the version already delivered, or that version again, and puts newer ones', async () => {
     kinesisAnswering(() => undefined);
     const d = deps(fakeState({ 'delivered#marketing#p-1': 5 }));
 
     const result = await exportBatch(
-      [sqsRecord('p-1', 3), sqsRecord('p-1', 5), sqsRecord('p-1', 6)],
+      [sqsRecord('p-1', 3), sqsRecord('p-1', 5), sqsRecord('p-1', 6), sqsRecord('p-1', 6)],
       budget,
       d,
     );
 
     expect(result.batchItemFailures).toEqual([]);
-    expect(putCalls.flat().map((r) => names(r.data))).toEqual(['v5', 'v6']);
-    expect(d.metrics.totals.get('ExportsSuperseded')).toBe(1);
+    expect(putCalls.flat().map((r) => names(r.data))).toEqual(['v6']);
+    expect(d.metrics.totals.get('ExportsSuperseded')).toBe(3);
     expect(d.state.delivered.get('delivered#marketing#p-1')).toBe(6);
+  });
+
+  it.each([
+    [
+      'a backfill export of the delivered version (it carries newly mapped segments)',
+      { profileVersion: 5, reasons: ['backfill'] },
+      false,
+    ],
+    [
+      'an unversioned export (not written by the profile writer)',
+      { profileVersion: 0, reasons: ['mapped-attribute'] },
+      false,
+    ],
+    ['a live export of the delivered version', { profileVersion: 5, reasons: ['mapped-attribute'] }, true],
+    ['an export older than the delivered version', { profileVersion: 4, reasons: ['backfill'] }, true],
+  ] as const)('isStale(): %s → %s', (_label, message, stale) => {
+    expect(isStale({ ...message, reasons: [...message.reasons] } as unknown as ExportMessage, 5)).toBe(stale);
   });
 
   it('treats a missing stream as an ordinary failure, recording the error and the attempt', async () => {
