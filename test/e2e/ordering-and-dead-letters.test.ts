@@ -108,7 +108,7 @@ let stack: LocalStack;
 beforeAll(async () => {
   stack = await startLocalStack({
     config,
-    functionEnv: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
+    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true' },
     // Retries after a failure wait for the visibility timeout: shorter than the scaled 18 s, but with
     // room for a slow batch on a busy machine (a timed-out batch fails whole and uses up a receive).
     timings: { exportVisibilityTimeoutSeconds: 6, exportTimeoutMs: 5_000 },

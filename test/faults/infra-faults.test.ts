@@ -20,7 +20,7 @@ beforeAll(async () => {
     // 3 × 180 s of the real queue do: 4× the function timeout, retries still within seconds.
     timings: { exportVisibilityTimeoutSeconds: 8, exportTimeoutMs: 2_000 },
     decideMapping: { maxBatchingWindowMs: 200 },
-    functionEnv: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
+    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true' },
   });
 }, 120_000);
 

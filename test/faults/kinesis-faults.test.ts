@@ -36,7 +36,7 @@ beforeAll(async () => {
     // so a slow invocation's messages are not handed out again while it still runs.
     timings: { exportVisibilityTimeoutSeconds: 4, exportTimeoutMs: 2_000 },
     decideMapping: { maxBatchingWindowMs: 200 },
-    functionEnv: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
+    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true' },
     onRuntimeEvent: (event) => {
       if (event.mapping !== 'export') return;
       if (event.type === 'invoke') {

@@ -63,7 +63,7 @@ beforeAll(async () => {
     timings: { exportVisibilityTimeoutSeconds: 4, exportTimeoutMs: 2_000 },
     decideMapping: { maxBatchingWindowMs: 200 },
     wrapHandlers: { decide: crashingPartway },
-    functionEnv: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
+    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true' },
   });
 }, 120_000);
 
