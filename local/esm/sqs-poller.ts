@@ -33,6 +33,9 @@ import { PIPELINE_SETTINGS } from '../../lib/pipeline-settings.js';
 import { describeError, invokeHandler, type LambdaHandler } from './invoke.js';
 
 /** Settings of an SQS mapping; defaults come from `PIPELINE_SETTINGS.export`. */
+
+/** How many visibility timeouts one extension of a held message lasts. */
+const HOLD_EXTENSION_FACTOR = 3;
 export interface SqsPollerOptions {
   readonly sqsClient: SQSClient;
   readonly queueUrl: string;
@@ -467,7 +470,9 @@ export class SqsPoller {
   /**
    * Keeps held messages invisible until their turn: only those whose visibility would end within
    * the next quarter of the timeout (0.5–2 s), because the emulator counts every extension as a
-   * receive.
+   * receive. Each extension is for {@link HOLD_EXTENSION_FACTOR} visibility timeouts: a held message
+   * usually waits one timeout for its failed predecessor to come back, plus the batch's own run time,
+   * and a second extension would use up a second receive (dead-lettering it early under load).
    */
   private async extendHeld(): Promise<void> {
     const vt = this.visibilityTimeoutSeconds * 1000;
@@ -487,14 +492,14 @@ export class SqsPoller {
           Entries: part.map((m, i) => ({
             Id: String(i),
             ReceiptHandle: m.receiptHandle,
-            VisibilityTimeout: this.visibilityTimeoutSeconds,
+            VisibilityTimeout: this.visibilityTimeoutSeconds * HOLD_EXTENSION_FACTOR,
           })),
         }),
       );
       const failed = new Set(Failed.map((f) => Number(f.Id)));
       part.forEach((message, i) => {
         if (!failed.has(i)) {
-          message.visibleAt = sentAt + vt;
+          message.visibleAt = sentAt + vt * HOLD_EXTENSION_FACTOR;
           return;
         }
         // The handle is no longer valid (purged, moved, or visible again and received elsewhere):
