@@ -24,6 +24,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { seededRandom } from './seeded-random.js';
 
 /** Error codes Kinesis reports per `PutRecords` entry. */
 export type EntryErrorCode = 'ProvisionedThroughputExceededException' | 'InternalFailure';
@@ -136,17 +137,6 @@ function emptyStats(): FaultProxyStats {
   };
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function readBody(stream: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -173,7 +163,7 @@ function entryError(code: EntryErrorCode): KinesisEntryResult {
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   let fault: Fault = options.fault ?? { kind: 'none' };
   let operations: ReadonlySet<string> = new Set(options.operations ?? DEFAULT_OPERATIONS);
   let counters = emptyStats();
