@@ -3,9 +3,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // End-to-end suites start their own emulators on free ports; keep them from starving each other on 2 cores.
+    // End-to-end and fault suites each run a whole local stack (a JVM, three emulators, both functions
+    // under compressed timeouts): one file at a time, so no suite starves another on a 2-core machine
+    // and turns timing into flaky failures.
     pool: 'forks',
-    maxWorkers: 2,
+    fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // No test may reach AWS: an SDK call that no mock or emulator catches goes to a closed loopback
