@@ -10,7 +10,6 @@
  * functions read `process.env` and create their clients when first imported, so one process runs
  * one stack at a time, and restarts keep every port (the handlers keep their endpoints).
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +19,8 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { type DestinationConfig, parseConfig } from '../lambdas/core/config.js';
 import { PIPELINE_SETTINGS } from '../lib/pipeline-settings.js';
+import { readJsonFile } from '../ops/cli-io.js';
+import { DEFAULT_CONFIG_PATH } from '../ops/config-file.js';
 import {
   createLocalClients,
   destroyLocalClients,
@@ -37,7 +38,7 @@ import { createResources, type LocalResources, type LocalTimings, localTimings }
 import { waitFor } from './wait.js';
 
 /** The example config `npm start` and `local up` use by default. */
-export const EXAMPLE_CONFIG_PATH = 'examples/config.json';
+export const EXAMPLE_CONFIG_PATH = DEFAULT_CONFIG_PATH;
 
 /** A handler wrapper: receives the real (or injected) handler, returns the one the runtime invokes. */
 export type HandlerWrapper<E> = (handler: LambdaHandler<E, unknown>) => LambdaHandler<E, unknown>;
@@ -163,18 +164,8 @@ function loadConfig(config: string | DestinationConfig | undefined): {
 } {
   if (config === undefined || typeof config === 'string') {
     const path = resolve(config ?? EXAMPLE_CONFIG_PATH);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new LocalStackError(`config "${path}": cannot read it (${String(error)})`, { cause: error });
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (error) {
-      throw new LocalStackError(`config "${path}": invalid JSON (${String(error)})`, { cause: error });
-    }
+    // The same reader as the CLI: an unreadable file or invalid JSON is a UsageError with line and column.
+    const raw = readJsonFile(path, 'config');
     return { config: parseConfig(raw, path), path, json: JSON.stringify(raw) };
   }
   return { config, path: undefined, json: JSON.stringify(config) };
