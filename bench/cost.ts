@@ -3,7 +3,7 @@
  * handler durations and payload sizes, beside the same model for a naive design (one SQS message
  * and one `PutRecord` per export, an export function invoked per message).
  */
-import { PIPELINE_SETTINGS } from '../lib/pipeline-settings.js';
+import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 
 /** A list price and where it comes from. */
 export interface Price {

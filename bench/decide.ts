@@ -10,10 +10,10 @@
  * per-round ratios.
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { CompiledConfig } from '../lambdas/core/compiled-config.js';
-import { decideExports } from '../lambdas/core/decide.js';
-import type { ExportDocument } from '../lambdas/core/payload.js';
-import { parseStreamRecord } from '../lambdas/shared/stream-record.js';
+import type { CompiledConfig } from '../core/compiled-config.js';
+import { decideExports } from '../core/decide.js';
+import type { ExportDocument } from '../core/payload.js';
+import { parseStreamRecord } from '../core/stream-record.js';
 import { type BenchRecord, benchConfig, benchStreamRecords, CHANGE_KINDS } from './profiles.js';
 import { median, round, timeSync } from './stats.js';
 

@@ -1,6 +1,6 @@
 /**
  * Benchmarks 3 and 4 on the local stack (`startLocalStack`, the real handlers behind the local
- * event-source-mapping runtime, with the production settings of lib/pipeline-settings.ts):
+ * event-source-mapping runtime, with the production settings of core/pipeline-settings.ts):
  *
  * - raw DynamoDB Local write rate: the same profile writes (the profile writer: read + conditional
  *   put) into a twin table that nothing reads, as fast as `concurrency` writers go;
@@ -18,13 +18,13 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
+import { tailStream } from '../adapters/kinesis-reader.js';
+import { writeProfiles } from '../adapters/profile-writer.js';
+import { compileConfig } from '../core/compiled-config.js';
+import type { StoredProfile } from '../core/profile.js';
+import { mergeProfileWrite } from '../core/profile-merge.js';
 import { runBackfill } from '../lambdas/backfill/backfill.js';
-import { compileConfig } from '../lambdas/core/compiled-config.js';
-import type { StoredProfile } from '../lambdas/core/profile.js';
-import { mergeProfileWrite } from '../lambdas/core/profile-merge.js';
-import { writeProfiles } from '../lambdas/shared/profile-writer.js';
-import type { LambdaHandler } from '../local/esm/invoke.js';
-import { tailStream } from '../local/kinesis-reader.js';
+import type { LambdaHandler } from '../local/event-sources/invoke.js';
 import type { LocalStack } from '../local/stack.js';
 import { startLocalStack } from '../local/stack.js';
 import { benchConfigJson, benchProfileDocument, SEGMENT_IDS } from './profiles.js';

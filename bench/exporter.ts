@@ -20,13 +20,13 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { SQSRecord } from 'aws-lambda';
-import { decideExports } from '../lambdas/core/decide.js';
+import { readAllRecords } from '../adapters/kinesis-reader.js';
+import { type PutEntry, putRecordsInChunks } from '../adapters/put-records.js';
+import { decideExports } from '../core/decide.js';
+import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../core/export-message.js';
+import { parseStreamRecord } from '../core/stream-record.js';
 import { exportBatch } from '../lambdas/export/export-batch.js';
-import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../lambdas/shared/export-message.js';
-import { type PutEntry, putRecordsInChunks } from '../lambdas/shared/put-records.js';
-import { parseStreamRecord } from '../lambdas/shared/stream-record.js';
 import { type FaultProxy, startFaultProxy } from '../local/fault-proxy.js';
-import { readAllRecords } from '../local/kinesis-reader.js';
 import { benchConfig, benchConfigJson, benchStreamRecords } from './profiles.js';
 import { median, round } from './stats.js';
 

@@ -5,10 +5,10 @@
  */
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { type CompiledConfig, compileConfig } from '../lambdas/core/compiled-config.js';
-import { type DestinationConfig, parseConfig } from '../lambdas/core/config.js';
-import type { Profile, StoredProfile } from '../lambdas/core/profile.js';
-import { mergeProfileWrite } from '../lambdas/core/profile-merge.js';
+import { type CompiledConfig, compileConfig } from '../core/compiled-config.js';
+import { type DestinationConfig, parseConfig } from '../core/config.js';
+import type { Profile, StoredProfile } from '../core/profile.js';
+import { mergeProfileWrite } from '../core/profile-merge.js';
 import { seededRandom } from './stats.js';
 
 const SEGMENT_COUNT = 40;

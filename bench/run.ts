@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { PIPELINE_SETTINGS } from '../lib/pipeline-settings.js';
+import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import { runBundleBench } from './bundles.js';
 import { type CostInputs, modelNaive, modelPipeline, PRICES, PRICES_AS_OF } from './cost.js';
 import { runDecideBench } from './decide.js';

@@ -2,9 +2,9 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../adapters/config-file.js';
 import { DEFAULT_ENTRIES, KinesisDestinationStack } from '../lib/kinesis-destination-stack.js';
 import { addNagPacks } from '../lib/nag.js';
-import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../ops/config-file.js';
 
 /**
  * The CDK app: `npx cdk deploy -c config=<file>` (default examples/config.json), optionally

@@ -4,15 +4,15 @@
  * SDK environment) and against `local up` (the environment it prints).
  */
 import { Command, CommanderError } from 'commander';
-import { registerBackfillCommand } from '../ops/backfill.js';
-import { describeCliError } from '../ops/cli-io.js';
-import { registerDlqCommands } from '../ops/dlq.js';
-import { registerEvaluateCommand } from '../ops/evaluate.js';
-import { registerLocalCommands } from '../ops/local-up.js';
-import { registerPolicyCommand } from '../ops/policy.js';
-import { registerProfileCommands } from '../ops/profile.js';
-import { registerTailCommand } from '../ops/tail.js';
-import { registerValidateCommand } from '../ops/validate.js';
+import { registerBackfillCommand } from '../cli/backfill.js';
+import { describeCliError } from '../cli/cli-io.js';
+import { registerDlqCommands } from '../cli/dlq.js';
+import { registerEvaluateCommand } from '../cli/evaluate.js';
+import { registerLocalCommands } from '../cli/local-up.js';
+import { registerPolicyCommand } from '../cli/policy.js';
+import { registerProfileCommands } from '../cli/profile.js';
+import { registerTailCommand } from '../cli/tail.js';
+import { registerValidateCommand } from '../cli/validate.js';
 
 const program = new Command()
   .name('kinesis-destination')

@@ -5,9 +5,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import type { Destination } from '../lambdas/core/config.js';
+import type { Destination } from '../core/config.js';
+import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import { logRetention } from './pipeline-function.js';
-import { PIPELINE_SETTINGS } from './pipeline-settings.js';
 
 /** The backfill function's event (`lambdas/backfill/handler.ts`). */
 export interface BackfillEvent {

@@ -4,10 +4,10 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import type { DestinationConfig } from '../lambdas/core/config.js';
+import type { DestinationConfig } from '../core/config.js';
+import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import { grantDestinationCredentials, type ResolvedDestination } from './destination-streams.js';
 import { logRetention, PipelineFunction } from './pipeline-function.js';
-import { PIPELINE_SETTINGS } from './pipeline-settings.js';
 
 export interface ConnectionCheckProps {
   /** The destinations whose streams the stack imports (created streams need no check). */

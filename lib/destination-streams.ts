@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { Destination } from '../lambdas/core/config.js';
+import type { Destination } from '../core/config.js';
 
 /** How the export function obtains the right to write a destination's stream. */
 export type WriteAccess =

@@ -7,7 +7,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { DestinationConfig } from '../lambdas/core/config.js';
+import type { DestinationConfig } from '../core/config.js';
+import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import { BackfillTrigger } from './backfill-trigger.js';
 import { ConnectionCheck } from './connection-check.js';
 import { DestinationStreams, grantDestinationCredentials } from './destination-streams.js';
@@ -15,7 +16,6 @@ import { acknowledgeStackFindings } from './nag.js';
 import { PipelineAlerts } from './pipeline-alerts.js';
 import { PipelineFunction, seconds } from './pipeline-function.js';
 import { PipelineQueues } from './pipeline-queues.js';
-import { PIPELINE_SETTINGS } from './pipeline-settings.js';
 
 /** Handler files of the stack's functions; each exports `handler`. */
 export interface HandlerEntries {

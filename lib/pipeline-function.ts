@@ -6,8 +6,8 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { DestinationConfig } from '../lambdas/core/config.js';
-import { PIPELINE_SETTINGS } from './pipeline-settings.js';
+import type { DestinationConfig } from '../core/config.js';
+import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 
 /** The Lambda runtime of every pipeline function: the newest Node.js that aws-cdk-lib knows. */
 export const PIPELINE_RUNTIME = lambda.Runtime.NODEJS_24_X;

@@ -1,8 +1,8 @@
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import { seconds } from './pipeline-function.js';
-import { PIPELINE_SETTINGS } from './pipeline-settings.js';
 
 export interface PipelineQueuesProps {
   /** Encrypts every queue: the messages carry export documents, i.e. personal data. */

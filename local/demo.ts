@@ -6,9 +6,9 @@
  * latency is measured from its step's write to its arrival in Kinesis.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { writeProfiles } from '../lambdas/shared/profile-writer.js';
-import type { DestinationRecord } from './kinesis-reader.js';
-import { tailStream } from './kinesis-reader.js';
+import type { DestinationRecord } from '../adapters/kinesis-reader.js';
+import { tailStream } from '../adapters/kinesis-reader.js';
+import { writeProfiles } from '../adapters/profile-writer.js';
 import { type LocalStack, startLocalStack } from './stack.js';
 
 const SEGMENTS = {

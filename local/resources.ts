@@ -1,6 +1,6 @@
 /**
  * Creates the pipeline's resources on the emulators, with the names of docs/ARCHITECTURE.md and
- * the settings of `lib/pipeline-settings.ts` (visibility timeouts scaled by `localTimeScale`).
+ * the settings of `core/pipeline-settings.ts` (visibility timeouts scaled by `localTimeScale`).
  */
 import {
   CreateTableCommand,
@@ -16,8 +16,8 @@ import {
   ResourceInUseException as KinesisResourceInUseException,
 } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DestinationConfig } from '../lambdas/core/config.js';
-import { PIPELINE_SETTINGS } from '../lib/pipeline-settings.js';
+import type { DestinationConfig } from '../core/config.js';
+import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import { waitFor } from './wait.js';
 
 /** Resource names of the local stack (docs/ARCHITECTURE.md, "Local resource names"). */

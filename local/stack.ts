@@ -17,10 +17,11 @@ import { pathToFileURL } from 'node:url';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
-import { type DestinationConfig, parseConfig } from '../lambdas/core/config.js';
-import { PIPELINE_SETTINGS } from '../lib/pipeline-settings.js';
-import { readJsonFile } from '../ops/cli-io.js';
-import { DEFAULT_CONFIG_PATH } from '../ops/config-file.js';
+import { DEFAULT_CONFIG_PATH } from '../adapters/config-file.js';
+import { type DestinationRecord, readAllRecords } from '../adapters/kinesis-reader.js';
+import { readJsonFile } from '../cli/cli-io.js';
+import { type DestinationConfig, parseConfig } from '../core/config.js';
+import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import {
   createLocalClients,
   destroyLocalClients,
@@ -30,10 +31,9 @@ import {
 } from './clients.js';
 import { type Emulator, startDynamoDb, startKinesis, startSqs } from './emulators.js';
 import { LocalStackError } from './errors.js';
-import { DynamoDbStreamsPoller, type StreamsPollerEvent } from './esm/dynamodb-streams-poller.js';
-import type { LambdaHandler } from './esm/invoke.js';
-import { SqsPoller, type SqsPollerEvent } from './esm/sqs-poller.js';
-import { type DestinationRecord, readAllRecords } from './kinesis-reader.js';
+import { DynamoDbStreamsPoller, type StreamsPollerEvent } from './event-sources/dynamodb-streams-poller.js';
+import type { LambdaHandler } from './event-sources/invoke.js';
+import { SqsPoller, type SqsPollerEvent } from './event-sources/sqs-poller.js';
 import { createResources, type LocalResources, type LocalTimings, localTimings } from './resources.js';
 import { waitFor } from './wait.js';
 

@@ -9,12 +9,12 @@ import {
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { PIPELINE_SETTINGS } from '../../lib/pipeline-settings.js';
-import type { CompiledConfig, CompiledDestination } from '../core/compiled-config.js';
-import { decideBackfill } from '../core/decide.js';
-import { safeParseStoredProfile } from '../core/profile.js';
-import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../shared/export-message.js';
-import { sendInOrder } from '../shared/queue-sender.js';
+import { sendInOrder } from '../../adapters/queue-sender.js';
+import type { CompiledConfig, CompiledDestination } from '../../core/compiled-config.js';
+import { decideBackfill } from '../../core/decide.js';
+import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../../core/export-message.js';
+import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
+import { safeParseStoredProfile } from '../../core/profile.js';
 
 /**
  * The historical backfill (the source page's "historical data backfill"): exports, once and with

@@ -5,8 +5,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import type { CompiledConfig } from '../core/compiled-config.js';
-import { loadFunctionConfig, readEnvironment } from '../shared/environment.js';
+import type { CompiledConfig } from '../../core/compiled-config.js';
+import { loadFunctionConfig, readEnvironment } from '../commons/environment.js';
 import { type BackfillResult, runBackfill } from './backfill.js';
 
 /**

@@ -7,7 +7,7 @@ import {
   checkStreamConnection,
   formatConnectionReport,
   type StreamConnectionReport,
-} from '../shared/connection-check.js';
+} from '../../adapters/connection-check.js';
 
 /**
  * Deploy-time connection check (a CloudFormation custom resource behind the CDK Provider framework).

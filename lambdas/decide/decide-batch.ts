@@ -1,13 +1,13 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import { PIPELINE_SETTINGS } from '../../lib/pipeline-settings.js';
-import type { CompiledConfig } from '../core/compiled-config.js';
-import { decideExports } from '../core/decide.js';
-import type { ReasonCode } from '../core/reasons.js';
-import { type ExportMessage, exportIdFor, messageGroupIdFor, toSqsJson } from '../shared/export-message.js';
-import { type LogSink, logSafely, METRIC, type MetricSink } from '../shared/observability.js';
-import { type QueueEntry, type SendOptions, sendInOrder } from '../shared/queue-sender.js';
-import { parseStreamRecord } from '../shared/stream-record.js';
+import { type QueueEntry, type SendOptions, sendInOrder } from '../../adapters/queue-sender.js';
+import type { CompiledConfig } from '../../core/compiled-config.js';
+import { decideExports } from '../../core/decide.js';
+import { type ExportMessage, exportIdFor, messageGroupIdFor, toSqsJson } from '../../core/export-message.js';
+import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
+import type { ReasonCode } from '../../core/reasons.js';
+import { parseStreamRecord } from '../../core/stream-record.js';
+import { type LogSink, logSafely, METRIC, type MetricSink } from '../commons/observability.js';
 
 /** What the decide function needs; the handler builds it once per cold start, tests inject it. */
 export interface DecideDependencies {

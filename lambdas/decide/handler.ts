@@ -8,8 +8,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { loadFunctionConfig, readEnvironment } from '../shared/environment.js';
-import { createLogger, createMetrics, powertoolsMetricSink } from '../shared/observability.js';
+import { loadFunctionConfig, readEnvironment } from '../commons/environment.js';
+import { createLogger, createMetrics, powertoolsMetricSink } from '../commons/observability.js';
 import { decideBatch } from './decide-batch.js';
 
 // Cold start: a bad config or environment fails here, loudly, with the engine's message.

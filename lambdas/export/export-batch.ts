@@ -1,10 +1,10 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import type { Destination } from '../core/config.js';
-import type { DestinationClients } from '../shared/aws-clients.js';
-import { type ExportMessage, exportMessageSchema } from '../shared/export-message.js';
-import { errorFields, type LogSink, logSafely, METRIC, type MetricSink } from '../shared/observability.js';
-import { type PutFailure, putRecordsInChunks } from '../shared/put-records.js';
-import { deliveredKey, type StateTable } from '../shared/state-table.js';
+import type { DestinationClients } from '../../adapters/aws-clients.js';
+import { type PutFailure, putRecordsInChunks } from '../../adapters/put-records.js';
+import { deliveredKey, type StateTable } from '../../adapters/state-table.js';
+import type { Destination } from '../../core/config.js';
+import { type ExportMessage, exportMessageSchema } from '../../core/export-message.js';
+import { errorFields, type LogSink, logSafely, METRIC, type MetricSink } from '../commons/observability.js';
 
 /** What the export function needs; the handler builds it once per cold start, tests inject it. */
 export interface ExportDependencies {

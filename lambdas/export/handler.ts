@@ -8,11 +8,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { PIPELINE_SETTINGS } from '../../lib/pipeline-settings.js';
-import { DestinationClients } from '../shared/aws-clients.js';
-import { loadFunctionConfig, readEnvironment } from '../shared/environment.js';
-import { createLogger, createMetrics, powertoolsMetricSink } from '../shared/observability.js';
-import { StateTable } from '../shared/state-table.js';
+import { DestinationClients } from '../../adapters/aws-clients.js';
+import { StateTable } from '../../adapters/state-table.js';
+import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
+import { loadFunctionConfig, readEnvironment } from '../commons/environment.js';
+import { createLogger, createMetrics, powertoolsMetricSink } from '../commons/observability.js';
 import { type ExportDependencies, exportBatch } from './export-batch.js';
 
 // Cold start: a bad config or environment fails here, loudly, with the engine's message.

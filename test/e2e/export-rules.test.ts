@@ -4,8 +4,8 @@
  * does not call relevant export nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeProfiles } from '../../lambdas/shared/profile-writer.js';
-import type { DestinationRecord } from '../../local/kinesis-reader.js';
+import type { DestinationRecord } from '../../adapters/kinesis-reader.js';
+import { writeProfiles } from '../../adapters/profile-writer.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 
 const JOHN = '5b998cb9-9488-4ec3-8d95-fa8338ced490'; // mapped to marketing, mp-default

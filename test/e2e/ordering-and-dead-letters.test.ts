@@ -8,10 +8,10 @@ import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DestinationConfig } from '../../lambdas/core/config.js';
-import { exportMessageSchema } from '../../lambdas/shared/export-message.js';
-import { writeProfiles } from '../../lambdas/shared/profile-writer.js';
-import type { LambdaHandler } from '../../local/esm/invoke.js';
+import { writeProfiles } from '../../adapters/profile-writer.js';
+import type { DestinationConfig } from '../../core/config.js';
+import { exportMessageSchema } from '../../core/export-message.js';
+import type { LambdaHandler } from '../../local/event-sources/invoke.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
 

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GetQueueAttributesCommand, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
-import { writeProfiles } from '../../lambdas/shared/profile-writer.js';
+import { writeProfiles } from '../../adapters/profile-writer.js';
 import type { LocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
 import {

@@ -4,7 +4,7 @@
  * pipeline must lose nothing and keep each profile's order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lambdas/core/config.js';
+import { parseConfig } from '../../core/config.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { expectAll, profileIds, report, settle, tally, writeRound } from './harness.js';
 import { faultConfig } from './ledger.js';

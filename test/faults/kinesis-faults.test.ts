@@ -4,7 +4,7 @@
  * a full outage longer than the retry window, then recovery and DLQ redrive.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lambdas/core/config.js';
+import { parseConfig } from '../../core/config.js';
 import { type FaultProxy, startFaultProxy } from '../../local/fault-proxy.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';

@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PIPELINE_SETTINGS } from '../../lib/pipeline-settings.js';
+import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { exampleConfig, synth } from './synth.js';
 
 /**

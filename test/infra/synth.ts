@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { type DestinationConfig, parseConfig } from '../../lambdas/core/config.js';
+import { loadConfigFile } from '../../adapters/config-file.js';
+import { type DestinationConfig, parseConfig } from '../../core/config.js';
 import {
   DEFAULT_ENTRIES,
   type HandlerEntries,
   KinesisDestinationStack,
 } from '../../lib/kinesis-destination-stack.js';
 import { addNagPacks } from '../../lib/nag.js';
-import { loadConfigFile } from '../../ops/config-file.js';
 
 /** The example config every deploy guide starts from. */
 export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../examples/config.json', import.meta.url));

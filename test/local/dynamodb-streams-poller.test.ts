@@ -17,7 +17,7 @@ import {
   type DynamoDbStreamsPollerOptions,
   type StreamBatchFailureRecord,
   type StreamsPollerEvent,
-} from '../../local/esm/dynamodb-streams-poller.js';
+} from '../../local/event-sources/dynamodb-streams-poller.js';
 import { waitFor } from '../../local/wait.js';
 
 let dynamo: Emulator;

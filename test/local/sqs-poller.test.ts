@@ -11,7 +11,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqsClient } from '../../local/clients.js';
 import { type Emulator, startSqs } from '../../local/emulators.js';
-import { SqsPoller } from '../../local/esm/sqs-poller.js';
+import { SqsPoller } from '../../local/event-sources/sqs-poller.js';
 import { waitFor } from '../../local/wait.js';
 
 let emulator: Emulator;

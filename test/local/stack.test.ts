@@ -3,12 +3,12 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { writeProfiles } from '../../lambdas/shared/profile-writer.js';
+import { writeProfiles } from '../../adapters/profile-writer.js';
+import { exportLines } from '../../cli/local-up.js';
+import { registerTailCommand } from '../../cli/tail.js';
 import { startSqs } from '../../local/emulators.js';
 import { LocalStackError, PortInUseError } from '../../local/errors.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { exportLines } from '../../ops/local-up.js';
-import { registerTailCommand } from '../../ops/tail.js';
 
 /**
  * Stand-in functions with the real contract (stream → FIFO queue → Kinesis) but no decision: this

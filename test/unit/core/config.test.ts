@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../lambdas/core/config.js';
-import { ConfigError } from '../../../lambdas/core/errors.js';
+import { parseConfig } from '../../../core/config.js';
+import { ConfigError } from '../../../core/errors.js';
 import { CATALOG, destination, SEG } from './fixtures.js';
 
 function issuesOf(input: unknown): readonly string[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type DestinationDecision, decideExports, type ProfileChange } from '../../../lambdas/core/decide.js';
-import type { StoredProfile } from '../../../lambdas/core/profile.js';
+import { type DestinationDecision, decideExports, type ProfileChange } from '../../../core/decide.js';
+import type { StoredProfile } from '../../../core/profile.js';
 import { makeConfig, member, SEG, seg } from './fixtures.js';
 
 const config = makeConfig();

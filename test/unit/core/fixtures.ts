@@ -1,6 +1,6 @@
-import { type CompiledConfig, compileConfig } from '../../../lambdas/core/compiled-config.js';
-import { parseConfig } from '../../../lambdas/core/config.js';
-import type { SegmentStatus, StoredProfile } from '../../../lambdas/core/profile.js';
+import { type CompiledConfig, compileConfig } from '../../../core/compiled-config.js';
+import { parseConfig } from '../../../core/config.js';
+import type { SegmentStatus, StoredProfile } from '../../../core/profile.js';
 
 /** Segment ids used across the core tests. */
 export const SEG = {

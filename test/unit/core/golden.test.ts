@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileConfig } from '../../../lambdas/core/compiled-config.js';
-import { parseConfig } from '../../../lambdas/core/config.js';
-import { decideExports } from '../../../lambdas/core/decide.js';
-import type { StoredProfile } from '../../../lambdas/core/profile.js';
+import { compileConfig } from '../../../core/compiled-config.js';
+import { parseConfig } from '../../../core/config.js';
+import { decideExports } from '../../../core/decide.js';
+import type { StoredProfile } from '../../../core/profile.js';
 import { CATALOG, destination, john, SEG, seg } from './fixtures.js';
 
 const golden = (name: string) => readFileSync(new URL(`../../golden/${name}`, import.meta.url), 'utf8');

@@ -4,12 +4,12 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { decideExports } from '../../../lambdas/core/decide.js';
-import { ProfileValidationError } from '../../../lambdas/core/errors.js';
-import type { Profile, StoredProfile } from '../../../lambdas/core/profile.js';
-import { mergeProfileWrite } from '../../../lambdas/core/profile-merge.js';
-import { writeProfiles } from '../../../lambdas/shared/profile-writer.js';
-import { parseStreamRecord } from '../../../lambdas/shared/stream-record.js';
+import { writeProfiles } from '../../../adapters/profile-writer.js';
+import { decideExports } from '../../../core/decide.js';
+import { ProfileValidationError } from '../../../core/errors.js';
+import type { Profile, StoredProfile } from '../../../core/profile.js';
+import { mergeProfileWrite } from '../../../core/profile-merge.js';
+import { parseStreamRecord } from '../../../core/stream-record.js';
 import { makeConfig, SEG, seg } from './fixtures.js';
 
 describe('mergeProfileWrite()', () => {

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileConfig } from '../../../lambdas/core/compiled-config.js';
-import { parseConfig } from '../../../lambdas/core/config.js';
-import { decideExports, evaluateChange } from '../../../lambdas/core/decide.js';
-import { isPlainObject } from '../../../lambdas/core/field-path.js';
-import type { Profile } from '../../../lambdas/core/profile.js';
-import { mergeProfileWrite } from '../../../lambdas/core/profile-merge.js';
+import { compileConfig } from '../../../core/compiled-config.js';
+import { parseConfig } from '../../../core/config.js';
+import { decideExports, evaluateChange } from '../../../core/decide.js';
+import { isPlainObject } from '../../../core/field-path.js';
+import type { Profile } from '../../../core/profile.js';
+import { mergeProfileWrite } from '../../../core/profile-merge.js';
 import { CATALOG } from './fixtures.js';
 
 const PATHS = [

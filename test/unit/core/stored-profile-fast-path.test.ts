@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { safeParseStoredProfile, storedProfileSchema } from '../../../lambdas/core/profile.js';
+import { safeParseStoredProfile, storedProfileSchema } from '../../../core/profile.js';
 
 // Values on both sides of every rule of storedProfileSchema.
 const odd = fc.oneof(

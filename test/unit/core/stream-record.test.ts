@@ -1,8 +1,8 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { decideExports } from '../../../lambdas/core/decide.js';
-import { parseStreamRecord } from '../../../lambdas/shared/stream-record.js';
+import { decideExports } from '../../../core/decide.js';
+import { parseStreamRecord } from '../../../core/stream-record.js';
 import { john, makeConfig, member, SEG, seg } from './fixtures.js';
 
 function record(eventName: string, images: { OldImage?: unknown; NewImage?: unknown }): DynamoDBRecord {

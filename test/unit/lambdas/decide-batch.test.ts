@@ -3,9 +3,9 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { StoredProfile } from '../../../lambdas/core/profile.js';
+import { exportMessageSchema } from '../../../core/export-message.js';
+import type { StoredProfile } from '../../../core/profile.js';
 import { type DecideDependencies, decideBatch } from '../../../lambdas/decide/decide-batch.js';
-import { exportMessageSchema } from '../../../lambdas/shared/export-message.js';
 import { makeConfig, member, SEG, seg } from '../core/fixtures.js';
 import { logRecorder, metricRecorder } from './recorders.js';
 

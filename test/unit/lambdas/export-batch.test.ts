@@ -7,14 +7,10 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../lambdas/core/config.js';
+import type { FailureRecord } from '../../../adapters/state-table.js';
+import { parseConfig } from '../../../core/config.js';
+import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../../../core/export-message.js';
 import { type ExportDependencies, exportBatch, isStale } from '../../../lambdas/export/export-batch.js';
-import {
-  type ExportMessage,
-  exportIdFor,
-  messageGroupIdFor,
-} from '../../../lambdas/shared/export-message.js';
-import type { FailureRecord } from '../../../lambdas/shared/state-table.js';
 import { CATALOG, destination } from '../core/fixtures.js';
 import { logRecorder, metricRecorder } from './recorders.js';
 

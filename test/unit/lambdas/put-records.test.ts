@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { chunkEntries, type PutEntry, putRecordsInChunks } from '../../../lambdas/shared/put-records.js';
+import { chunkEntries, type PutEntry, putRecordsInChunks } from '../../../adapters/put-records.js';
 
 const MiB = 1024 * 1024;
 const kinesis = mockClient(KinesisClient);

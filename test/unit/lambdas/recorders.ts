@@ -1,4 +1,4 @@
-import type { LogLevel, LogSink, MetricSink } from '../../../lambdas/shared/observability.js';
+import type { LogLevel, LogSink, MetricSink } from '../../../lambdas/commons/observability.js';
 
 /** A MetricSink that sums what it is given, by name (and `name:dimensionValue`). */
 export function metricRecorder(): MetricSink & { totals: Map<string, number>; latencies: number[] } {

@@ -1,0 +1,114 @@
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { Command } from 'commander';
+import { configPathFrom, loadConfigFile } from '../adapters/config-file.js';
+import { compileConfig } from '../core/compiled-config.js';
+import { type DestinationDecision, decideExports, type ProfileChange } from '../core/decide.js';
+import { isPlainObject } from '../core/field-path.js';
+import { type StoredProfile, safeParseStoredProfile } from '../core/profile.js';
+import { parseStreamRecord } from '../core/stream-record.js';
+import { readJsonFile, UsageError } from './cli-io.js';
+
+/** Options of the `evaluate` command. */
+export interface EvaluateOptions {
+  readonly config?: string;
+  readonly old?: string;
+  readonly new?: string;
+  readonly record?: string;
+}
+
+/** One destination in `evaluate`'s output. */
+export interface EvaluatedDestination {
+  readonly id: string;
+  readonly export: boolean;
+  readonly reasons: string[];
+  readonly payload: Record<string, unknown> | null;
+  readonly rejection?: { code: string; message: string };
+}
+
+function readProfileImage(path: string, flag: string): StoredProfile {
+  const json = readJsonFile(path, flag);
+  const parsed = safeParseStoredProfile(json);
+  if (!parsed.ok) {
+    throw new UsageError(`${flag} "${path}": not a valid profile:\n  - ${parsed.issues.join('\n  - ')}`);
+  }
+  return parsed.value;
+}
+
+function readRecord(path: string): DynamoDBRecord {
+  const json = readJsonFile(path, '--record');
+  // Accept the record itself, or a Lambda event holding exactly one record.
+  const candidate = isPlainObject(json) && Array.isArray(json.Records) ? json.Records : [json];
+  if (candidate.length !== 1 || !isPlainObject(candidate[0])) {
+    throw new UsageError(
+      `--record "${path}": expected one DynamoDB Streams record (an object with eventName and dynamodb), or an event whose Records array holds exactly one`,
+    );
+  }
+  return candidate[0] as DynamoDBRecord;
+}
+
+function changeFrom(options: EvaluateOptions): ProfileChange {
+  if (options.record !== undefined) {
+    if (options.old !== undefined || options.new !== undefined) {
+      throw new UsageError('give either --record, or --old and/or --new, not both');
+    }
+    const parsed = parseStreamRecord(readRecord(options.record));
+    if (!parsed.ok) throw new UsageError(`--record "${options.record}": ${parsed.reason}`);
+    return parsed.change;
+  }
+  if (options.old === undefined && options.new === undefined) {
+    throw new UsageError(
+      'give --new (and --old for an update), --old alone for a delete, or --record for a stream record',
+    );
+  }
+  const oldImage = options.old === undefined ? undefined : readProfileImage(options.old, '--old');
+  const newImage = options.new === undefined ? undefined : readProfileImage(options.new, '--new');
+  if (oldImage !== undefined && newImage !== undefined && oldImage.profileId !== newImage.profileId) {
+    throw new UsageError(
+      `--old "${options.old}" is profile "${oldImage.profileId}" but --new "${options.new}" is profile "${newImage.profileId}": compare two images of one profile`,
+    );
+  }
+  const eventName = newImage === undefined ? 'REMOVE' : oldImage === undefined ? 'INSERT' : 'MODIFY';
+  return { eventName, ...(oldImage && { oldImage }), ...(newImage && { newImage }) };
+}
+
+function present(decision: DestinationDecision): EvaluatedDestination {
+  const reasons = decision.reasons.map((r) => `${r.code}: ${r.message}`);
+  if (decision.export)
+    return { id: decision.destinationId, export: true, reasons, payload: decision.document };
+  return {
+    id: decision.destinationId,
+    export: false,
+    reasons,
+    payload: null,
+    ...(decision.rejection && { rejection: { ...decision.rejection } }),
+  };
+}
+
+/**
+ * The operator's "why was / wasn't this profile exported?" tool: evaluates one change against every
+ * destination of the config.
+ * @throws UsageError or ConfigError for bad input (the CLI exits with code 2).
+ */
+export function evaluateCommand(options: EvaluateOptions): { destinations: EvaluatedDestination[] } {
+  const config = compileConfig(loadConfigFile(configPathFrom(options.config)));
+  return { destinations: decideExports(changeFrom(options), config).map(present) };
+}
+
+/** Registers `evaluate` on the CLI. */
+export function registerEvaluateCommand(program: Command): void {
+  program
+    .command('evaluate')
+    .description(
+      'decide whether a profile change is exported to each destination, why, and with which payload',
+    )
+    .option('--config <file>', 'destination config (default: $KD_CONFIG or examples/config.json)')
+    .option('--old <file>', 'the profile before the change (omit for an insert)')
+    .option('--new <file>', 'the profile after the change (omit for a delete)')
+    .option(
+      '--record <file>',
+      'one DynamoDB Streams record as found in a Lambda event, instead of --old/--new',
+    )
+    .action((options: EvaluateOptions) => {
+      process.stdout.write(`${JSON.stringify(evaluateCommand(options), null, 2)}\n`);
+    });
+}

@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import { configPathFrom } from '../adapters/config-file.js';
+import { PortInUseError } from '../local/errors.js';
+import { type LocalStack, startLocalStack } from '../local/stack.js';
+import { UsageError } from './cli-io.js';
+
+/** Default ports of `local up`: DynamoDB Local's, kinesalite's and ElasticMQ's usual ones. */
+export const LOCAL_UP_DEFAULT_PORTS = { dynamodb: 8000, kinesis: 4567, sqs: 9324 } as const;
+
+/** The variables `local up` prints, in this order. */
+const PRINTED = [
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_ENDPOINT_URL_KINESIS',
+  'AWS_ENDPOINT_URL_SQS',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'PROFILE_TABLE_NAME',
+  'STATE_TABLE_NAME',
+  'EXPORT_QUEUE_URL',
+  'DLQ_URL',
+  'REJECTS_QUEUE_URL',
+  'KD_CONFIG',
+] as const;
+
+/** Quotes a value for POSIX shells when it needs it. */
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+/** The `export VAR=value` lines for a running stack, one per line. */
+export function exportLines(stack: Pick<LocalStack, 'env'>): string[] {
+  return PRINTED.filter((key) => stack.env[key] !== undefined).map(
+    (key) => `export ${key}=${shellQuote(stack.env[key] as string)}`,
+  );
+}
+
+function port(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65_535)
+    throw new UsageError(`${flag} ${value}: not a TCP port (1–65535)`);
+  return n;
+}
+
+/**
+ * Registers `local up`: starts the emulators and the pipeline, prints the environment for the other
+ * commands and stays up until SIGINT/SIGTERM, then stops every process it started.
+ */
+export function registerLocalCommands(program: Command): void {
+  const local = program.command('local').description('the pipeline on local emulators');
+  local
+    .command('up')
+    .description(
+      'start DynamoDB Local, kinesalite, the SQS emulator and the pipeline; print the environment for the other commands; stop on Ctrl-C',
+    )
+    .option('--config <file>', 'destination config (default: $KD_CONFIG, else examples/config.json)')
+    .option('--dynamodb-port <n>', 'DynamoDB Local port', String(LOCAL_UP_DEFAULT_PORTS.dynamodb))
+    .option('--kinesis-port <n>', 'Kinesis (kinesalite) port', String(LOCAL_UP_DEFAULT_PORTS.kinesis))
+    .option('--sqs-port <n>', 'SQS (local-aws-sqs) port', String(LOCAL_UP_DEFAULT_PORTS.sqs))
+    .action(
+      async (options: { config?: string; dynamodbPort: string; kinesisPort: string; sqsPort: string }) => {
+        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+        const ports = {
+          dynamodb: port(options.dynamodbPort, '--dynamodb-port'),
+          kinesis: port(options.kinesisPort, '--kinesis-port'),
+          sqs: port(options.sqsPort, '--sqs-port'),
+        };
+        let stack: LocalStack;
+        try {
+          stack = await startLocalStack({
+            config: configPathFrom(options.config),
+            ports,
+            functionEnv: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN' },
+            onProgress: (message) => process.stderr.write(`${message}\n`),
+          });
+        } catch (error) {
+          if (error instanceof PortInUseError) throw new UsageError(error.message, { cause: error });
+          throw error;
+        }
+        // stdout carries only the environment, so `eval "$(npm run -s cli -- local up)"`-style use works.
+        process.stdout.write(`${exportLines(stack).join('\n')}\n`);
+        process.stderr.write('local stack up; press Ctrl-C to stop it\n');
+        await new Promise<void>((resolve) => {
+          let stopping = false;
+          const stop = (signal: NodeJS.Signals) => {
+            if (stopping) return;
+            stopping = true;
+            process.stderr.write(`${signal}: stopping the local stack…\n`);
+            stack.stop().then(resolve, (error: unknown) => {
+              process.stderr.write(`stopping failed: ${String(error)}\n`);
+              process.exitCode = 1;
+              resolve();
+            });
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        process.stderr.write('local stack stopped\n');
+      },
+    );
+}

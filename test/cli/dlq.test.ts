@@ -1,0 +1,350 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ListMessageMoveTasksCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  formatDeadLetterTable,
+  listDeadLetters,
+  redriveDeadLetters,
+  redriveDeduplicationId,
+} from '../../cli/dlq.js';
+import { type ExportMessage, messageGroupIdFor } from '../../core/export-message.js';
+
+const sqsMock = mockClient(SQSClient);
+const docMock = mockClient(DynamoDBDocumentClient);
+const sqs = new SQSClient({ region: 'us-east-1' });
+const dynamo = new DynamoDBClient({ region: 'us-east-1' });
+
+const DLQ = 'http://sqs.local/123456789012/kinesis-destination-export-dlq.fifo';
+const EXPORT_QUEUE = 'http://sqs.local/123456789012/kinesis-destination-export.fifo';
+
+function exportMessage(profileId: string, destinationId: string, exportId: string): ExportMessage {
+  return {
+    v: 1,
+    exportId,
+    destinationId,
+    profileId,
+    profileVersion: 1_700_000_000_000,
+    reasons: ['segment-membership'],
+    sourceEventId: `event-${exportId}`,
+    sourceTime: 1_700_000_000_000,
+    queuedAt: 1_700_000_000_500,
+    document: {
+      personalEmail: { address: 'jane.doe@example.com' },
+      identityMap: { email: [{ id: 'jane.doe@example.com' }] },
+    },
+  };
+}
+
+function sqsMessage(m: ExportMessage, id: string): Message {
+  return {
+    MessageId: id,
+    ReceiptHandle: `handle-${id}`,
+    Body: JSON.stringify(m),
+    Attributes: {
+      MessageGroupId: messageGroupIdFor(m.destinationId, m.profileId),
+      SentTimestamp: '1700000001000',
+    },
+  };
+}
+
+const letters = [
+  sqsMessage(exportMessage('p-1', 'marketing', 'e1'), 'm1'),
+  sqsMessage(exportMessage('p-2', 'analytics', 'e2'), 'm2'),
+  sqsMessage(exportMessage('p-3', 'marketing', 'e3'), 'm3'),
+];
+
+beforeEach(() => {
+  sqsMock.reset();
+  docMock.reset();
+  sqsMock.on(GetQueueAttributesCommand).resolves({
+    Attributes: {
+      QueueArn: 'arn:aws:sqs:us-east-1:123456789012:queue',
+      ApproximateNumberOfMessages: '3',
+      ApproximateNumberOfMessagesNotVisible: '0',
+    },
+  });
+  // The queue hands out each message once while they are held, then nothing.
+  sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: letters }).resolves({});
+  sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+  docMock.on(BatchGetCommand).resolves({
+    Responses: {
+      state: [
+        {
+          pk: 'failure#e1',
+          destinationId: 'marketing',
+          profileId: 'p-1',
+          code: 'ResourceNotFoundException',
+          message: 'Stream profile-exports under account 123456789012 not found.',
+          attempts: 3,
+          firstFailureAt: 1_700_000_001_000,
+          lastFailureAt: 1_700_000_061_000,
+        },
+      ],
+    },
+  });
+});
+
+describe('listDeadLetters()', () => {
+  it('joins each message with its failure record and leaves documents out', async () => {
+    const listing = await listDeadLetters({ sqs, dynamo, dlqUrl: DLQ, stateTableName: 'state' });
+
+    expect(listing.rows).toHaveLength(3);
+    expect(listing.rows[0]).toMatchObject({
+      profileId: 'p-1',
+      destinationId: 'marketing',
+      errorCode: 'ResourceNotFoundException',
+      attempts: 3,
+      firstFailureAt: '2023-11-14T22:13:21.000Z',
+      lastFailureAt: '2023-11-14T22:14:21.000Z',
+    });
+    expect(listing.rows[1]).toMatchObject({ profileId: 'p-2', errorCode: 'UNKNOWN' });
+    expect(JSON.stringify(listing.rows)).not.toContain('jane.doe@example.com');
+    expect(docMock.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.state?.Keys).toEqual([
+      { pk: 'failure#e1' },
+      { pk: 'failure#e2' },
+      { pk: 'failure#e3' },
+    ]);
+  });
+
+  it('peeks without consuming: short polling, then every held message is released', async () => {
+    await listDeadLetters({ sqs, dynamo, dlqUrl: DLQ, stateTableName: 'state' });
+
+    const receives = sqsMock.commandCalls(ReceiveMessageCommand);
+    expect(receives.every((c) => c.args[0].input.WaitTimeSeconds === 0)).toBe(true);
+    const released = sqsMock
+      .commandCalls(ChangeMessageVisibilityBatchCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(released.map((e) => [e.ReceiptHandle, e.VisibilityTimeout])).toEqual([
+      ['handle-m1', 0],
+      ['handle-m2', 0],
+      ['handle-m3', 0],
+    ]);
+    expect(sqsMock.commandCalls(DeleteMessageBatchCommand)).toHaveLength(0);
+  });
+
+  it("keeps only one destination's exports with --destination", async () => {
+    const listing = await listDeadLetters({
+      sqs,
+      dynamo,
+      dlqUrl: DLQ,
+      stateTableName: 'state',
+      destinationId: 'marketing',
+    });
+
+    expect(listing.rows.map((r) => r.profileId)).toEqual(['p-1', 'p-3']);
+  });
+
+  it('includes the document only with showPayload', async () => {
+    const listing = await listDeadLetters({
+      sqs,
+      dynamo,
+      dlqUrl: DLQ,
+      stateTableName: 'state',
+      limit: 1,
+      showPayload: true,
+    });
+
+    expect(listing.rows).toHaveLength(1);
+    expect(listing.truncated).toBe(true);
+    expect(listing.rows[0]?.document).toEqual(exportMessage('p-1', 'marketing', 'e1').document);
+  });
+
+  it('reports a body that is not an export message instead of failing', async () => {
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [{ MessageId: 'x', ReceiptHandle: 'h', Body: 'oops' }] })
+      .resolves({});
+
+    const listing = await listDeadLetters({ sqs, dynamo, dlqUrl: DLQ, stateTableName: 'state' });
+
+    expect(listing.rows[0]).toMatchObject({ errorCode: 'UNREADABLE', errorMessage: 'body is not JSON' });
+  });
+});
+
+describe('formatDeadLetterTable()', () => {
+  it('prints one row per export and no payload unless the row carries it', async () => {
+    const listing = await listDeadLetters({ sqs, dynamo, dlqUrl: DLQ, stateTableName: 'state' });
+
+    const table = formatDeadLetterTable(listing.rows);
+
+    const lines = table.trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      /^PROFILE\s+DESTINATION\s+ERROR\s+ATTEMPTS\s+FIRST FAILURE\s+LAST FAILURE\s+MESSAGE$/,
+    );
+    expect(lines[1]).toMatch(/^p-1\s+marketing\s+ResourceNotFoundException\s+3\s+2023-11-14T22:13:21.000Z/);
+    expect(lines).toHaveLength(4);
+    expect(table).not.toContain('jane.doe');
+  });
+
+  it('prints the payload under its row with --show-payload', async () => {
+    const listing = await listDeadLetters({
+      sqs,
+      dynamo,
+      dlqUrl: DLQ,
+      stateTableName: 'state',
+      showPayload: true,
+    });
+
+    const table = formatDeadLetterTable(listing.rows);
+
+    expect(table).toContain('    payload: {"personalEmail":{"address":"jane.doe@example.com"}');
+  });
+});
+
+describe('redriveDeadLetters()', () => {
+  it('starts a message move task at the given rate and waits for it', async () => {
+    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
+    sqsMock
+      .on(ListMessageMoveTasksCommand)
+      .resolvesOnce({
+        Results: [
+          {
+            TaskHandle: 'task-1',
+            Status: 'RUNNING',
+            StartedTimestamp: 42,
+            ApproximateNumberOfMessagesMoved: 1,
+            ApproximateNumberOfMessagesToMove: 3,
+          },
+        ],
+      })
+      .resolves({
+        Results: [
+          {
+            Status: 'COMPLETED',
+            StartedTimestamp: 42,
+            ApproximateNumberOfMessagesMoved: 3,
+            ApproximateNumberOfMessagesToMove: 3,
+          },
+        ],
+      });
+    const progress: number[] = [];
+
+    const result = await redriveDeadLetters({
+      sqs,
+      dlqUrl: DLQ,
+      exportQueueUrl: EXPORT_QUEUE,
+      rate: 25,
+      pollIntervalMs: 1,
+      onProgress: (p) => progress.push(p.moved),
+    });
+
+    expect(result).toEqual({
+      mechanism: 'move-task',
+      dryRun: false,
+      toMove: 3,
+      moved: 3,
+      failed: 0,
+      status: 'COMPLETED',
+    });
+    expect(
+      sqsMock.commandCalls(StartMessageMoveTaskCommand)[0]?.args[0].input.MaxNumberOfMessagesPerSecond,
+    ).toBe(25);
+    expect(progress).toEqual([1, 3]);
+  });
+
+  it('reports a failed task with what was not moved', async () => {
+    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
+    sqsMock.on(ListMessageMoveTasksCommand).resolves({
+      Results: [
+        {
+          Status: 'FAILED',
+          StartedTimestamp: 42,
+          FailureReason: 'AWS.SimpleQueueService.NonExistentQueue',
+          ApproximateNumberOfMessagesMoved: 1,
+          ApproximateNumberOfMessagesToMove: 3,
+        },
+      ],
+    });
+
+    const result = await redriveDeadLetters({
+      sqs,
+      dlqUrl: DLQ,
+      exportQueueUrl: EXPORT_QUEUE,
+      pollIntervalMs: 1,
+    });
+
+    expect(result).toMatchObject({
+      status: 'FAILED',
+      moved: 1,
+      failed: 2,
+      failureReason: 'AWS.SimpleQueueService.NonExistentQueue',
+    });
+  });
+
+  it('moves nothing on a dry run', async () => {
+    const result = await redriveDeadLetters({ sqs, dlqUrl: DLQ, exportQueueUrl: EXPORT_QUEUE, dryRun: true });
+
+    expect(result).toMatchObject({ dryRun: true, toMove: 3, moved: 0 });
+    expect(sqsMock.commandCalls(StartMessageMoveTaskCommand)).toHaveLength(0);
+  });
+
+  it("moves one destination's messages itself, keeping their groups, and releases the others", async () => {
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+
+    const result = await redriveDeadLetters({
+      sqs,
+      dlqUrl: DLQ,
+      exportQueueUrl: EXPORT_QUEUE,
+      destinationId: 'marketing',
+    });
+
+    expect(result).toEqual({
+      mechanism: 'selective',
+      dryRun: false,
+      toMove: 2,
+      moved: 2,
+      failed: 0,
+      status: 'COMPLETED',
+    });
+    expect(sqsMock.commandCalls(StartMessageMoveTaskCommand)).toHaveLength(0);
+    const sent = sqsMock.commandCalls(SendMessageBatchCommand)[0]?.args[0].input;
+    expect(sent?.QueueUrl).toBe(EXPORT_QUEUE);
+    expect(sent?.Entries?.map((e) => [e.MessageGroupId, e.MessageDeduplicationId])).toEqual([
+      ['marketing:p-1', redriveDeduplicationId('m1')],
+      ['marketing:p-3', redriveDeduplicationId('m3')],
+    ]);
+    const deleted = sqsMock.commandCalls(DeleteMessageBatchCommand)[0]?.args[0].input.Entries;
+    expect(deleted?.map((e) => e.ReceiptHandle)).toEqual(['handle-m1', 'handle-m3']);
+    const released = sqsMock
+      .commandCalls(ChangeMessageVisibilityBatchCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(released.map((e) => e.ReceiptHandle)).toEqual(['handle-m2']);
+  });
+
+  it('keeps a message whose send failed in the DLQ, with the later ones of its group', async () => {
+    const second = sqsMessage({ ...exportMessage('p-1', 'marketing', 'e4') }, 'm4');
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [letters[0] as Message] })
+      .resolvesOnce({ Messages: [second] })
+      .resolves({});
+    sqsMock
+      .on(SendMessageBatchCommand)
+      .resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
+    sqsMock.on(DeleteMessageBatchCommand).resolves({});
+
+    const result = await redriveDeadLetters({
+      sqs,
+      dlqUrl: DLQ,
+      exportQueueUrl: EXPORT_QUEUE,
+      destinationId: 'marketing',
+    });
+
+    expect(result).toMatchObject({ status: 'PARTIAL', moved: 0, failed: 2 });
+    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
+    expect(sqsMock.commandCalls(DeleteMessageBatchCommand)).toHaveLength(0);
+  });
+});
