@@ -1,5 +1,5 @@
-import { readJsonFile } from '../cli/cli-io.js';
 import { type DestinationConfig, parseConfig } from '../core/config.js';
+import { readJsonFile } from './json-file.js';
 
 /** The config file used when neither `--config` nor `KD_CONFIG` names one. */
 export const DEFAULT_CONFIG_PATH = 'examples/config.json';

@@ -4,13 +4,13 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
 import { compileConfig } from '../core/compiled-config.js';
 import type { DestinationConfig } from '../core/config.js';
+import { UsageError } from '../core/errors.js';
 import {
   type BackfillOptions,
   type BackfillResult,
   readCheckpoint,
   runBackfill,
 } from '../lambdas/backfill/backfill.js';
-import { UsageError } from './cli-io.js';
 import {
   type Deployment,
   type DeploymentCommandOptions,

@@ -2,7 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import type { Command } from 'commander';
 import { configPathFrom, loadConfigFile } from '../adapters/config-file.js';
 import type { Destination, DestinationConfig } from '../core/config.js';
-import { UsageError } from './cli-io.js';
+import { UsageError } from '../core/errors.js';
 
 /**
  * How a CLI command finds the deployment it operates (docs/ARCHITECTURE.md, "How the CLI finds a

@@ -14,8 +14,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
 import { type ExportMessage, exportMessageSchema, messageGroupIdFor } from '../core/export-message.js';
-import { UsageError } from './cli-io.js';
 import {
   type DeploymentCommandOptions,
   loadCommandConfig,

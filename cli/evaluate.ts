@@ -1,12 +1,13 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { Command } from 'commander';
 import { configPathFrom, loadConfigFile } from '../adapters/config-file.js';
+import { readJsonFile } from '../adapters/json-file.js';
 import { compileConfig } from '../core/compiled-config.js';
 import { type DestinationDecision, decideExports, type ProfileChange } from '../core/decide.js';
+import { UsageError } from '../core/errors.js';
 import { isPlainObject } from '../core/field-path.js';
 import { type StoredProfile, safeParseStoredProfile } from '../core/profile.js';
 import { parseStreamRecord } from '../core/stream-record.js';
-import { readJsonFile, UsageError } from './cli-io.js';
 
 /** Options of the `evaluate` command. */
 export interface EvaluateOptions {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { configPathFrom } from '../adapters/config-file.js';
+import { UsageError } from '../core/errors.js';
 import { PortInUseError } from '../local/errors.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
-import { UsageError } from './cli-io.js';
 
 /** Default ports of `local up`: DynamoDB Local's, kinesalite's and ElasticMQ's usual ones. */
 export const LOCAL_UP_DEFAULT_PORTS = { dynamodb: 8000, kinesis: 4567, sqs: 9324 } as const;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Destination } from '../core/config.js';
-import { UsageError } from './cli-io.js';
+import { UsageError } from '../core/errors.js';
 import { findDestination, loadCommandConfig, withConfigOption } from './deployment.js';
 
 /**

@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
+import { readDocuments } from '../adapters/json-file.js';
 import { deleteProfile, writeProfiles } from '../adapters/profile-writer.js';
-import { readDocuments, UsageError } from './cli-io.js';
+import { UsageError } from '../core/errors.js';
 
 function profileTableName(flag: string | undefined): string {
   const name = flag ?? process.env.PROFILE_TABLE_NAME;

@@ -3,7 +3,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Command } from 'commander';
 import { configPathFrom, loadConfigFile } from '../adapters/config-file.js';
 import { tailStream } from '../adapters/kinesis-reader.js';
-import { UsageError } from './cli-io.js';
+import { UsageError } from '../core/errors.js';
 
 function positive(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;

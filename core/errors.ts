@@ -22,3 +22,15 @@ export class ProfileValidationError extends Error {
     this.issues = issues;
   }
 }
+
+/**
+ * Bad input from a person: an unreadable file, invalid JSON, a document that fails its schema.
+ * The CLI prints the message alone (no stack trace) and exits with code 2.
+ */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UsageError';
+  }
+}

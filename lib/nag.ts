@@ -1,7 +1,11 @@
 import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import type { KinesisDestinationStack } from './kinesis-destination-stack.js';
+import type { BackfillTrigger } from './backfill-trigger.js';
+import type { ConnectionCheck } from './connection-check.js';
+import type { DestinationStreams } from './destination-streams.js';
+import type { PipelineFunction } from './pipeline-function.js';
+import type { PipelineQueues } from './pipeline-queues.js';
 
 /** Runs the AWS Solutions and NIST 800-53 rev 5 packs as validation plugins on every synth. */
 export function addNagPacks(scope: IConstruct): void {
@@ -43,8 +47,21 @@ function acknowledge(scope: IConstruct | undefined, rule: RuleId, id: string = r
 /** The id of the singleton function behind every `AwsCustomResource` (aws-cdk-lib). */
 const AWS_CUSTOM_RESOURCE_FUNCTION_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
 
+/** The constructs whose findings {@link acknowledgeStackFindings} acknowledges. */
+export interface NagTargets extends IConstruct {
+  readonly decide: PipelineFunction;
+  readonly export: PipelineFunction;
+  readonly backfill: PipelineFunction;
+  readonly connectionCheck?: ConnectionCheck;
+  readonly backfillTrigger: BackfillTrigger;
+  readonly streams: DestinationStreams;
+  readonly queues: PipelineQueues;
+  readonly profileTable: IConstruct;
+  readonly stateTable: IConstruct;
+}
+
 /** Acknowledges the findings this design accepts, on the constructs that raise them. */
-export function acknowledgeStackFindings(stack: KinesisDestinationStack): void {
+export function acknowledgeStackFindings(stack: NagTargets): void {
   const pipelineFunctions = [stack.decide, stack.export, stack.backfill];
   const check = stack.connectionCheck;
   const functions = [

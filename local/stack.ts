@@ -18,8 +18,8 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { DEFAULT_CONFIG_PATH } from '../adapters/config-file.js';
+import { readJsonFile } from '../adapters/json-file.js';
 import { type DestinationRecord, readAllRecords } from '../adapters/kinesis-reader.js';
-import { readJsonFile } from '../cli/cli-io.js';
 import { type DestinationConfig, parseConfig } from '../core/config.js';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import {

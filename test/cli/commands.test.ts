@@ -12,11 +12,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerBackfillCommand } from '../../cli/backfill.js';
-import { describeCliError, UsageError } from '../../cli/cli-io.js';
+import { describeCliError } from '../../cli/cli-io.js';
 import { resolveDeployment } from '../../cli/deployment.js';
 import { registerDlqCommands } from '../../cli/dlq.js';
 import { registerPolicyCommand } from '../../cli/policy.js';
 import { registerValidateCommand } from '../../cli/validate.js';
+import { UsageError } from '../../core/errors.js';
 
 const sqs = mockClient(SQSClient);
 const doc = mockClient(DynamoDBDocumentClient);

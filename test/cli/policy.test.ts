@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../cli/cli-io.js';
 import { buildTrustPolicy, buildWritePolicy, policyNotes, streamAccount } from '../../cli/policy.js';
 import type { Destination } from '../../core/config.js';
+import { UsageError } from '../../core/errors.js';
 
 const destination: Destination = {
   id: 'marketing',
