@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configWith, exampleConfig, synth } from './synth.js';
+import { exampleConfig, synth, variantsConfig } from './synth.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'kd-infra-'));
@@ -18,15 +18,7 @@ describe('cdk-nag (AwsSolutions + NIST 800-53 rev 5)', () => {
   });
 
   it('passes cross-account, access-key and created-stream destinations', () => {
-    const config = configWith((raw) => {
-      Object.assign(raw.destinations[0] as object, { createStream: { mode: 'ON_DEMAND' } });
-      Object.assign(raw.destinations[1] as object, {
-        roleArn: 'arn:aws:iam::210987654321:role/kinesis-destination-writer',
-        externalId: 'kd-external-id',
-      });
-      raw.alerts = { emails: ['oncall@example.com'] };
-    });
-    const { app } = synth(config, { nag: true, outdir: join(scratch, 'nag-variants') });
+    const { app } = synth(variantsConfig(), { nag: true, outdir: join(scratch, 'nag-variants') });
     expect(() => app.synth()).not.toThrow();
   });
 

@@ -46,6 +46,21 @@ export function configWith(
   return parseConfig(raw, 'test config');
 }
 
+/**
+ * The variant app of the template snapshot and the nag test: destination 0 creates its stream
+ * (on-demand), destination 1 is cross-account (`roleArn` + `externalId`), alerts go to one e-mail.
+ */
+export function variantsConfig(): DestinationConfig {
+  return configWith((raw) => {
+    Object.assign(raw.destinations[0] as object, { createStream: { mode: 'ON_DEMAND' } });
+    Object.assign(raw.destinations[1] as object, {
+      roleArn: 'arn:aws:iam::210987654321:role/kinesis-destination-writer',
+      externalId: 'kd-external-id',
+    });
+    raw.alerts = { emails: ['oncall@example.com'] };
+  });
+}
+
 export interface SynthOptions {
   /** Bundle the functions with esbuild (slow; one test needs it). @default false */
   readonly bundle?: boolean;
