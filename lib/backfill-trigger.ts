@@ -2,12 +2,10 @@ import { createHash } from 'node:crypto';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { Destination } from '../core/config.js';
-import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
-import { logRetention } from './pipeline-function.js';
+import { logGroupWithRole } from './function-logging.js';
 
 /** The backfill function's event (`lambdas/backfill/handler.ts`). */
 export interface BackfillEvent {
@@ -39,21 +37,11 @@ export class BackfillTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: BackfillTriggerProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logRetention(PIPELINE_SETTINGS.logRetentionDays),
-      encryptionKey: props.logKey,
-    });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    const { logGroup, role } = logGroupWithRole(this, {
+      logKey: props.logKey,
       description: 'Starts the historical backfill on deploy (kinesis-destination)',
     });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogGroup',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
+    this.role = role;
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'StartBackfill',

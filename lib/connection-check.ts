@@ -1,13 +1,12 @@
 import { CustomResource, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { DestinationConfig } from '../core/config.js';
-import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import { grantDestinationCredentials, type ResolvedDestination } from './destination-streams.js';
-import { logRetention, PipelineFunction } from './pipeline-function.js';
+import { logGroupWithRole } from './function-logging.js';
+import { PipelineFunction } from './pipeline-function.js';
 
 export interface ConnectionCheckProps {
   /** The destinations whose streams the stack imports (created streams need no check). */
@@ -63,22 +62,14 @@ export class ConnectionCheck extends Construct {
     }
     grantDestinationCredentials(role, imported);
 
-    const providerLogs = new logs.LogGroup(this, 'ProviderLogs', {
-      retention: logRetention(PIPELINE_SETTINGS.logRetentionDays),
-      encryptionKey: props.logKey,
-    });
     // Our own role instead of the framework's default, which carries AWSLambdaBasicExecutionRole.
-    this.providerRole = new iam.Role(this, 'ProviderRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    const { logGroup: providerLogs, role: providerRole } = logGroupWithRole(this, {
+      logKey: props.logKey,
       description: 'CDK Provider framework of the connection check (kinesis-destination)',
+      logGroupId: 'ProviderLogs',
+      roleId: 'ProviderRole',
     });
-    this.providerRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogGroup',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [providerLogs.logGroupArn],
-      }),
-    );
+    this.providerRole = providerRole;
     this.provider = new Provider(this, 'Provider', {
       onEventHandler: this.handler.function,
       logGroup: providerLogs,

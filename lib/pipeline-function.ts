@@ -1,13 +1,13 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DestinationConfig } from '../core/config.js';
-import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
+import { logGroupWithRole } from './function-logging.js';
 
 /** The Lambda runtime of every pipeline function: the newest Node.js that aws-cdk-lib knows. */
 export const PIPELINE_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -53,24 +53,12 @@ export class PipelineFunction extends Construct {
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logRetention(PIPELINE_SETTINGS.logRetentionDays),
-      encryptionKey: props.logKey,
-    });
-
-    // An explicit role instead of AWSLambdaBasicExecutionRole: that managed policy allows
-    // logs:CreateLogGroup and writing to every log group in the account.
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    const { logGroup, role } = logGroupWithRole(this, {
+      logKey: props.logKey,
       description: `${props.description} (kinesis-destination)`,
     });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogGroup',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn],
-      }),
-    );
+    this.logGroup = logGroup;
+    this.role = role;
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: props.entry,
@@ -113,21 +101,6 @@ export class PipelineFunction extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   }
-}
-
-const RETENTION_VALUES = new Set<number>(
-  Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number'),
-);
-
-/**
- * The CloudWatch Logs retention for a number of days.
- * @throws Error when CloudWatch Logs does not offer that retention.
- */
-export function logRetention(days: number): logs.RetentionDays {
-  if (!RETENTION_VALUES.has(days)) {
-    throw new Error(`logRetentionDays ${days} is not a CloudWatch Logs retention (e.g. 30, 60, 90, 365)`);
-  }
-  return days as logs.RetentionDays;
 }
 
 /** Seconds from the settings as a CDK Duration. */
