@@ -3,13 +3,14 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../adapters/config-file.js';
-import { DEFAULT_ENTRIES, KinesisDestinationStack } from '../lib/kinesis-destination-stack.js';
-import { addNagPacks } from '../lib/nag.js';
+import { addNagPacks, DEFAULT_ENTRIES, KinesisDestinationStack } from '../lib/index.js';
 
 /**
- * The CDK app: `npx cdk deploy -c config=<file>` (default examples/config.json), optionally
- * `-c stackName=<id>` (default KinesisDestination). The stack is environment-agnostic unless
- * CDK_DEFAULT_ACCOUNT/REGION are set, so `cdk synth` works offline.
+ * The default CDK app: `npx cdk deploy -c config=<file>` (default examples/config.json), optionally
+ * `-c stackName=<id>` (default KinesisDestination). One stack around the `KinesisDestination`
+ * construct, filled from the config file; to add the construct to your own app instead, see
+ * examples/existing-stack/. Environment-agnostic unless CDK_DEFAULT_ACCOUNT/REGION are set, so
+ * `cdk synth` works offline.
  */
 const app = new App();
 const configFile = String(app.node.tryGetContext('config') ?? DEFAULT_CONFIG_PATH);

@@ -1,6 +1,7 @@
 import { CustomResource, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { DestinationConfig } from '../core/config.js';
@@ -76,6 +77,7 @@ export class ConnectionCheck extends Construct {
       frameworkOnEventRole: this.providerRole,
     });
     const provider = this.provider;
+    keepFrameworkDescription(provider);
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
@@ -93,4 +95,25 @@ export class ConnectionCheck extends Construct {
       },
     });
   }
+}
+
+/**
+ * The Provider framework describes its function with the construct path
+ * (`AWS CDK resource provider framework - onEvent (<path>)`). CDK leaves `Default` path components out
+ * of logical ids, so the pipeline could become the `Default` construct of the default app's stack
+ * without a change; the description is set the same way, leaving them out, so it does not change
+ * either (test/infra/template-diff.test.ts).
+ */
+function keepFrameworkDescription(provider: Provider): void {
+  const cfn = provider.node.tryFindChild('framework-onEvent')?.node.defaultChild;
+  if (!(cfn instanceof lambda.CfnFunction)) {
+    throw new Error(
+      'the CDK Provider framework no longer has a framework-onEvent function: update connection-check.ts',
+    );
+  }
+  const path = provider.node.path
+    .split('/')
+    .filter((part) => part !== 'Default')
+    .join('/');
+  cfn.description = `AWS CDK resource provider framework - onEvent (${path})`.slice(0, 256);
 }

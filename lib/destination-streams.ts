@@ -146,3 +146,41 @@ export function grantDestinationCredentials(
     );
   }
 }
+
+/**
+ * The export role's rights on the destinations, as exact statements:
+ * - `kinesis:ListStreams` on "*": the action has no resource type, so "*" is the only valid resource
+ *   (Service Authorization Reference, Amazon Kinesis Data Streams:
+ *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonkinesisdatastreams.html);
+ * - `kinesis:PutRecord`/`kinesis:PutRecords` on the ARNs of the streams written with this role only
+ *   (tighter than the source page's `stream/*`), and `kms:GenerateDataKey` on their keys when they have one;
+ * - cross-account destinations: `sts:AssumeRole` on their role, no Kinesis write here at all;
+ * - access-key destinations: `secretsmanager:GetSecretValue` on their secret only.
+ */
+export function grantExportToDestinations(role: iam.IRole, streams: DestinationStreams): void {
+  const resolved = streams.resolved;
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ sid: 'ListStreams', actions: ['kinesis:ListStreams'], resources: ['*'] }),
+  );
+  const direct = resolved.filter((r) => r.access.kind === 'direct');
+  if (direct.length > 0) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PutToDestinationStreams',
+        actions: ['kinesis:PutRecord', 'kinesis:PutRecords'],
+        resources: direct.map((r) => r.stream.streamArn),
+      }),
+    );
+  }
+  const keyArns = [...new Set(direct.flatMap((r) => (r.key === undefined ? [] : [r.key.keyArn])))];
+  if (keyArns.length > 0) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptStreamRecords',
+        actions: ['kms:GenerateDataKey'],
+        resources: keyArns,
+      }),
+    );
+  }
+  grantDestinationCredentials(role, resolved);
+}

@@ -47,47 +47,55 @@ function acknowledge(scope: IConstruct | undefined, rule: RuleId, id: string = r
 /** The id of the singleton function behind every `AwsCustomResource` (aws-cdk-lib). */
 const AWS_CUSTOM_RESOURCE_FUNCTION_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
 
-/** The constructs whose findings {@link acknowledgeStackFindings} acknowledges. */
-export interface NagTargets extends IConstruct {
-  readonly decide: PipelineFunction;
-  readonly export: PipelineFunction;
-  readonly backfill: PipelineFunction;
+/** The constructs whose findings {@link acknowledgeFindings} acknowledges: one pipeline's own. */
+export interface NagTargets {
+  /** The pipeline construct (its stack holds the `AwsCustomResource` singleton of the backfill trigger). */
+  readonly scope: IConstruct;
+  /** decide, export, backfill. */
+  readonly pipelineFunctions: readonly PipelineFunction[];
+  /** Functions invoked asynchronously, whose failures go to a dead-letter queue (the backfill). */
+  readonly asyncFunctions: readonly PipelineFunction[];
   readonly connectionCheck?: ConnectionCheck;
   readonly backfillTrigger: BackfillTrigger;
   readonly streams: DestinationStreams;
   readonly queues: PipelineQueues;
-  readonly profileTable: IConstruct;
-  readonly stateTable: IConstruct;
+  /** The tables the pipeline created (never a table the user brought). */
+  readonly tables: readonly IConstruct[];
 }
 
-/** Acknowledges the findings this design accepts, on the constructs that raise them. */
-export function acknowledgeStackFindings(stack: NagTargets): void {
-  const pipelineFunctions = [stack.decide, stack.export, stack.backfill];
-  const check = stack.connectionCheck;
+/**
+ * Acknowledges the findings this design accepts, on the constructs of one pipeline that raise them,
+ * so the packs pass wherever the pipeline is added; the rest of the stack keeps every finding.
+ */
+export function acknowledgeFindings(targets: NagTargets): void {
+  const check = targets.connectionCheck;
+  const asyncFunctions = new Set<IConstruct | undefined>(targets.asyncFunctions.map((f) => f.function));
   const functions = [
-    ...pipelineFunctions.map((f) => f.function),
+    ...targets.pipelineFunctions.map((f) => f.function),
     check?.handler.function,
     check?.provider.node.tryFindChild('framework-onEvent'),
-    Stack.of(stack).node.tryFindChild(AWS_CUSTOM_RESOURCE_FUNCTION_ID),
+    Stack.of(targets.scope).node.tryFindChild(AWS_CUSTOM_RESOURCE_FUNCTION_ID),
   ];
   for (const fn of functions) {
     acknowledge(fn, 'NIST.800.53.R5-LambdaConcurrency');
     acknowledge(fn, 'NIST.800.53.R5-LambdaInsideVPC');
-    if (fn !== stack.backfill.function) acknowledge(fn, 'NIST.800.53.R5-LambdaDLQ');
+    if (!asyncFunctions.has(fn)) acknowledge(fn, 'NIST.800.53.R5-LambdaDLQ');
   }
 
   const roles = [
-    ...pipelineFunctions.map((f) => f.role),
+    ...targets.pipelineFunctions.map((f) => f.role),
     check?.handler.role,
     check?.providerRole,
-    stack.backfillTrigger.role,
+    targets.backfillTrigger.role,
   ];
   for (const role of roles) acknowledge(role, 'NIST.800.53.R5-IAMNoInlinePolicy');
-  for (const role of [...pipelineFunctions.map((f) => f.role), check?.handler.role]) {
+  for (const role of [...targets.pipelineFunctions.map((f) => f.role), check?.handler.role]) {
     acknowledge(role, 'AwsSolutions-IAM5[Resource::*]');
   }
   if (check !== undefined) {
-    const handlerArn = Stack.of(stack).getLogicalId(check.handler.function.node.defaultChild as CfnElement);
+    const handlerArn = Stack.of(targets.scope).getLogicalId(
+      check.handler.function.node.defaultChild as CfnElement,
+    );
     acknowledge(
       check.providerRole,
       'AwsSolutions-IAM5[Resource::<function>:*]',
@@ -95,11 +103,10 @@ export function acknowledgeStackFindings(stack: NagTargets): void {
     );
   }
 
-  for (const r of stack.streams.resolved) {
+  for (const r of targets.streams.resolved) {
     if (r.created && r.key !== undefined) acknowledge(r.stream, 'AwsSolutions-KDS3');
   }
-  acknowledge(stack.queues.rejectsQueue, 'AwsSolutions-SQS3');
-  acknowledge(stack.queues.decideFailuresQueue, 'AwsSolutions-SQS3');
-  acknowledge(stack.profileTable, 'NIST.800.53.R5-DynamoDBInBackupPlan');
-  acknowledge(stack.stateTable, 'NIST.800.53.R5-DynamoDBInBackupPlan');
+  acknowledge(targets.queues.rejectsQueue, 'AwsSolutions-SQS3');
+  acknowledge(targets.queues.decideFailuresQueue, 'AwsSolutions-SQS3');
+  for (const table of targets.tables) acknowledge(table, 'NIST.800.53.R5-DynamoDBInBackupPlan');
 }

@@ -35,8 +35,13 @@ export function pipelineMetric(name: string, props: cloudwatch.MetricOptions = {
 }
 
 export interface PipelineAlertsProps {
-  /** Encrypts the alert topic; its key policy must let CloudWatch use it. */
+  /** Encrypts the alert topic it creates; its key policy must let CloudWatch use it. */
   readonly key: kms.IKey;
+  /**
+   * Send the alarms to this topic instead (its key policy, if encrypted, must let CloudWatch use it).
+   * @default - a new topic encrypted with `key`, TLS only
+   */
+  readonly topic?: sns.ITopic;
   readonly emails: readonly string[];
   readonly functions: {
     readonly decide: lambda.IFunction;
@@ -54,17 +59,19 @@ export interface PipelineAlertsProps {
  * the pipeline can fall behind or lose work, and a dashboard that shows the flow.
  */
 export class PipelineAlerts extends Construct {
-  readonly topic: sns.Topic;
+  readonly topic: sns.ITopic;
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: PipelineAlertsProps) {
     super(scope, id);
-    this.topic = new sns.Topic(this, 'Topic', {
-      displayName: 'kinesis-destination alerts',
-      masterKey: props.key,
-      enforceSSL: true,
-    });
+    this.topic =
+      props.topic ??
+      new sns.Topic(this, 'Topic', {
+        displayName: 'kinesis-destination alerts',
+        masterKey: props.key,
+        enforceSSL: true,
+      });
     for (const email of props.emails) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }

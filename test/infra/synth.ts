@@ -4,11 +4,8 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadConfigFile } from '../../adapters/config-file.js';
 import { type DestinationConfig, parseConfig } from '../../core/config.js';
-import {
-  DEFAULT_ENTRIES,
-  type HandlerEntries,
-  KinesisDestinationStack,
-} from '../../lib/kinesis-destination-stack.js';
+import { DEFAULT_ENTRIES, type HandlerEntries } from '../../lib/kinesis-destination-defaults.js';
+import { KinesisDestinationStack } from '../../lib/kinesis-destination-stack.js';
 import { addNagPacks } from '../../lib/nag.js';
 
 /** The example config every deploy guide starts from. */

@@ -1,0 +1,163 @@
+import { fileURLToPath } from 'node:url';
+import { Aws, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { KinesisDestinationPropsError } from './errors.js';
+
+/**
+ * The defaults of `KinesisDestination`, in one place (the AWS Solutions Constructs
+ * `core/lib/*-defaults.ts` style): what the construct creates when the user brings nothing, and the
+ * one function that merges what the user does bring.
+ */
+
+/** Handler files of the pipeline's functions; each exports `handler`. */
+export interface HandlerEntries {
+  readonly decide: string;
+  readonly export: string;
+  readonly backfill: string;
+  readonly connectionCheck: string;
+}
+
+/** The handlers under `lambdas/`. */
+export const DEFAULT_ENTRIES: HandlerEntries = {
+  decide: lambdaPath('decide/handler.ts'),
+  export: lambdaPath('export/handler.ts'),
+  backfill: lambdaPath('backfill/handler.ts'),
+  connectionCheck: lambdaPath('connection-check/handler.ts'),
+};
+
+function lambdaPath(relative: string): string {
+  return fileURLToPath(new URL(`../lambdas/${relative}`, import.meta.url));
+}
+
+/** The partition key every profile item has (the profile writer, decide and the backfill rely on it). */
+export const PROFILE_PARTITION_KEY: dynamodb.Attribute = {
+  name: 'profileId',
+  type: dynamodb.AttributeType.STRING,
+};
+
+/** decide compares the old and the new image of every change. */
+export const PROFILE_STREAM_VIEW = dynamodb.StreamViewType.NEW_AND_OLD_IMAGES;
+
+/** The profile table the construct creates when none is given. */
+export const DEFAULT_PROFILE_TABLE_PROPS: dynamodb.TableProps = {
+  partitionKey: PROFILE_PARTITION_KEY,
+  stream: PROFILE_STREAM_VIEW,
+  billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+  pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+  // AWS managed key (aws/dynamodb) rather than the pipeline key: every upstream writer in the
+  // account can write without a grant on a key this stack owns, and the key's use is still
+  // logged in CloudTrail. Pass existingProfileTable (or profileTableProps.encryption) for your own key.
+  encryption: dynamodb.TableEncryption.AWS_MANAGED,
+  deletionProtection: true,
+  // The system of record for profiles: never deleted with the stack.
+  removalPolicy: RemovalPolicy.RETAIN,
+};
+
+/**
+ * The user's `profileTableProps` over {@link DEFAULT_PROFILE_TABLE_PROPS} (a shallow merge, as
+ * Solutions Constructs' `consolidateProps`).
+ * @throws KinesisDestinationPropsError when they change what the pipeline depends on: the partition
+ *   key, a sort key, or the stream view type.
+ */
+export function consolidateProfileTableProps(user: Partial<dynamodb.TableProps> = {}): dynamodb.TableProps {
+  const pk = user.partitionKey;
+  if (
+    pk !== undefined &&
+    (pk.name !== PROFILE_PARTITION_KEY.name || pk.type !== PROFILE_PARTITION_KEY.type)
+  ) {
+    throw new KinesisDestinationPropsError(
+      'profileTableProps.partitionKey must be { name: "profileId", type: STRING }: the profile writer, decide and the backfill key profiles by profileId; leave partitionKey out',
+    );
+  }
+  if (user.sortKey !== undefined) {
+    throw new KinesisDestinationPropsError(
+      'profileTableProps.sortKey is not supported: one item per profile, keyed by profileId alone; leave sortKey out',
+    );
+  }
+  if (user.stream !== undefined && user.stream !== PROFILE_STREAM_VIEW) {
+    throw new KinesisDestinationPropsError(
+      `profileTableProps.stream must be NEW_AND_OLD_IMAGES (decide compares both images), not ${user.stream}; leave stream out`,
+    );
+  }
+  return { ...DEFAULT_PROFILE_TABLE_PROPS, ...user };
+}
+
+/**
+ * Checks that an existing profile table can feed the pipeline: it must have a stream, and when it is
+ * a table of this app, that stream must carry both images and the key must be `profileId`.
+ * @throws KinesisDestinationPropsError naming the missing setting.
+ */
+export function checkExistingProfileTable(table: dynamodb.ITable): void {
+  if (table.tableStreamArn === undefined) {
+    throw new KinesisDestinationPropsError(
+      'existingProfileTable has no stream: create it with stream: StreamViewType.NEW_AND_OLD_IMAGES, or import it with Table.fromTableAttributes({ tableName, tableStreamArn })',
+    );
+  }
+  const cfn = table.node.defaultChild;
+  if (!(cfn instanceof dynamodb.CfnTable)) return;
+  const stream = cfn.streamSpecification as dynamodb.CfnTable.StreamSpecificationProperty | undefined;
+  if (typeof stream?.streamViewType === 'string' && stream.streamViewType !== PROFILE_STREAM_VIEW) {
+    throw new KinesisDestinationPropsError(
+      `existingProfileTable's stream is ${stream.streamViewType}: decide needs NEW_AND_OLD_IMAGES (stream: StreamViewType.NEW_AND_OLD_IMAGES)`,
+    );
+  }
+  const keys = Array.isArray(cfn.keySchema) ? (cfn.keySchema as dynamodb.CfnTable.KeySchemaProperty[]) : [];
+  const hash = keys.find((k) => k.keyType === 'HASH');
+  if (hash !== undefined && (hash.attributeName !== PROFILE_PARTITION_KEY.name || keys.length > 1)) {
+    throw new KinesisDestinationPropsError(
+      `existingProfileTable is keyed by ${keys.map((k) => k.attributeName).join(' + ')}: the pipeline needs partition key "profileId" (string) and no sort key`,
+    );
+  }
+}
+
+/** The state table: delivery ledger, failure log, backfill checkpoints. */
+export const STATE_TABLE_PROPS: dynamodb.TableProps = {
+  partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+  timeToLiveAttribute: 'ttl',
+  billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+  pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+  // AWS managed key: callers need no KMS permission, key use is logged in CloudTrail.
+  encryption: dynamodb.TableEncryption.AWS_MANAGED,
+  // Bookkeeping that is meaningless without the stack; every item expires anyway.
+  removalPolicy: RemovalPolicy.DESTROY,
+};
+
+/**
+ * The pipeline key the construct creates when none is given. One customer-managed key for the
+ * queues (their messages are export documents: personal data), the alert topic and the log groups.
+ * A customer-managed key is required for the latter two: CloudWatch alarms cannot publish to a topic
+ * under `aws/sns`, and CloudWatch Logs has no AWS managed key. One key costs $1 a month.
+ */
+export const PIPELINE_KEY_PROPS: kms.KeyProps = {
+  description: 'kinesis-destination: queues, alert topic and logs',
+  enableKeyRotation: true,
+};
+
+/**
+ * The key policy statements the pipeline key needs: CloudWatch alarms publish to the encrypted alert
+ * topic, CloudWatch Logs encrypts the log groups of this account and region. Added to the created key
+ * and to an `existingEncryptionKey` of this app; an imported key must already allow both.
+ */
+export function pipelineKeyStatements(): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'CloudWatchLogsEncryptLogGroups',
+      principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
+        },
+      },
+    }),
+  ];
+}

@@ -1,0 +1,323 @@
+import { createHash } from 'node:crypto';
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { DestinationConfig } from '../core/config.js';
+import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
+import { BackfillTrigger } from './backfill-trigger.js';
+import { ConnectionCheck } from './connection-check.js';
+import { DestinationStreams, grantExportToDestinations } from './destination-streams.js';
+import { KinesisDestinationPropsError } from './errors.js';
+import {
+  checkExistingProfileTable,
+  consolidateProfileTableProps,
+  DEFAULT_ENTRIES,
+  PIPELINE_KEY_PROPS,
+  pipelineKeyStatements,
+  STATE_TABLE_PROPS,
+} from './kinesis-destination-defaults.js';
+import { type KinesisDestinationProps, validatedConfig } from './kinesis-destination-props.js';
+import { acknowledgeFindings } from './nag.js';
+import { PipelineAlerts } from './pipeline-alerts.js';
+import { PipelineFunction, seconds } from './pipeline-function.js';
+import { PipelineQueues } from './pipeline-queues.js';
+
+/** The backfill scans the whole table in one run that re-invokes itself: Lambda's maximum timeout. */
+const BACKFILL_TIMEOUT = Duration.minutes(15);
+const BACKFILL_MEMORY_MB = 1024;
+
+/** Actions on the state table (delivery ledger, failure log, backfill checkpoints). */
+const STATE_TABLE_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+];
+
+/** SQS producers on a KMS-encrypted queue need GenerateDataKey and Decrypt on its key. */
+const SQS_PRODUCER_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
+
+/**
+ * The whole pipeline of docs/ARCHITECTURE.md as one construct, to add to any stack: profile table →
+ * decide → FIFO export queue → export → destination Kinesis streams, with the state table,
+ * dead-letter and rejects queues, the deploy-time connection check and backfill, alarms and a
+ * dashboard. Bring your own profile table, key and alarm topic, or let it create them.
+ *
+ * Environment-agnostic: synthesis needs no account and makes no lookups.
+ * @throws ConfigError when the destinations or the catalog are invalid (one line per issue)
+ * @throws KinesisDestinationPropsError when props conflict or an existing table does not fit
+ */
+export class KinesisDestination extends Construct {
+  /** The validated destinations and catalog, as the functions receive them. */
+  readonly config: DestinationConfig;
+  /** Encrypts the queues, the alarm topic (if created here) and the log groups. */
+  readonly encryptionKey: kms.IKey;
+  /** The table upstream writers write profiles to. */
+  readonly profileTable: dynamodb.ITable;
+  /** Delivery ledger, failure log, backfill checkpoints. */
+  readonly stateTable: dynamodb.Table;
+  /** The FIFO export queue between decide and export. */
+  readonly exportQueue: sqs.Queue;
+  /** The export queue's dead-letter queue (after `maxReceiveCount` receives). */
+  readonly deadLetterQueue: sqs.Queue;
+  /** Poison stream records and oversize payloads. */
+  readonly rejectsQueue: sqs.Queue;
+  readonly decideFunction: NodejsFunction;
+  readonly exportFunction: NodejsFunction;
+  readonly backfillFunction: NodejsFunction;
+  /** The role that writes to the streams (trust it in cross-account roles). */
+  readonly exportRole: iam.Role;
+  /** The topic every alarm notifies on ALARM and OK. */
+  readonly alarmTopic: sns.ITopic;
+  readonly alarms: readonly cloudwatch.Alarm[];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  private readonly queues: PipelineQueues;
+  private readonly streams: DestinationStreams;
+  private readonly decide: PipelineFunction;
+  private readonly export: PipelineFunction;
+  private readonly backfill: PipelineFunction;
+
+  constructor(scope: Construct, id: string, props: KinesisDestinationProps) {
+    super(scope, id);
+    this.config = validatedConfig(props, this.node.path);
+    const { config } = this;
+    const entries = { ...DEFAULT_ENTRIES, ...props.entries };
+
+    this.encryptionKey = props.existingEncryptionKey ?? new kms.Key(this, 'PipelineKey', PIPELINE_KEY_PROPS);
+    for (const statement of pipelineKeyStatements()) this.encryptionKey.addToResourcePolicy(statement);
+    this.profileTable = this.profileTableFrom(props);
+    this.stateTable = new dynamodb.Table(this, 'StateTable', STATE_TABLE_PROPS);
+    this.queues = new PipelineQueues(this, 'Queues', { key: this.encryptionKey });
+    this.streams = new DestinationStreams(this, 'Destinations', { destinations: config.destinations });
+
+    const common = { config, logKey: this.encryptionKey };
+    this.decide = new PipelineFunction(this, 'Decide', {
+      ...common,
+      entry: entries.decide,
+      description: 'Profile table stream -> export decisions -> FIFO export queue',
+      memorySize: PIPELINE_SETTINGS.decide.memoryMb,
+      timeout: seconds(PIPELINE_SETTINGS.decide.timeoutSeconds),
+      environment: {
+        EXPORT_QUEUE_URL: this.queues.exportQueue.queueUrl,
+        REJECTS_QUEUE_URL: this.queues.rejectsQueue.queueUrl,
+      },
+    });
+    this.export = new PipelineFunction(this, 'Export', {
+      ...common,
+      entry: entries.export,
+      description: 'FIFO export queue -> PutRecords to the destination Kinesis streams',
+      memorySize: PIPELINE_SETTINGS.export.memoryMb,
+      timeout: seconds(PIPELINE_SETTINGS.export.timeoutSeconds),
+      environment: {
+        STATE_TABLE_NAME: this.stateTable.tableName,
+        EXPORT_MAX_RECEIVE_COUNT: String(PIPELINE_SETTINGS.exportQueue.maxReceiveCount),
+      },
+    });
+    // A fixed name lets the function's own policy name it without a reference to itself.
+    const backfillName = backfillFunctionName(this);
+    this.backfill = new PipelineFunction(this, 'Backfill', {
+      ...common,
+      entry: entries.backfill,
+      functionName: backfillName,
+      description: 'Historical backfill of newly mapped segments (started on deploy)',
+      memorySize: BACKFILL_MEMORY_MB,
+      timeout: BACKFILL_TIMEOUT,
+      deadLetterQueue: this.queues.backfillFailuresQueue,
+      environment: {
+        PROFILE_TABLE_NAME: this.profileTable.tableName,
+        STATE_TABLE_NAME: this.stateTable.tableName,
+        EXPORT_QUEUE_URL: this.queues.exportQueue.queueUrl,
+      },
+    });
+
+    this.wireDecide();
+    this.wireExport();
+    this.wireBackfill(backfillName);
+
+    const connectionCheck = this.streams.resolved.some((r) => !r.created)
+      ? new ConnectionCheck(this, 'ConnectionCheck', {
+          ...common,
+          entry: entries.connectionCheck,
+          destinations: this.streams.resolved,
+        })
+      : undefined;
+    const backfillTrigger = new BackfillTrigger(this, 'BackfillTrigger', {
+      destinations: config.destinations,
+      backfillFunction: this.backfill.function,
+      logKey: this.encryptionKey,
+    });
+    if (connectionCheck !== undefined) {
+      // No backfill into a stream the check has not found writable.
+      backfillTrigger.node.addDependency(connectionCheck.resource);
+    }
+
+    const alerts = new PipelineAlerts(this, 'Alerts', {
+      key: this.encryptionKey,
+      ...(props.existingAlarmTopic === undefined ? {} : { topic: props.existingAlarmTopic }),
+      emails: config.alerts?.emails ?? [],
+      functions: {
+        decide: this.decide.function,
+        export: this.export.function,
+        backfill: this.backfill.function,
+      },
+      exportQueue: this.queues.exportQueue,
+      sinks: this.queues.sinks,
+    });
+
+    this.exportQueue = this.queues.exportQueue;
+    this.deadLetterQueue = this.queues.deadLetterQueue;
+    this.rejectsQueue = this.queues.rejectsQueue;
+    this.decideFunction = this.decide.function;
+    this.exportFunction = this.export.function;
+    this.backfillFunction = this.backfill.function;
+    this.exportRole = this.export.role;
+    this.alarmTopic = alerts.topic;
+    this.alarms = alerts.alarms;
+    this.dashboard = alerts.dashboard;
+
+    acknowledgeFindings({
+      scope: this,
+      pipelineFunctions: [this.decide, this.export, this.backfill],
+      asyncFunctions: [this.backfill],
+      ...(connectionCheck === undefined ? {} : { connectionCheck }),
+      backfillTrigger,
+      streams: this.streams,
+      queues: this.queues,
+      // An existing table's findings are its owner's to settle.
+      tables:
+        props.existingProfileTable === undefined ? [this.profileTable, this.stateTable] : [this.stateTable],
+    });
+  }
+
+  private profileTableFrom(props: KinesisDestinationProps): dynamodb.ITable {
+    const existing = props.existingProfileTable;
+    if (existing !== undefined && props.profileTableProps !== undefined) {
+      throw new KinesisDestinationPropsError(
+        `${this.node.path}: use either existingProfileTable or profileTableProps, not both: profileTableProps configures the table the construct creates when none is given`,
+      );
+    }
+    if (existing !== undefined) {
+      checkExistingProfileTable(existing);
+      return existing;
+    }
+    return new dynamodb.Table(this, 'ProfileTable', consolidateProfileTableProps(props.profileTableProps));
+  }
+
+  /** Stream → decide; decide may send to the export and rejects queues and nothing else. */
+  private wireDecide(): void {
+    const s = PIPELINE_SETTINGS.decide;
+    const failures = this.queues.decideFailuresQueue;
+    this.decide.function.addEventSource(
+      new DynamoEventSource(this.profileTable, {
+        startingPosition: s.startingPosition as lambda.StartingPosition,
+        batchSize: s.batchSize,
+        maxBatchingWindow: seconds(s.maxBatchingWindowSeconds),
+        bisectBatchOnError: s.bisectBatchOnError,
+        retryAttempts: s.retryAttempts,
+        maxRecordAge: seconds(s.maxRecordAgeSeconds),
+        parallelizationFactor: s.parallelizationFactor,
+        reportBatchItemFailures: true,
+        // The mapping sends the failed batch's description with the function's role.
+        onFailure: { bind: () => ({ destination: failures.queueArn }) },
+      }),
+    );
+    this.sendTo(this.decide, 'SendToQueues', [this.queues.exportQueue, this.queues.rejectsQueue, failures]);
+  }
+
+  /** Export queue → export; exactly the source page's three Kinesis actions. */
+  private wireExport(): void {
+    const s = PIPELINE_SETTINGS.export;
+    if (s.maxBatchingWindowSeconds !== 0) {
+      throw new Error(
+        'export.maxBatchingWindowSeconds must be 0: Lambda has no batching window for FIFO queues',
+      );
+    }
+    this.export.function.addEventSource(
+      new SqsEventSource(this.queues.exportQueue, {
+        batchSize: s.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: s.maxConcurrency,
+      }),
+    );
+    grantExportToDestinations(this.export.role, this.streams);
+    this.grantStateTable(this.export);
+  }
+
+  private wireBackfill(functionName: string): void {
+    const role = this.backfill.role;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ScanProfiles',
+        // DescribeTable: the item count for progress, and the read capacity the backfill may use a share of.
+        actions: ['dynamodb:DescribeTable', 'dynamodb:Scan'],
+        resources: [this.profileTable.tableArn],
+      }),
+    );
+    this.grantStateTable(this.backfill);
+    this.sendTo(this.backfill, 'SendExports', [this.queues.exportQueue]);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ContinueOwnScan',
+        actions: ['lambda:InvokeFunction'],
+        resources: [PipelineFunction.arnForName(this, functionName)],
+      }),
+    );
+  }
+
+  private grantStateTable(fn: PipelineFunction): void {
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadWriteState',
+        actions: STATE_TABLE_ACTIONS,
+        resources: [this.stateTable.tableArn],
+      }),
+    );
+  }
+
+  private sendTo(fn: PipelineFunction, sid: string, queues: readonly sqs.IQueue[]): void {
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid,
+        actions: ['sqs:SendMessage'],
+        resources: queues.map((q) => q.queueArn),
+      }),
+    );
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: `${sid}Encrypted`,
+        actions: SQS_PRODUCER_KEY_ACTIONS,
+        resources: [this.encryptionKey.keyArn],
+      }),
+    );
+  }
+}
+
+const BACKFILL_SUFFIX = '-backfill';
+/** Lambda function names have at most 64 characters. */
+const MAX_PREFIX = 64 - BACKFILL_SUFFIX.length;
+
+/**
+ * The backfill's fixed name. `<stack name>-backfill` for a construct with the id `Default` directly
+ * in its stack (the default app: the name it had when the pipeline was a stack); otherwise
+ * `<stack name>-<id>-<hash of the construct's path>-backfill`, shortened to fit, so two constructs
+ * never share a name.
+ */
+function backfillFunctionName(construct: Construct): string {
+  const stack = Stack.of(construct);
+  if (construct.node.id === 'Default' && construct.node.scope === stack) {
+    return `${stack.stackName.slice(0, MAX_PREFIX)}${BACKFILL_SUFFIX}`;
+  }
+  const hash = createHash('sha256').update(construct.node.path).digest('hex').slice(0, 8);
+  const base = `${stack.stackName}-${construct.node.id}`.replace(/[^A-Za-z0-9_-]/g, '');
+  return `${base.slice(0, MAX_PREFIX - hash.length - 1)}-${hash}${BACKFILL_SUFFIX}`;
+}
