@@ -263,6 +263,8 @@ export class KinesisDestination extends Construct {
         resources: [this.profileTable.tableArn],
       }),
     );
+    // A profile table under a customer-managed key (an existing table, or profileTableProps.encryption).
+    this.profileTable.encryptionKey?.grantDecrypt(role);
     this.grantStateTable(this.backfill);
     this.sendTo(this.backfill, 'SendExports', [this.queues.exportQueue]);
     role.addToPrincipalPolicy(
