@@ -71,14 +71,19 @@ export class KinesisDestination extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   /** Poison stream records and oversize payloads. */
   readonly rejectsQueue: sqs.Queue;
+  /** Profile table stream → export decisions → export queue. */
   readonly decideFunction: NodejsFunction;
+  /** Export queue → PutRecords to the destination streams. */
   readonly exportFunction: NodejsFunction;
+  /** Historical backfill of newly mapped segments (started on deploy). */
   readonly backfillFunction: NodejsFunction;
   /** The role that writes to the streams (trust it in cross-account roles). */
   readonly exportRole: iam.Role;
   /** The topic every alarm notifies on ALARM and OK. */
   readonly alarmTopic: sns.ITopic;
+  /** The pipeline's alarms (docs/RUNBOOK.md says what each means). */
   readonly alarms: readonly cloudwatch.Alarm[];
+  /** The CloudWatch dashboard of the flow. */
   readonly dashboard: cloudwatch.Dashboard;
 
   private readonly queues: PipelineQueues;
