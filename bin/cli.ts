@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBackfillCommand } from '../cli/backfill.js';
 import { describeCliError } from '../cli/cli-io.js';
-import { registerDlqCommands } from '../cli/dlq.js';
+import { registerDlqCommands } from '../cli/dlq/commands.js';
 import { registerEvaluateCommand } from '../cli/evaluate.js';
 import { registerLocalCommands } from '../cli/local-up.js';
 import { registerPolicyCommand } from '../cli/policy.js';
