@@ -111,8 +111,8 @@ export function functionEnvironment(input: FunctionEnvironmentInput): Record<str
 
 /**
  * The environment of the CLI against the stack (what `local up` prints): the functions' plus the
- * DLQ and the config file, with Kinesis aimed straight at the emulator — the CLI never goes through
- * a fault proxy.
+ * DLQ, the config file and `AWS_DEFAULT_REGION` (for the AWS CLI), with Kinesis aimed straight at
+ * the emulator — the CLI never goes through a fault proxy.
  */
 export function cliEnvironment(
   functionEnv: Readonly<Record<string, string>>,
@@ -123,6 +123,8 @@ export function cliEnvironment(
   return {
     ...functionEnv,
     AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis,
+    // The AWS CLI (botocore) takes its region from AWS_DEFAULT_REGION, not AWS_REGION.
+    AWS_DEFAULT_REGION: LOCAL_REGION,
     DLQ_URL: resources.deadLetterQueueUrl,
     ...(configPath !== undefined && { KD_CONFIG: configPath }),
   };

@@ -84,6 +84,7 @@ describe('functionEnvironment() and cliEnvironment()', () => {
 
     expect(env.AWS_ENDPOINT_URL_KINESIS).toBe(endpoints.kinesis);
     expect(env.DLQ_URL).toBe(resources.deadLetterQueueUrl);
+    expect(env.AWS_DEFAULT_REGION).toBe(env.AWS_REGION);
     expect(env.KD_CONFIG).toBe('/repo/examples/config.json');
     expect(cliEnvironment(functionEnv, endpoints, resources, undefined)).not.toHaveProperty('KD_CONFIG');
   });
