@@ -1,18 +1,23 @@
 #!/usr/bin/env node
 /**
- * The kinesis-destination CLI: `npm run cli -- <command>`. Every command works against AWS (standard
- * SDK environment) and against `local up` (the environment it prints).
+ * The kinesis-destination CLI: `npx kinesis-destination <command>` or `npm run cli -- <command>`
+ * (both through `bin/kinesis-destination.js`, which loads this file with tsx). Every command works
+ * against AWS (standard SDK environment) and against `local up` (the environment it prints).
  */
 import { Command, CommanderError } from 'commander';
 import { registerBackfillCommand } from '../cli/backfill.js';
 import { describeCliError } from '../cli/cli-io.js';
-import { registerDlqCommands } from '../cli/dlq.js';
+import { registerDlqCommands } from '../cli/dlq/commands.js';
 import { registerEvaluateCommand } from '../cli/evaluate.js';
 import { registerLocalCommands } from '../cli/local-up.js';
+import { quietSdkNodeWarning } from '../cli/node-support.js';
 import { registerPolicyCommand } from '../cli/policy.js';
 import { registerProfileCommands } from '../cli/profile.js';
 import { registerTailCommand } from '../cli/tail.js';
 import { registerValidateCommand } from '../cli/validate.js';
+
+// No SDK client exists yet: the variable is set before the first one reads it.
+const nodeNote = quietSdkNodeWarning(process.env, process.version);
 
 const program = new Command()
   .name('kinesis-destination')
@@ -20,7 +25,11 @@ const program = new Command()
     'Profile exports from DynamoDB to Amazon Kinesis: evaluate, write profiles, operate the pipeline',
   )
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  // Before a command runs, not before help or a usage error.
+  .hook('preAction', () => {
+    if (nodeNote !== undefined) process.stderr.write(`${nodeNote}\n`);
+  });
 
 registerEvaluateCommand(program);
 registerProfileCommands(program);

@@ -13,6 +13,7 @@ const PRINTED = [
   'AWS_ENDPOINT_URL_KINESIS',
   'AWS_ENDPOINT_URL_SQS',
   'AWS_REGION',
+  'AWS_DEFAULT_REGION',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   'PROFILE_TABLE_NAME',
@@ -33,6 +34,24 @@ export function exportLines(stack: Pick<LocalStack, 'env'>): string[] {
   return PRINTED.filter((key) => stack.env[key] !== undefined).map(
     (key) => `export ${key}=${shellQuote(stack.env[key] as string)}`,
   );
+}
+
+/**
+ * The AWS CLI reads `AWS_ENDPOINT_URL_<SERVICE>` only from 2.13 on; an older one (Debian's awscli is
+ * 2.9) would call AWS itself.
+ */
+const AWS_CLI_ENDPOINT_HINT =
+  'AWS CLI before 2.13 ignores AWS_ENDPOINT_URL_*: pass --endpoint-url "$AWS_ENDPOINT_URL_SQS" (_DYNAMODB, _KINESIS) to aws commands';
+
+/**
+ * What `local up` prints once the stack runs: the `export` lines on stdout (nothing else, so the
+ * output can be pasted or sourced), and on stderr a one-line hint for older AWS CLIs and how to stop.
+ */
+export function localUpAnnouncement(stack: Pick<LocalStack, 'env'>): { stdout: string; stderr: string } {
+  return {
+    stdout: `${exportLines(stack).join('\n')}\n`,
+    stderr: `${AWS_CLI_ENDPOINT_HINT}\nlocal stack up; press Ctrl-C to stop it\n`,
+  };
 }
 
 function port(value: string, flag: string): number {
@@ -77,9 +96,9 @@ export function registerLocalCommands(program: Command): void {
           if (error instanceof PortInUseError) throw new UsageError(error.message, { cause: error });
           throw error;
         }
-        // stdout carries only the environment, so `eval "$(npm run -s cli -- local up)"`-style use works.
-        process.stdout.write(`${exportLines(stack).join('\n')}\n`);
-        process.stderr.write('local stack up; press Ctrl-C to stop it\n');
+        const announcement = localUpAnnouncement(stack);
+        process.stdout.write(announcement.stdout);
+        process.stderr.write(announcement.stderr);
         await new Promise<void>((resolve) => {
           let stopping = false;
           const stop = (signal: NodeJS.Signals) => {

@@ -19,23 +19,25 @@
  *   letting it lapse and receiving it again. Extensions are therefore made only at the last moment,
  *   which with the scaled 18 s visibility timeout means almost never.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
+import { definedOnly } from './defined-only.js';
+import { FifoGroups } from './fifo-groups.js';
 import { describeError, invokeHandler, type LambdaHandler } from './invoke.js';
-
-/** Settings of an SQS mapping; defaults come from `PIPELINE_SETTINGS.export`. */
+import { failuresFrom, type LocalMessage, toLocalMessage } from './sqs-messages.js';
+import {
+  deleteMessages,
+  extendVisibility,
+  type QueueSettings,
+  readQueueSettings,
+  receiveMessages,
+} from './sqs-queue.js';
 
 /** How many visibility timeouts one extension of a held message lasts. */
 const HOLD_EXTENSION_FACTOR = 3;
+
+/** Settings of an SQS mapping; defaults come from `PIPELINE_SETTINGS.export`. */
 export interface SqsPollerOptions {
   readonly sqsClient: SQSClient;
   readonly queueUrl: string;
@@ -72,53 +74,39 @@ export type SqsPollerEvent =
     }
   | { readonly type: 'error'; readonly error: string };
 
-interface LocalMessage {
-  readonly messageId: string;
-  readonly groupId: string;
-  readonly sequence: string;
-  receiptHandle: string;
-  receiveCount: number;
-  /** Epoch ms when the message becomes visible again in the queue unless extended or deleted. */
-  visibleAt: number;
-  record: SQSRecord;
-}
+/** The options with the defaults filled in. */
+type ResolvedOptions = Required<Omit<SqsPollerOptions, 'onEvent'>> & Pick<SqsPollerOptions, 'onEvent'>;
 
-/** A failed message its group waits for. */
-interface Awaited {
-  readonly sequence: string;
-  readonly visibleAt: number;
-  /** The message had used its last receive: the queue moves it to the DLQ instead of returning it. */
-  readonly dead: boolean;
-}
-
-function compareSequence(a: string, b: string): number {
-  return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
+function resolveOptions(options: SqsPollerOptions): ResolvedOptions {
+  return {
+    functionName: 'export',
+    batchSize: PIPELINE_SETTINGS.export.batchSize,
+    concurrency: PIPELINE_SETTINGS.export.localConcurrency,
+    pollIntervalMs: 100,
+    reportBatchItemFailures: true,
+    region: 'us-east-1',
+    ...definedOnly(options),
+    sqsClient: options.sqsClient,
+    queueUrl: options.queueUrl,
+    handler: options.handler,
+    timeoutMs: options.timeoutMs,
+  };
 }
 
 /** Runs one SQS event source mapping until stop(). */
 export class SqsPoller {
-  private readonly options: SqsPollerOptions;
+  private readonly options: ResolvedOptions;
   private stopped = true;
   private loop: Promise<void> | undefined;
   private readonly abort = new AbortController();
   private wake: (() => void) | undefined;
-  private visibilityTimeoutSeconds = 30;
-  private maxReceiveCount: number | undefined;
-  private fifo = false;
-  private queueArn = '';
-  /** Every message this poller holds or runs, by id. */
-  private readonly known = new Map<string, LocalMessage>();
-  /** Received messages waiting for their turn, by group, in sequence order. */
-  private readonly held = new Map<string, LocalMessage[]>();
-  private readonly busyGroups = new Set<string>();
-  /** Per group, the failed messages (by id) not yet received again: later messages wait for them. */
-  private readonly awaiting = new Map<string, Map<string, Awaited>>();
+  private queue: QueueSettings = {
+    visibilityTimeoutSeconds: 30,
+    fifo: false,
+    queueArn: '',
+    maxReceiveCount: undefined,
+  };
+  private readonly groups = new FifoGroups();
   private readonly running = new Set<Promise<void>>();
   private lastReceiveStartedAt = 0;
   private lastReceiveCount = 0;
@@ -126,14 +114,7 @@ export class SqsPoller {
   private lastExtendAt = 0;
 
   constructor(options: SqsPollerOptions) {
-    this.options = options;
-  }
-
-  private get batchSize(): number {
-    return this.options.batchSize ?? PIPELINE_SETTINGS.export.batchSize;
-  }
-  private get concurrency(): number {
-    return this.options.concurrency ?? PIPELINE_SETTINGS.export.localConcurrency;
+    this.options = resolveOptions(options);
   }
 
   /**
@@ -142,19 +123,7 @@ export class SqsPoller {
    */
   async start(): Promise<void> {
     if (!this.stopped) return;
-    const { Attributes = {} } = await this.options.sqsClient.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: this.options.queueUrl,
-        AttributeNames: ['VisibilityTimeout', 'RedrivePolicy', 'FifoQueue', 'QueueArn'],
-      }),
-    );
-    this.visibilityTimeoutSeconds = Number(Attributes.VisibilityTimeout ?? 30);
-    this.fifo = Attributes.FifoQueue === 'true';
-    this.queueArn = Attributes.QueueArn ?? '';
-    if (Attributes.RedrivePolicy) {
-      const policy = JSON.parse(Attributes.RedrivePolicy) as { maxReceiveCount?: number | string };
-      if (policy.maxReceiveCount !== undefined) this.maxReceiveCount = Number(policy.maxReceiveCount);
-    }
+    this.queue = await readQueueSettings(this.options.sqsClient, this.options.queueUrl);
     this.stopped = false;
     this.loop = this.run();
   }
@@ -173,19 +142,13 @@ export class SqsPoller {
 
   /** True when nothing is held, blocked or running and the last receive returned nothing. */
   isIdle(): boolean {
-    return (
-      this.known.size === 0 &&
-      this.running.size === 0 &&
-      this.awaiting.size === 0 &&
-      this.lastReceiveCount === 0
-    );
+    return this.groups.isEmpty() && this.running.size === 0 && this.lastReceiveCount === 0;
   }
 
   /** Counts for observers. */
   snapshot(): { held: number; running: number; blockedGroups: number } {
-    let held = 0;
-    for (const list of this.held.values()) held += list.length;
-    return { held, running: this.running.size, blockedGroups: this.awaiting.size };
+    const { held, blockedGroups } = this.groups.counts();
+    return { held, running: this.running.size, blockedGroups };
   }
 
   private emit(event: SqsPollerEvent): void {
@@ -197,12 +160,13 @@ export class SqsPoller {
   }
 
   private async run(): Promise<void> {
+    const { batchSize, concurrency } = this.options;
     while (!this.stopped) {
       try {
-        this.releaseBlocks();
+        this.groups.releaseBlocks(this.lastReceiveStartedAt, this.lastEmptyReceiveStartedAt);
         this.dispatch();
         await this.extendHeld();
-        if (this.dispatchableCount() < this.batchSize * this.concurrency) {
+        if (this.groups.runnableCount() < batchSize * concurrency) {
           const received = await this.receive();
           this.dispatch();
           if (received > 0) continue;
@@ -212,7 +176,7 @@ export class SqsPoller {
         this.emit({ type: 'error', error: describeError(error) });
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.pollIntervalMs ?? 100);
+        const timer = setTimeout(resolve, this.options.pollIntervalMs);
         this.wake = () => {
           clearTimeout(timer);
           resolve();
@@ -222,135 +186,22 @@ export class SqsPoller {
     }
   }
 
-  private dispatchableCount(): number {
-    let count = 0;
-    for (const [group, list] of this.held) {
-      if (!this.busyGroups.has(group)) count += this.runnable(group, list).length;
-    }
-    return count;
-  }
-
   private async receive(): Promise<number> {
     const startedAt = Date.now();
-    const { Messages = [] } = await this.options.sqsClient.send(
-      new ReceiveMessageCommand({
-        QueueUrl: this.options.queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        AttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-    );
+    const messages = await receiveMessages(this.options.sqsClient, this.options.queueUrl);
     this.lastReceiveStartedAt = startedAt;
-    this.lastReceiveCount = Messages.length;
-    if (Messages.length === 0) this.lastEmptyReceiveStartedAt = startedAt;
-    const visibleAt = startedAt + this.visibilityTimeoutSeconds * 1000;
-    const sorted = Messages.map((m) => this.toLocal(m, visibleAt)).sort((a, b) =>
-      compareSequence(a.sequence, b.sequence),
-    );
-    for (const message of sorted) {
-      const existing = this.known.get(message.messageId);
-      if (existing !== undefined) {
-        // Seen again while we hold or run it (its visibility lapsed): the new handle is the valid one.
-        existing.receiptHandle = message.receiptHandle;
-        existing.receiveCount = message.receiveCount;
-        existing.visibleAt = message.visibleAt;
-        existing.record = message.record;
-        continue;
-      }
-      this.known.set(message.messageId, message);
-      const waiting = this.awaiting.get(message.groupId);
-      if (waiting?.delete(message.messageId) && waiting.size === 0) this.awaiting.delete(message.groupId);
-      const list = this.held.get(message.groupId) ?? [];
-      list.push(message);
-      list.sort((a, b) => compareSequence(a.sequence, b.sequence));
-      this.held.set(message.groupId, list);
-    }
-    return Messages.length;
-  }
-
-  private toLocal(message: Message, visibleAt: number): LocalMessage {
-    const attributes = message.Attributes ?? {};
-    const messageId = message.MessageId ?? '';
-    const groupId = this.fifo ? (attributes.MessageGroupId ?? messageId) : messageId;
-    const record: SQSRecord = {
-      messageId,
-      receiptHandle: message.ReceiptHandle ?? '',
-      body: message.Body ?? '',
-      attributes: attributes as unknown as SQSRecord['attributes'],
-      messageAttributes: (message.MessageAttributes ?? {}) as unknown as SQSRecord['messageAttributes'],
-      md5OfBody: message.MD5OfBody ?? '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: this.queueArn,
-      awsRegion: this.options.region ?? 'us-east-1',
-    };
-    return {
-      messageId,
-      groupId,
-      sequence: attributes.SequenceNumber ?? String(attributes.SentTimestamp ?? '0'),
-      receiptHandle: message.ReceiptHandle ?? '',
-      receiveCount: Number(attributes.ApproximateReceiveCount ?? 1),
-      visibleAt,
-      record,
-    };
-  }
-
-  /**
-   * Stops waiting for failed messages that will not come back: one that had used its last receive
-   * (the queue moves it to the DLQ on the next receive), or any after a receive, started once its
-   * visibility ended, found the queue empty (deleted or moved elsewhere). Waiting on anything weaker
-   * (a clock) could let a later message of the group overtake one that is merely slow to return.
-   */
-  private releaseBlocks(): void {
-    // The queue's own deadline is a little later than ours (taken before the receive was sent).
-    const margin = 250;
-    for (const [group, waiting] of this.awaiting) {
-      for (const [messageId, entry] of waiting) {
-        const movedByNow = entry.dead && this.lastReceiveStartedAt > entry.visibleAt + margin;
-        const notInQueue = this.lastEmptyReceiveStartedAt > entry.visibleAt + margin;
-        if (movedByNow || notInQueue) waiting.delete(messageId);
-      }
-      if (waiting.size === 0) this.awaiting.delete(group);
-    }
-  }
-
-  /** The held messages of a group that may run now: those before its earliest awaited failure. */
-  private runnable(group: string, list: readonly LocalMessage[]): LocalMessage[] {
-    const waiting = this.awaiting.get(group);
-    if (waiting === undefined) return [...list];
-    let limit: string | undefined;
-    for (const entry of waiting.values()) {
-      if (limit === undefined || compareSequence(entry.sequence, limit) < 0) limit = entry.sequence;
-    }
-    const bound = limit as string;
-    const runnable: LocalMessage[] = [];
-    for (const message of list) {
-      if (compareSequence(message.sequence, bound) >= 0) break;
-      runnable.push(message);
-    }
-    return runnable;
+    this.lastReceiveCount = messages.length;
+    if (messages.length === 0) this.lastEmptyReceiveStartedAt = startedAt;
+    const visibleAt = startedAt + this.queue.visibilityTimeoutSeconds * 1000;
+    const source = { fifo: this.queue.fifo, queueArn: this.queue.queueArn, region: this.options.region };
+    this.groups.admit(messages.map((m) => toLocalMessage(m, source, visibleAt)));
+    return messages.length;
   }
 
   private dispatch(): void {
-    while (!this.stopped && this.running.size < this.concurrency) {
-      const candidates = [...this.held.entries()]
-        .filter(([group]) => !this.busyGroups.has(group))
-        .map(([group, list]) => ({ group, list, runnable: this.runnable(group, list) }))
-        .filter((c) => c.runnable.length > 0)
-        .sort((a, b) =>
-          compareSequence((a.runnable[0] as LocalMessage).sequence, (b.runnable[0] as LocalMessage).sequence),
-        );
-      if (candidates.length === 0) return;
-      const batch: LocalMessage[] = [];
-      for (const { group, list, runnable } of candidates) {
-        if (batch.length >= this.batchSize) break;
-        const take = runnable.slice(0, this.batchSize - batch.length);
-        list.splice(0, take.length);
-        batch.push(...take);
-        if (list.length === 0) this.held.delete(group);
-        this.busyGroups.add(group);
-      }
+    while (!this.stopped && this.running.size < this.options.concurrency) {
+      const batch = this.groups.takeBatch(this.options.batchSize);
+      if (batch === undefined) return;
       const run = this.runBatch(batch).finally(() => {
         this.running.delete(run);
         this.wake?.();
@@ -366,9 +217,9 @@ export class SqsPoller {
         this.options.handler,
         { Records: batch.map((m) => ({ ...m.record, receiptHandle: m.receiptHandle })) },
         {
-          functionName: this.options.functionName ?? 'export',
+          functionName: this.options.functionName,
           timeoutMs: this.options.timeoutMs,
-          ...(this.options.region !== undefined && { region: this.options.region }),
+          region: this.options.region,
         },
       );
       let failedIds: Set<string>;
@@ -377,10 +228,9 @@ export class SqsPoller {
         failedIds = new Set(batch.map((m) => m.messageId));
         error = describeError(outcome.error);
       } else {
-        const parsed =
-          (this.options.reportBatchItemFailures ?? true)
-            ? this.failuresFrom(outcome.response, batch)
-            : new Set<string>();
+        const parsed = this.options.reportBatchItemFailures
+          ? failuresFrom(outcome.response, batch)
+          : new Set<string>();
         if (parsed === undefined) {
           failedIds = new Set(batch.map((m) => m.messageId));
           error = 'the response is not a valid batchItemFailures report';
@@ -398,73 +248,16 @@ export class SqsPoller {
         ...(error !== undefined && { error }),
       });
       const succeeded = batch.filter((m) => !failedIds.has(m.messageId));
-      await this.deleteMessages(succeeded);
-      for (const message of batch) {
-        this.known.delete(message.messageId);
-        if (!failedIds.has(message.messageId)) continue;
-        // Later messages of the group wait until this one is received again (or has left the queue).
-        const waiting = this.awaiting.get(message.groupId) ?? new Map<string, Awaited>();
-        waiting.set(message.messageId, {
-          sequence: message.sequence,
-          visibleAt: message.visibleAt,
-          dead: this.maxReceiveCount !== undefined && message.receiveCount >= this.maxReceiveCount,
-        });
-        this.awaiting.set(message.groupId, waiting);
-      }
+      await deleteMessages(this.options.sqsClient, this.options.queueUrl, succeeded, (message) =>
+        this.emit({ type: 'error', error: message }),
+      );
+      // Later messages of a failed one's group wait until it is received again (or has left the queue).
+      this.groups.settle(batch, failedIds, this.queue.maxReceiveCount);
     } catch (error) {
       this.emit({ type: 'error', error: `batch: ${describeError(error)}` });
     } finally {
-      for (const group of groups) this.busyGroups.delete(group);
+      this.groups.release(groups);
     }
-  }
-
-  /** The failed message ids, or undefined when the response is malformed (Lambda fails the batch). */
-  private failuresFrom(response: unknown, batch: readonly LocalMessage[]): Set<string> | undefined {
-    const failed = new Set<string>();
-    if (response === undefined || response === null || typeof response !== 'object') return failed;
-    const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
-    if (failures === undefined || failures === null) return failed;
-    if (!Array.isArray(failures)) return undefined;
-    const ids = new Set(batch.map((m) => m.messageId));
-    for (const failure of failures) {
-      const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
-      if (typeof id !== 'string' || !ids.has(id)) return undefined;
-      failed.add(id);
-    }
-    return failed;
-  }
-
-  private async deleteMessages(messages: readonly LocalMessage[]): Promise<void> {
-    for (const part of chunk(messages, 10)) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const { Failed = [] } = await this.options.sqsClient.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: this.options.queueUrl,
-              Entries: part.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
-            }),
-          );
-          for (const failure of Failed) {
-            this.emit({ type: 'error', error: `DeleteMessage: ${failure.Code}: ${failure.Message}` });
-          }
-          break;
-        } catch (error) {
-          // The emulator is restarting: a success must still be deleted, or it runs again.
-          this.emit({ type: 'error', error: `DeleteMessageBatch: ${describeError(error)}` });
-          if (attempt >= 20) break;
-          await sleep(Math.min(100 * attempt, 1_000));
-        }
-      }
-    }
-  }
-
-  private forget(message: LocalMessage): void {
-    this.known.delete(message.messageId);
-    const list = this.held.get(message.groupId);
-    if (list === undefined) return;
-    const rest = list.filter((m) => m !== message);
-    if (rest.length > 0) this.held.set(message.groupId, rest);
-    else this.held.delete(message.groupId);
   }
 
   /**
@@ -475,37 +268,19 @@ export class SqsPoller {
    * and a second extension would use up a second receive (dead-lettering it early under load).
    */
   private async extendHeld(): Promise<void> {
-    const vt = this.visibilityTimeoutSeconds * 1000;
+    const vt = this.queue.visibilityTimeoutSeconds * 1000;
     const now = Date.now();
     if (now - this.lastExtendAt < 200) return;
     this.lastExtendAt = now;
-    const threshold = Math.min(2_000, Math.max(500, vt / 4));
-    const due: LocalMessage[] = [];
-    for (const list of this.held.values()) {
-      for (const message of list) if (message.visibleAt - now < threshold) due.push(message);
-    }
-    for (const part of chunk(due, 10)) {
-      const sentAt = Date.now();
-      const { Failed = [] } = await this.options.sqsClient.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: this.options.queueUrl,
-          Entries: part.map((m, i) => ({
-            Id: String(i),
-            ReceiptHandle: m.receiptHandle,
-            VisibilityTimeout: this.visibilityTimeoutSeconds * HOLD_EXTENSION_FACTOR,
-          })),
-        }),
-      );
-      const failed = new Set(Failed.map((f) => Number(f.Id)));
-      part.forEach((message, i) => {
-        if (!failed.has(i)) {
-          message.visibleAt = sentAt + vt * HOLD_EXTENSION_FACTOR;
-          return;
-        }
-        // The handle is no longer valid (purged, moved, or visible again and received elsewhere):
-        // forget the message; if it is still in the queue it will be received again.
-        this.forget(message);
-      });
-    }
+    const due = this.groups.dueForExtension(now, Math.min(2_000, Math.max(500, vt / 4)));
+    if (due.length === 0) return;
+    await extendVisibility(
+      this.options.sqsClient,
+      this.options.queueUrl,
+      due,
+      this.queue.visibilityTimeoutSeconds * HOLD_EXTENSION_FACTOR,
+      // If the message is still in the queue, it will be received again.
+      (message) => this.groups.forget(message),
+    );
   }
 }

@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerBackfillCommand } from '../../cli/backfill.js';
 import { describeCliError } from '../../cli/cli-io.js';
 import { resolveDeployment } from '../../cli/deployment.js';
-import { registerDlqCommands } from '../../cli/dlq.js';
+import { registerDlqCommands } from '../../cli/dlq/commands.js';
 import { registerPolicyCommand } from '../../cli/policy.js';
 import { registerValidateCommand } from '../../cli/validate.js';
 import { UsageError } from '../../core/errors.js';

@@ -13,12 +13,10 @@ import {
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  formatDeadLetterTable,
-  listDeadLetters,
-  redriveDeadLetters,
-  redriveDeduplicationId,
-} from '../../cli/dlq.js';
+import { listDeadLetters } from '../../cli/dlq/listing.js';
+import { redriveDeduplicationId } from '../../cli/dlq/move-selected.js';
+import { redriveDeadLetters } from '../../cli/dlq/redrive.js';
+import { formatDeadLetterTable } from '../../cli/dlq/table.js';
 import { type ExportMessage, messageGroupIdFor } from '../../core/export-message.js';
 
 const sqsMock = mockClient(SQSClient);

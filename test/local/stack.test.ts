@@ -4,7 +4,7 @@ import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeProfiles } from '../../adapters/profile-writer.js';
-import { exportLines } from '../../cli/local-up.js';
+import { exportLines, localUpAnnouncement } from '../../cli/local-up.js';
 import { registerTailCommand } from '../../cli/tail.js';
 import { startSqs } from '../../local/emulators.js';
 import { LocalStackError, PortInUseError } from '../../local/errors.js';
@@ -87,6 +87,21 @@ describe('startLocalStack()', () => {
     expect(lines.some((l) => l.startsWith('export KD_CONFIG=') && l.endsWith('examples/config.json'))).toBe(
       true,
     );
+  });
+
+  it('prints AWS_DEFAULT_REGION, and a one-line --endpoint-url hint for AWS CLIs before 2.13', () => {
+    const { stdout, stderr } = localUpAnnouncement(stack);
+
+    expect(stdout.split('\n')).toContain(`export AWS_DEFAULT_REGION=${stack.env.AWS_REGION}`);
+    expect(
+      stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((line) => line.startsWith('export ')),
+    ).toBe(true);
+    const hint = stderr.split('\n')[0] ?? '';
+    expect(hint).toContain('before 2.13');
+    expect(hint).toContain('--endpoint-url');
   });
 
   it('runs written profiles through both mappings to the destination stream, across an SQS outage', async () => {
