@@ -37,6 +37,9 @@ export type DestinationDecision =
       readonly rejection?: { readonly code: 'PAYLOAD_TOO_LARGE'; readonly message: string };
     };
 
+/** A decision to export: the document and the profile version it reflects. */
+export type ExportDecision = Extract<DestinationDecision, { readonly export: true }>;
+
 const MAX_LISTED = 5;
 
 function bookkeepingOf(image: StoredProfile | undefined): Bookkeeping | undefined {

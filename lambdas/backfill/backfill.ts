@@ -12,7 +12,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { sendInOrder } from '../../adapters/queue-sender.js';
 import type { CompiledConfig, CompiledDestination } from '../../core/compiled-config.js';
 import { decideBackfill } from '../../core/decide.js';
-import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../../core/export-message.js';
+import { backfillSourceEventId, buildExportMessage, type QueuedExport } from '../../core/export-message.js';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { safeParseStoredProfile } from '../../core/profile.js';
 
@@ -449,15 +449,15 @@ class BackfillRun {
       const { refused } = await sendInOrder(
         this.options.sqs,
         this.options.exportQueueUrl,
-        decided.map((m) => ({
-          id: m.exportId,
-          body: JSON.stringify(m),
-          groupId: messageGroupIdFor(m.destinationId, m.profileId),
-          deduplicationId: m.exportId,
+        decided.map((e) => ({
+          id: e.deduplicationId,
+          body: e.body,
+          groupId: e.groupId,
+          deduplicationId: e.deduplicationId,
         })),
       );
       this.refused += refused.size;
-      const messages = refused.size === 0 ? decided : decided.filter((m) => !refused.has(m.exportId));
+      const messages = refused.size === 0 ? decided : decided.filter((e) => !refused.has(e.deduplicationId));
 
       const next: SegmentCheckpoint = {
         ...(page.LastEvaluatedKey === undefined ? {} : { lastKey: JSON.stringify(page.LastEvaluatedKey) }),
@@ -500,8 +500,8 @@ class BackfillRun {
     };
   }
 
-  private decidePage(items: readonly Record<string, AttributeValue>[], scanTime: number): ExportMessage[] {
-    const messages: ExportMessage[] = [];
+  private decidePage(items: readonly Record<string, AttributeValue>[], scanTime: number): QueuedExport[] {
+    const messages: QueuedExport[] = [];
     for (const item of items) {
       let plain: unknown;
       try {
@@ -522,19 +522,14 @@ class BackfillRun {
         continue;
       }
       const profileId = parsed.value.profileId;
-      const sourceEventId = `backfill:${this.checkpoint.runId}:${profileId}`;
-      messages.push({
-        v: 1,
-        exportId: exportIdFor(sourceEventId, this.destination.id),
-        destinationId: this.destination.id,
-        profileId,
-        profileVersion: decision.profileVersion,
-        reasons: ['backfill'],
-        sourceEventId,
-        sourceTime: scanTime,
-        queuedAt: this.now(),
-        document: decision.document,
-      });
+      messages.push(
+        buildExportMessage(decision, {
+          sourceEventId: backfillSourceEventId(this.checkpoint.runId, profileId),
+          profileId,
+          sourceTime: scanTime,
+          queuedAt: this.now(),
+        }),
+      );
     }
     return messages;
   }
