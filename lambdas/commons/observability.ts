@@ -112,6 +112,18 @@ export interface SafeLogFields {
   readonly rejected?: number;
   readonly delivered?: number;
   readonly superseded?: number;
+  /** A backfill run's id. */
+  readonly runId?: string;
+  /** A stable status word, e.g. a backfill's `completed` / `stopped`. */
+  readonly status?: string;
+  readonly resumed?: boolean;
+  readonly scanned?: number;
+  readonly queuedThisInvocation?: number;
+  readonly invalid?: number;
+  readonly tooLarge?: number;
+  readonly refused?: number;
+  readonly totalItems?: number;
+  readonly readUnitsPerSecond?: number;
   /** The name of a caught error. */
   readonly errorName?: string;
   /** The message of an AWS service error (see {@link errorFields}); never of a validation error. */
@@ -138,6 +150,16 @@ const SAFE_KEYS: readonly (keyof SafeLogFields)[] = [
   'rejected',
   'delivered',
   'superseded',
+  'runId',
+  'status',
+  'resumed',
+  'scanned',
+  'queuedThisInvocation',
+  'invalid',
+  'tooLarge',
+  'refused',
+  'totalItems',
+  'readUnitsPerSecond',
   'errorName',
   'errorMessage',
 ];

@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { exportMessageSchema } from '../../../core/export-message.js';
 import { runBackfill } from '../../../lambdas/backfill/backfill.js';
+import { planBackfillPage } from '../../../lambdas/backfill/backfill-page.js';
 import { makeConfig, member, SEG, seg } from '../core/fixtures.js';
 
 const dynamo = mockClient(DynamoDBClient);
@@ -72,5 +73,39 @@ describe('runBackfill()', () => {
     expect(bodies).toHaveLength(1);
     const message = exportMessageSchema.parse(JSON.parse(bodies[0] ?? ''));
     expect(message.document).toMatchObject({ person: { name: { firstName } } });
+  });
+});
+
+describe('planBackfillPage()', () => {
+  it('exports each member of a backfilled segment once with reason backfill, and counts what is not a profile', () => {
+    const config = makeConfig();
+    const destination = config.destinations[0];
+    if (destination === undefined) throw new Error('no destination');
+    const items = [
+      marshall(member({ [SEG.delorean]: seg('realized') }, { profileId: 'p-1' })),
+      marshall(member({ [SEG.delorean]: seg('exited') }, { profileId: 'p-2' })),
+      marshall({ person: { name: { firstName: 'no profile id' } } }),
+    ];
+
+    const plan = planBackfillPage(items, {
+      runId: 'run-1',
+      destination,
+      segmentIds: new Set([SEG.delorean]),
+      config,
+      scanTime: 1_000,
+      now: () => 2_000,
+    });
+
+    expect(plan.invalid).toBe(1);
+    expect(plan.tooLarge).toBe(0);
+    expect(plan.exports.map((e) => e.message)).toEqual([
+      expect.objectContaining({
+        profileId: 'p-1',
+        reasons: ['backfill'],
+        sourceEventId: 'backfill:run-1:p-1',
+        sourceTime: 1_000,
+        queuedAt: 2_000,
+      }),
+    ]);
   });
 });
