@@ -18,3 +18,8 @@ export class ProfileWriteConflictError extends Error {
     this.name = 'ProfileWriteConflictError';
   }
 }
+
+/** `Name: message` of a caught error, for a report row or a failed check. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

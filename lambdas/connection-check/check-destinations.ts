@@ -13,6 +13,7 @@ import {
   resolveCredentials,
   type StaticCredentials,
 } from '../../adapters/destination-credentials.js';
+import { describeError } from '../../adapters/errors.js';
 import { ConnectionCheckError } from '../commons/errors.js';
 import { type LogSink, logSafely } from '../commons/observability.js';
 
@@ -71,7 +72,6 @@ async function checkOne(
   try {
     credentials = await exporterCredentials(d, deps);
   } catch (error) {
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return {
       streamName: d.streamName,
       ok: false,
@@ -79,7 +79,7 @@ async function checkOne(
         {
           check: 'list-streams',
           status: 'failed',
-          message: `could not obtain the exporter's credentials (${reason})`,
+          message: `could not obtain the exporter's credentials (${describeError(error)})`,
         },
       ],
     };
