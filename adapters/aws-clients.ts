@@ -6,6 +6,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Destination } from '../core/config.js';
+import { streamAccountOf, streamArn } from '../core/stream-arn.js';
 import {
   credentialSourceOf,
   type ResolveCredentialsOptions,
@@ -38,24 +39,12 @@ export function createKinesisClient(
 /** Where a destination's records go: by name in this account, by ARN in another. */
 export type StreamTarget = { readonly StreamName: string } | { readonly StreamARN: string };
 
-/** The account that owns a destination's stream, when it is not the caller's. */
-function streamAccount(destination: Destination): string | undefined {
-  if (destination.accountId !== undefined) return destination.accountId;
-  if (destination.roleArn !== undefined) return destination.roleArn.split(':')[4];
-  return undefined;
-}
-
-/** The stream ARN of a destination, given the deploying account. */
-export function streamArnOf(destination: Destination, defaultAccount: string): string {
-  return `arn:aws:kinesis:${destination.region}:${streamAccount(destination) ?? defaultAccount}:stream/${destination.streamName}`;
-}
-
 /** `StreamARN` for a stream in another account (required there), `StreamName` otherwise. */
 export function streamTargetOf(destination: Destination): StreamTarget {
-  const account = streamAccount(destination);
+  const account = streamAccountOf(destination);
   return account === undefined
     ? { StreamName: destination.streamName }
-    : { StreamARN: streamArnOf(destination, account) };
+    : { StreamARN: streamArn(destination, account) };
 }
 
 /** Credentials that refresh themselves before they expire, fetched by `fetch`. */

@@ -1,6 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { Command } from 'commander';
-import { configPathFrom, loadConfigFile } from '../adapters/config-file.js';
 import { readJsonFile } from '../adapters/json-file.js';
 import { compileConfig } from '../core/compiled-config.js';
 import { type DestinationDecision, decideExports } from '../core/decide.js';
@@ -9,6 +8,7 @@ import { isPlainObject } from '../core/field-path.js';
 import { type StoredProfile, safeParseStoredProfile } from '../core/profile.js';
 import { buildProfileChange, type ProfileChange } from '../core/profile-change.js';
 import { parseStreamRecord } from '../core/stream-record.js';
+import { loadCommandConfig, withConfigOption } from './deployment.js';
 
 /** Options of the `evaluate` command. */
 export interface EvaluateOptions {
@@ -92,18 +92,19 @@ function present(decision: DestinationDecision): EvaluatedDestination {
  * @throws UsageError or ConfigError for bad input (the CLI exits with code 2).
  */
 export function evaluateCommand(options: EvaluateOptions): { destinations: EvaluatedDestination[] } {
-  const config = compileConfig(loadConfigFile(configPathFrom(options.config)));
+  const config = compileConfig(loadCommandConfig(options.config));
   return { destinations: decideExports(changeFrom(options), config).map(present) };
 }
 
 /** Registers `evaluate` on the CLI. */
 export function registerEvaluateCommand(program: Command): void {
-  program
-    .command('evaluate')
-    .description(
-      'decide whether a profile change is exported to each destination, why, and with which payload',
-    )
-    .option('--config <file>', 'destination config (default: $KD_CONFIG or examples/config.json)')
+  withConfigOption(
+    program
+      .command('evaluate')
+      .description(
+        'decide whether a profile change is exported to each destination, why, and with which payload',
+      ),
+  )
     .option('--old <file>', 'the profile before the change (omit for an insert)')
     .option('--new <file>', 'the profile after the change (omit for a delete)')
     .option(

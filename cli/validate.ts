@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { checkStreamConnection, probePutRecords } from '../adapters/connection-check.js';
 import { ENDPOINT_VARIABLE, serviceEndpointVariable } from '../adapters/environment.js';
 import type { Destination } from '../core/config.js';
+import { streamArn } from '../core/stream-arn.js';
 import { loadCommandConfig, selectDestinations, withConfigOption } from './deployment.js';
-import { streamArn } from './policy.js';
 import {
   checkKey,
   connectionRow,
