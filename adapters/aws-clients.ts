@@ -1,12 +1,17 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent } from 'node:https';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { z } from 'zod';
 import type { Destination } from '../core/config.js';
+import { streamAccountOf, streamArn } from '../core/stream-arn.js';
+import {
+  credentialSourceOf,
+  type ResolveCredentialsOptions,
+  resolveCredentials,
+} from './destination-credentials.js';
 
 /**
  * Kinesis clients speak HTTP/1.1 with keep-alive: the SDK's default HTTP/2 handler cannot talk to
@@ -34,30 +39,13 @@ export function createKinesisClient(
 /** Where a destination's records go: by name in this account, by ARN in another. */
 export type StreamTarget = { readonly StreamName: string } | { readonly StreamARN: string };
 
-/** The account that owns a destination's stream, when it is not the caller's. */
-function streamAccount(destination: Destination): string | undefined {
-  if (destination.accountId !== undefined) return destination.accountId;
-  if (destination.roleArn !== undefined) return destination.roleArn.split(':')[4];
-  return undefined;
-}
-
-/** The stream ARN of a destination, given the deploying account. */
-export function streamArnOf(destination: Destination, defaultAccount: string): string {
-  return `arn:aws:kinesis:${destination.region}:${streamAccount(destination) ?? defaultAccount}:stream/${destination.streamName}`;
-}
-
 /** `StreamARN` for a stream in another account (required there), `StreamName` otherwise. */
 export function streamTargetOf(destination: Destination): StreamTarget {
-  const account = streamAccount(destination);
+  const account = streamAccountOf(destination);
   return account === undefined
     ? { StreamName: destination.streamName }
-    : { StreamARN: streamArnOf(destination, account) };
+    : { StreamARN: streamArn(destination, account) };
 }
-
-const accessKeySecretSchema = z.object({
-  accessKeyId: z.string().min(16),
-  secretAccessKey: z.string().min(1),
-});
 
 /** Credentials that refresh themselves before they expire, fetched by `fetch`. */
 function refreshing(fetch: () => Promise<AwsCredentialIdentity>): AwsCredentialIdentityProvider {
@@ -90,6 +78,8 @@ export interface DestinationClientsOptions {
  */
 export class DestinationClients {
   private readonly clients = new Map<string, KinesisClient>();
+  private sts: STSClient | undefined;
+  private secrets: SecretsManagerClient | undefined;
   constructor(private readonly options: DestinationClientsOptions = {}) {}
 
   /** The client and stream target of a destination. */
@@ -104,49 +94,29 @@ export class DestinationClients {
   }
 
   private credentialsFor(destination: Destination): { credentials?: AwsCredentialIdentityProvider } {
-    const { roleArn, externalId, credentialsSecretArn } = destination;
-    if (roleArn !== undefined) {
-      const sts = this.options.sts ?? new STSClient({});
-      return {
-        credentials: refreshing(async () => {
-          const { Credentials: c } = await sts.send(
-            new AssumeRoleCommand({
-              RoleArn: roleArn,
-              RoleSessionName: `kinesis-destination-${destination.id}`,
-              ...(externalId !== undefined && { ExternalId: externalId }),
-              DurationSeconds: 3600,
-            }),
-          );
-          if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) {
-            throw new Error(`AssumeRole ${roleArn} returned no credentials`);
-          }
-          return {
-            accessKeyId: c.AccessKeyId,
-            secretAccessKey: c.SecretAccessKey,
-            ...(c.SessionToken !== undefined && { sessionToken: c.SessionToken }),
-            ...(c.Expiration !== undefined && { expiration: c.Expiration }),
-          };
-        }),
-      };
-    }
-    if (credentialsSecretArn !== undefined) {
-      const secrets = this.options.secrets ?? new SecretsManagerClient({});
-      return {
-        credentials: refreshing(async () => {
-          const { SecretString } = await secrets.send(
-            new GetSecretValueCommand({ SecretId: credentialsSecretArn }),
-          );
-          const parsed = accessKeySecretSchema.safeParse(JSON.parse(SecretString ?? '{}'));
-          if (!parsed.success) {
-            throw new Error(
-              `secret ${credentialsSecretArn} must hold JSON {"accessKeyId": "…", "secretAccessKey": "…"}`,
-            );
-          }
-          // Re-read the secret hourly so a rotated key is picked up.
-          return { ...parsed.data, expiration: new Date(Date.now() + 65 * 60_000) };
-        }),
-      };
-    }
-    return {};
+    const source = credentialSourceOf(destination);
+    if (source === undefined) return {};
+    const options: ResolveCredentialsOptions = {
+      sessionName: 'kinesis-destination',
+      durationSeconds: 3600,
+      sts: () => {
+        this.sts ??= this.options.sts ?? new STSClient({});
+        return this.sts;
+      },
+      secrets: () => {
+        this.secrets ??= this.options.secrets ?? new SecretsManagerClient({});
+        return this.secrets;
+      },
+    };
+    return {
+      credentials: refreshing(async () => {
+        const resolved = await resolveCredentials(source, options);
+        // An access key has no expiry: re-read the secret hourly so a rotated key is picked up.
+        return {
+          ...resolved.credentials,
+          expiration: resolved.expiration ?? new Date(Date.now() + 65 * 60_000),
+        };
+      }),
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { type DestinationConfig, parseConfig } from '../core/config.js';
+import { CONFIG_PATH_VARIABLE } from './environment.js';
 import { readJsonFile } from './json-file.js';
 
 /** The config file used when neither `--config` nor `KD_CONFIG` names one. */
@@ -6,7 +7,7 @@ export const DEFAULT_CONFIG_PATH = 'examples/config.json';
 
 /** The config path a command should read: the flag, else `KD_CONFIG`, else the example config. */
 export function configPathFrom(flag: string | undefined): string {
-  return flag ?? process.env.KD_CONFIG ?? DEFAULT_CONFIG_PATH;
+  return flag ?? process.env[CONFIG_PATH_VARIABLE] ?? DEFAULT_CONFIG_PATH;
 }
 
 /**

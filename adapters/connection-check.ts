@@ -2,15 +2,19 @@ import {
   DescribeStreamSummaryCommand,
   type KinesisClient,
   ListStreamsCommand,
+  PutRecordsCommand,
+  type PutRecordsCommandOutput,
   type StreamStatus,
 } from '@aws-sdk/client-kinesis';
+import type { StreamTarget } from './aws-clients.js';
+import { describeError } from './errors.js';
 
 /**
  * The destination connection check: what the source page's platform does when a destination is
  * configured ("checks the permissions"), with the exporter's own credentials.
  *
- * Used by the deploy-time connection-check custom resource and by the `validate` CLI command.
- * Read-only: it never writes a record to the customer's stream.
+ * Used by the deploy-time connection-check custom resource and by the `validate` CLI command
+ * (which adds the PutRecords probe). Read-only: it never writes a record to the customer's stream.
  */
 
 /** The checks, in the order they run. */
@@ -176,7 +180,51 @@ function skipped(check: ConnectionCheckName, message: string): ConnectionCheckRe
   return { check, status: 'skipped', message };
 }
 
-function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+/** A hash key above 2^128-1 that still matches the API's ExplicitHashKey pattern `0|([1-9]\d{0,38})`. */
+export const PROBE_EXPLICIT_HASH_KEY = '9'.repeat(39);
+/** The partition key of the probe entry (never stored). */
+export const PROBE_PARTITION_KEY = 'kinesis-destination-validate';
+
+/** The PutRecords probe's answer, or the error it got. */
+export type PutRecordsProbeOutcome =
+  | { readonly ok: true; readonly response: PutRecordsCommandOutput }
+  | { readonly ok: false; readonly error: unknown };
+
+/**
+ * The PutRecords permission probe: whether the credentials behind `client` may put to the stream,
+ * without writing to it.
+ *
+ * An empty `Records` list is no proof: it fails the request model's validation (`ValidationException`,
+ * "Records … length greater than or equal to 1"), which AWS front ends run before authorization —
+ * kinesalite does the same, before it even looks the stream up — so it answers alike with and
+ * without the permission. The probe instead sends ONE well-formed entry whose `ExplicitHashKey` is
+ * 2^128-scale (39 nines): it passes model validation, is authorized against `kinesis:PutRecords` on
+ * the stream, and is then rejected by the service with `InvalidArgumentException` ("ExplicitHashKey
+ * must be in the range: [0, 2^128-1]") because no shard owns that hash key — before any record is
+ * stored. So `AccessDeniedException` means "not allowed", `InvalidArgumentException` means
+ * "allowed", and nothing is written either way. kinesalite (the local stack) answers
+ * InvalidArgumentException for the whole request, as Kinesis does; it has no IAM, so AccessDenied
+ * is covered by mocks. Never throws.
+ */
+export async function probePutRecords(
+  client: KinesisClient,
+  target: StreamTarget,
+): Promise<PutRecordsProbeOutcome> {
+  try {
+    const response = await client.send(
+      new PutRecordsCommand({
+        ...target,
+        Records: [
+          {
+            Data: new Uint8Array([0]),
+            PartitionKey: PROBE_PARTITION_KEY,
+            ExplicitHashKey: PROBE_EXPLICIT_HASH_KEY,
+          },
+        ],
+      }),
+    );
+    return { ok: true, response };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }

@@ -9,6 +9,7 @@ import {
 import { BOOKKEEPING_FIELD } from '../core/field-path.js';
 import { type Bookkeeping, type Profile, parseProfile, type StoredProfile } from '../core/profile.js';
 import { mergeProfileWrite } from '../core/profile-merge.js';
+import { ProfileWriteConflictError } from './errors.js';
 
 /** Options of {@link writeProfiles}. */
 export interface WriteProfilesOptions {
@@ -28,17 +29,6 @@ export interface ProfileWriteResult {
   readonly profileId: string;
   readonly version: number;
   readonly writtenPaths: readonly string[];
-}
-
-/** Raised when a profile kept changing under the writer (too many concurrent writers of one profile). */
-export class ProfileWriteConflictError extends Error {
-  constructor(profileId: string, attempts: number, options?: { cause?: unknown }) {
-    super(
-      `profile "${profileId}": still changed by another writer after ${attempts} attempts; retry the write`,
-      options,
-    );
-    this.name = 'ProfileWriteConflictError';
-  }
 }
 
 function documentClient(client: DynamoDBClient | undefined): DynamoDBDocumentClient {

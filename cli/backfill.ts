@@ -5,12 +5,8 @@ import type { Command } from 'commander';
 import { compileConfig } from '../core/compiled-config.js';
 import type { DestinationConfig } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
-import {
-  type BackfillOptions,
-  type BackfillResult,
-  readCheckpoint,
-  runBackfill,
-} from '../lambdas/backfill/backfill.js';
+import { type BackfillOptions, type BackfillResult, runBackfill } from '../lambdas/backfill/backfill.js';
+import { readCheckpoint } from '../lambdas/backfill/checkpoints.js';
 import {
   type Deployment,
   type DeploymentCommandOptions,

@@ -1,13 +1,14 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { Command } from 'commander';
-import { configPathFrom, loadConfigFile } from '../adapters/config-file.js';
 import { readJsonFile } from '../adapters/json-file.js';
 import { compileConfig } from '../core/compiled-config.js';
-import { type DestinationDecision, decideExports, type ProfileChange } from '../core/decide.js';
+import { type DestinationDecision, decideExports } from '../core/decide.js';
 import { UsageError } from '../core/errors.js';
 import { isPlainObject } from '../core/field-path.js';
 import { type StoredProfile, safeParseStoredProfile } from '../core/profile.js';
+import { buildProfileChange, type ProfileChange } from '../core/profile-change.js';
 import { parseStreamRecord } from '../core/stream-record.js';
+import { loadCommandConfig, withConfigOption } from './deployment.js';
 
 /** Options of the `evaluate` command. */
 export interface EvaluateOptions {
@@ -56,20 +57,20 @@ function changeFrom(options: EvaluateOptions): ProfileChange {
     if (!parsed.ok) throw new UsageError(`--record "${options.record}": ${parsed.reason}`);
     return parsed.change;
   }
-  if (options.old === undefined && options.new === undefined) {
-    throw new UsageError(
-      'give --new (and --old for an update), --old alone for a delete, or --record for a stream record',
-    );
-  }
   const oldImage = options.old === undefined ? undefined : readProfileImage(options.old, '--old');
   const newImage = options.new === undefined ? undefined : readProfileImage(options.new, '--new');
-  if (oldImage !== undefined && newImage !== undefined && oldImage.profileId !== newImage.profileId) {
-    throw new UsageError(
-      `--old "${options.old}" is profile "${oldImage.profileId}" but --new "${options.new}" is profile "${newImage.profileId}": compare two images of one profile`,
-    );
+  const built = buildProfileChange({ oldImage, newImage });
+  if (built.ok) return built.change;
+  switch (built.problem.kind) {
+    case 'different-profiles':
+      throw new UsageError(
+        `--old "${options.old}" is profile "${built.problem.oldProfileId}" but --new "${options.new}" is profile "${built.problem.newProfileId}": compare two images of one profile`,
+      );
+    default:
+      throw new UsageError(
+        'give --new (and --old for an update), --old alone for a delete, or --record for a stream record',
+      );
   }
-  const eventName = newImage === undefined ? 'REMOVE' : oldImage === undefined ? 'INSERT' : 'MODIFY';
-  return { eventName, ...(oldImage && { oldImage }), ...(newImage && { newImage }) };
 }
 
 function present(decision: DestinationDecision): EvaluatedDestination {
@@ -91,18 +92,19 @@ function present(decision: DestinationDecision): EvaluatedDestination {
  * @throws UsageError or ConfigError for bad input (the CLI exits with code 2).
  */
 export function evaluateCommand(options: EvaluateOptions): { destinations: EvaluatedDestination[] } {
-  const config = compileConfig(loadConfigFile(configPathFrom(options.config)));
+  const config = compileConfig(loadCommandConfig(options.config));
   return { destinations: decideExports(changeFrom(options), config).map(present) };
 }
 
 /** Registers `evaluate` on the CLI. */
 export function registerEvaluateCommand(program: Command): void {
-  program
-    .command('evaluate')
-    .description(
-      'decide whether a profile change is exported to each destination, why, and with which payload',
-    )
-    .option('--config <file>', 'destination config (default: $KD_CONFIG or examples/config.json)')
+  withConfigOption(
+    program
+      .command('evaluate')
+      .description(
+        'decide whether a profile change is exported to each destination, why, and with which payload',
+      ),
+  )
     .option('--old <file>', 'the profile before the change (omit for an insert)')
     .option('--new <file>', 'the profile after the change (omit for a delete)')
     .option(

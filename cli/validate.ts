@@ -1,14 +1,22 @@
-import { KinesisClient, PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
-import { DescribeKeyCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { type ConnectionCheckName, checkStreamConnection } from '../adapters/connection-check.js';
+import { checkStreamConnection, probePutRecords } from '../adapters/connection-check.js';
+import { ENDPOINT_VARIABLE, serviceEndpointVariable } from '../adapters/environment.js';
 import type { Destination } from '../core/config.js';
+import { streamArn } from '../core/stream-arn.js';
 import { loadCommandConfig, selectDestinations, withConfigOption } from './deployment.js';
-import { streamArn } from './policy.js';
+import {
+  checkKey,
+  connectionRow,
+  defaultValidateClients,
+  interpretProbe,
+  type ResolvedPrincipal,
+  resolvePrincipal,
+  type ValidateCheck,
+  type ValidateCheckName,
+  type ValidateClients,
+} from './validate-checks.js';
+
+export type { ValidateCheck, ValidateCheckName, ValidateClients } from './validate-checks.js';
 
 /**
  * `validate`: what the source page says the platform checks when a destination is configured —
@@ -16,72 +24,11 @@ import { streamArn } from './policy.js';
  * ACTIVE, the principal may PutRecords to it — plus the stream's KMS key, if any. Nothing is
  * written to the stream.
  *
- * ListStreams / stream-exists / stream-active reuse `checkStreamConnection`
- * (adapters/connection-check.ts), the deploy-time connection check's code.
- *
- * The PutRecords permission probe. An empty `Records` list is no proof: it fails the request
- * model's validation (`ValidationException`, "Records … length greater than or equal to 1"),
- * which AWS front ends run before authorization — kinesalite does the same, before it even
- * looks the stream up — so it answers alike with and without the permission. The probe instead
- * sends ONE well-formed entry whose `ExplicitHashKey` is 2^128-scale (39 nines): it passes model
- * validation, is authorized against `kinesis:PutRecords` on the stream, and is then rejected by
- * the service with `InvalidArgumentException` ("ExplicitHashKey must be in the range:
- * [0, 2^128-1]") because no shard owns that hash key — before any record is stored. So
- * `AccessDeniedException` means "not allowed", `InvalidArgumentException` means "allowed", and
- * nothing is written either way. kinesalite (the local stack) answers InvalidArgumentException
- * for the whole request, as Kinesis does; it has no IAM, so AccessDenied is covered by mocks.
+ * ListStreams / stream-exists / stream-active and the PutRecords probe are
+ * adapters/connection-check.ts (the deploy-time connection check's code); the credentials come
+ * from the exporter's resolver (adapters/destination-credentials.ts).
  */
 
-/** A hash key above 2^128-1 that still matches the API's ExplicitHashKey pattern `0|([1-9]\d{0,38})`. */
-export const PROBE_EXPLICIT_HASH_KEY = '9'.repeat(39);
-/** The partition key of the probe entry (never stored). */
-export const PROBE_PARTITION_KEY = 'kinesis-destination-validate';
-
-export type ValidateCheckName = 'credentials' | ConnectionCheckName | 'put-records' | 'kms-key';
-
-/** One row of the report. */
-export interface ValidateCheck {
-  readonly destinationId: string;
-  readonly check: ValidateCheckName;
-  readonly status: 'passed' | 'failed' | 'skipped';
-  /** What was found. */
-  readonly detail: string;
-  /** What to do, on failure. */
-  readonly fix?: string;
-}
-
-/** Static credentials (an assumed role's, or the access key from the Secrets Manager secret). */
-export interface StaticCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
-}
-
-/** Client factories; tests mock the client classes (aws-sdk-client-mock). */
-export interface ValidateClients {
-  readonly sts: (region: string, credentials?: StaticCredentials) => STSClient;
-  readonly kinesis: (region: string, credentials?: StaticCredentials) => KinesisClient;
-  readonly kms: (region: string, credentials?: StaticCredentials) => KMSClient;
-  readonly secrets: (region: string) => SecretsManagerClient;
-}
-
-/** Clients from the SDK environment (`AWS_ENDPOINT_URL_<SERVICE>` honoured); Kinesis over HTTP/1.1. */
-export const defaultValidateClients: ValidateClients = {
-  sts: (region, credentials) =>
-    new STSClient({ region, ...(credentials === undefined ? {} : { credentials }) }),
-  kinesis: (region, credentials) =>
-    new KinesisClient({
-      region,
-      // HTTP/1.1: the local emulators do not speak HTTP/2, which client-kinesis uses by default.
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 15_000 }),
-      ...(credentials === undefined ? {} : { credentials }),
-    }),
-  kms: (region, credentials) =>
-    new KMSClient({ region, ...(credentials === undefined ? {} : { credentials }) }),
-  secrets: (region) => new SecretsManagerClient({ region }),
-};
-
-/** Options of {@link validateDestination}. */
 export interface ValidateOptions {
   readonly clients?: ValidateClients;
   /**
@@ -91,191 +38,6 @@ export interface ValidateOptions {
   readonly skipCredentials?: string;
   /** Skip the KMS check, with this reason (no KMS emulator locally). */
   readonly skipKms?: string;
-}
-
-const secretSchema = z.object({
-  accessKeyId: z.string().min(16),
-  secretAccessKey: z.string().min(1),
-  sessionToken: z.string().optional(),
-});
-
-function errorName(error: unknown): string {
-  if (error instanceof Error) return error.name;
-  return 'Error';
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-const BAD_CREDENTIALS = new Set([
-  'InvalidClientTokenId',
-  'UnrecognizedClientException',
-  'SignatureDoesNotMatch',
-  'ExpiredToken',
-  'ExpiredTokenException',
-  'CredentialsProviderError',
-  'InvalidAccessKeyId',
-]);
-
-function regionOfArn(arn: string): string | undefined {
-  return arn.split(':')[3] || undefined;
-}
-
-interface ResolvedPrincipal {
-  readonly credentials: StaticCredentials | undefined;
-  /** The account the credentials belong to, when known. */
-  readonly account: string | undefined;
-}
-
-async function resolvePrincipal(
-  d: Destination,
-  clients: ValidateClients,
-  push: (c: Omit<ValidateCheck, 'destinationId'>) => void,
-): Promise<ResolvedPrincipal | undefined> {
-  const sts = clients.sts(d.region);
-  if (d.roleArn !== undefined) {
-    try {
-      const { Credentials, AssumedRoleUser } = await sts.send(
-        new AssumeRoleCommand({
-          RoleArn: d.roleArn,
-          RoleSessionName: `kd-validate-${d.id}`.slice(0, 64),
-          DurationSeconds: 900,
-          ...(d.externalId === undefined ? {} : { ExternalId: d.externalId }),
-        }),
-      );
-      if (Credentials?.AccessKeyId === undefined || Credentials.SecretAccessKey === undefined) {
-        throw new Error(`AssumeRole on ${d.roleArn} returned no credentials`);
-      }
-      push({
-        check: 'credentials',
-        status: 'passed',
-        detail: `assumed ${AssumedRoleUser?.Arn ?? d.roleArn}${d.externalId === undefined ? '' : ' with the external id'}`,
-      });
-      return {
-        credentials: {
-          accessKeyId: Credentials.AccessKeyId,
-          secretAccessKey: Credentials.SecretAccessKey,
-          ...(Credentials.SessionToken === undefined ? {} : { sessionToken: Credentials.SessionToken }),
-        },
-        account: d.roleArn.split(':')[4],
-      };
-    } catch (error) {
-      const name = errorName(error);
-      push({
-        check: 'credentials',
-        status: 'failed',
-        detail: `sts:AssumeRole on ${d.roleArn} failed (${describeError(error)})`,
-        fix: BAD_CREDENTIALS.has(name)
-          ? 'the credentials that assume the role are invalid or expired: configure valid AWS credentials (AWS_PROFILE, aws sso login, …)'
-          : `in the role's account, let this principal assume the role: its trust policy must name the exporter's role${d.externalId === undefined ? '' : ' with the condition sts:ExternalId = the configured externalId'} (\`npm run cli -- policy --destination ${d.id}\` prints it), and the caller needs sts:AssumeRole on the role`,
-      });
-      return undefined;
-    }
-  }
-
-  let credentials: StaticCredentials | undefined;
-  if (d.credentialsSecretArn !== undefined) {
-    try {
-      const secrets = clients.secrets(regionOfArn(d.credentialsSecretArn) ?? d.region);
-      const { SecretString } = await secrets.send(
-        new GetSecretValueCommand({ SecretId: d.credentialsSecretArn }),
-      );
-      const parsed = secretSchema.safeParse(JSON.parse(SecretString ?? '{}'));
-      if (!parsed.success) throw new Error('the secret is not JSON {"accessKeyId": …, "secretAccessKey": …}');
-      credentials = parsed.data;
-    } catch (error) {
-      push({
-        check: 'credentials',
-        status: 'failed',
-        detail: `could not read the access key from ${d.credentialsSecretArn} (${describeError(error)})`,
-        fix: 'store JSON {"accessKeyId": "...", "secretAccessKey": "..."} in the secret and allow secretsmanager:GetSecretValue on it (and kms:Decrypt on its key)',
-      });
-      return undefined;
-    }
-  }
-  try {
-    const client = credentials === undefined ? sts : clients.sts(d.region, credentials);
-    const identity = await client.send(new GetCallerIdentityCommand({}));
-    push({
-      check: 'credentials',
-      status: 'passed',
-      detail: `${credentials === undefined ? 'credentials' : 'the access key from the secret'} resolve to ${identity.Arn ?? 'an identity'}`,
-    });
-    return { credentials, account: identity.Account };
-  } catch (error) {
-    push({
-      check: 'credentials',
-      status: 'failed',
-      detail: `sts:GetCallerIdentity failed (${describeError(error)})`,
-      fix:
-        credentials === undefined
-          ? 'configure valid AWS credentials for the CLI (AWS_PROFILE, aws sso login, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and AWS_REGION'
-          : 'the access key in the secret is invalid, deactivated or deleted: create a new key for the IAM user and store it in the secret',
-    });
-    return undefined;
-  }
-}
-
-const CONNECTION_FIXES: Record<ConnectionCheckName, string> = {
-  'list-streams':
-    'allow kinesis:ListStreams on "*" to the exporter (`npm run cli -- policy --destination <id>`)',
-  'stream-exists': 'create the stream, or fix streamName / region / accountId in the config',
-  'stream-active':
-    'wait until the stream is ACTIVE (it may be CREATING or DELETING), or point the destination to another stream',
-};
-
-function splitMessage(message: string): string {
-  // connection-check messages end with "; <fix>"; the fix column carries ours.
-  const cut = message.lastIndexOf('; ');
-  return cut > 0 ? message.slice(0, cut) : message;
-}
-
-/** Interprets the PutRecords probe's answer. Exported for tests. */
-export function interpretProbe(
-  outcome: { ok: true; response: PutRecordsCommandOutput } | { ok: false; error: unknown },
-  d: Destination,
-): Omit<ValidateCheck, 'destinationId' | 'check'> {
-  const policyFix = `allow kinesis:PutRecord and kinesis:PutRecords on the stream to the exporter: \`npm run cli -- policy --destination ${d.id}\` prints the policy`;
-  const code = outcome.ok ? outcome.response.Records?.[0]?.ErrorCode : errorName(outcome.error);
-  const message = outcome.ok
-    ? (outcome.response.Records?.[0]?.ErrorMessage ?? '')
-    : describeError(outcome.error);
-  if (outcome.ok && (outcome.response.FailedRecordCount ?? 0) === 0) {
-    return {
-      status: 'passed',
-      detail: `kinesis:PutRecords allowed; the service accepted the probe entry (partition key ${PROBE_PARTITION_KEY}) — consumers may see one 1-byte record`,
-    };
-  }
-  if (code === 'InvalidArgumentException') {
-    return {
-      status: 'passed',
-      detail:
-        'kinesis:PutRecords allowed (the probe passed authorization and was refused for its out-of-range hash key; nothing was written)',
-    };
-  }
-  if (code !== undefined && /AccessDenied/.test(code) && !code.startsWith('KMS')) {
-    return { status: 'failed', detail: `kinesis:PutRecords denied (${message})`, fix: policyFix };
-  }
-  if (code?.startsWith('KMS')) {
-    return {
-      status: 'failed',
-      detail: `the stream's KMS key refused the write (${message})`,
-      fix: `allow kms:GenerateDataKey on the stream's key to the exporter (in its IAM policy and the key policy), and make sure the key is enabled${d.kmsKeyArn === undefined ? '; set kmsKeyArn in the config so that `policy` includes it' : ''}`,
-    };
-  }
-  if (code === 'ResourceNotFoundException') {
-    return {
-      status: 'failed',
-      detail: `the stream was not found for PutRecords (${message})`,
-      fix: CONNECTION_FIXES['stream-exists'],
-    };
-  }
-  return {
-    status: 'failed',
-    detail: `the PutRecords probe failed unexpectedly (${message})`,
-    fix: 'check the stream and the exporter credentials, then run validate again',
-  };
 }
 
 /**
@@ -329,12 +91,7 @@ export async function validateDestination(
   } else {
     const report = await checkStreamConnection({ client: kinesis, streamName: d.streamName });
     for (const c of report.checks) {
-      push({
-        check: c.check,
-        status: c.status,
-        detail: c.status === 'failed' ? splitMessage(c.message) : c.message,
-        ...(c.status === 'failed' ? { fix: CONNECTION_FIXES[c.check].replace('<id>', d.id) } : {}),
-      });
+      push(connectionRow(c, d));
       if (c.check === 'stream-exists' && c.status !== 'passed') streamFound = false;
       if (c.check === 'list-streams' && c.status === 'failed') streamFound = false;
     }
@@ -343,28 +100,11 @@ export async function validateDestination(
   if (!streamFound) {
     push({ check: 'put-records', status: 'skipped', detail: 'not checked: the stream was not found' });
   } else {
-    let outcome: Parameters<typeof interpretProbe>[0];
-    try {
-      const target =
-        crossAccount && d.accountId !== undefined
-          ? { StreamARN: streamArn(d, d.accountId) }
-          : { StreamName: d.streamName };
-      const response = await kinesis.send(
-        new PutRecordsCommand({
-          ...target,
-          Records: [
-            {
-              Data: new Uint8Array([0]),
-              PartitionKey: PROBE_PARTITION_KEY,
-              ExplicitHashKey: PROBE_EXPLICIT_HASH_KEY,
-            },
-          ],
-        }),
-      );
-      outcome = { ok: true, response };
-    } catch (error) {
-      outcome = { ok: false, error };
-    }
+    const target =
+      crossAccount && d.accountId !== undefined
+        ? { StreamARN: streamArn(d, d.accountId) }
+        : { StreamName: d.streamName };
+    const outcome = await probePutRecords(kinesis, target);
     push({ check: 'put-records', ...interpretProbe(outcome, d) });
   }
 
@@ -375,50 +115,6 @@ export async function validateDestination(
   return rows;
 }
 
-async function checkKey(
-  d: Destination,
-  keyArn: string,
-  clients: ValidateClients,
-  credentials: StaticCredentials | undefined,
-): Promise<Omit<ValidateCheck, 'destinationId' | 'check'>> {
-  const kms = clients.kms(regionOfArn(keyArn) ?? d.region, credentials);
-  let state: string | undefined;
-  try {
-    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: keyArn }));
-    state = KeyMetadata?.KeyState;
-  } catch {
-    // kms:DescribeKey is not needed to write; GenerateDataKey below decides.
-  }
-  if (state !== undefined && state !== 'Enabled') {
-    return {
-      status: 'failed',
-      detail: `the key is ${state}`,
-      fix:
-        state === 'PendingDeletion'
-          ? 'cancel the key deletion (kms cancel-key-deletion) and enable it'
-          : 'enable the key (kms enable-key), or point kmsKeyArn to the stream’s current key',
-    };
-  }
-  try {
-    await kms.send(new GenerateDataKeyCommand({ KeyId: keyArn, KeySpec: 'AES_256' }));
-    return { status: 'passed', detail: 'kms:GenerateDataKey allowed on the key' };
-  } catch (error) {
-    const name = errorName(error);
-    const fix =
-      name === 'AccessDeniedException'
-        ? 'allow kms:GenerateDataKey on the key to the exporter, in its IAM policy (`policy --destination`) and in the key policy'
-        : name === 'DisabledException'
-          ? 'enable the key (kms enable-key)'
-          : name === 'NotFoundException'
-            ? 'fix kmsKeyArn in the config: no such key in that account and region'
-            : name === 'KMSInvalidStateException'
-              ? 'the key is pending deletion or import: cancel the deletion or finish the import'
-              : 'check the key and the exporter credentials, then run validate again';
-    return { status: 'failed', detail: `kms:GenerateDataKey failed (${describeError(error)})`, fix };
-  }
-}
-
-/** Formats the report: one row per check, the fix under each failure. */
 export function formatValidationTable(rows: readonly ValidateCheck[]): string {
   const cells = rows.map((r) => [r.status.toUpperCase(), r.destinationId, r.check, r.detail]);
   const header = ['RESULT', 'DESTINATION', 'CHECK', 'DETAIL'];
@@ -443,13 +139,18 @@ export function formatValidationTable(rows: readonly ValidateCheck[]): string {
 export function localSkips(
   env: Readonly<Record<string, string | undefined>>,
 ): Pick<ValidateOptions, 'skipCredentials' | 'skipKms'> {
-  if (env.AWS_ENDPOINT_URL_KINESIS === undefined || env.AWS_ENDPOINT_URL !== undefined) return {};
+  const endpoint = (service: 'KINESIS' | 'STS' | 'KMS') => env[serviceEndpointVariable(service)];
+  if (endpoint('KINESIS') === undefined || env[ENDPOINT_VARIABLE] !== undefined) return {};
   return {
-    ...(env.AWS_ENDPOINT_URL_STS === undefined
-      ? { skipCredentials: 'Kinesis is a local emulator and no STS endpoint is set (AWS_ENDPOINT_URL_STS)' }
+    ...(endpoint('STS') === undefined
+      ? {
+          skipCredentials: `Kinesis is a local emulator and no STS endpoint is set (${serviceEndpointVariable('STS')})`,
+        }
       : {}),
-    ...(env.AWS_ENDPOINT_URL_KMS === undefined
-      ? { skipKms: 'Kinesis is a local emulator and no KMS endpoint is set (AWS_ENDPOINT_URL_KMS)' }
+    ...(endpoint('KMS') === undefined
+      ? {
+          skipKms: `Kinesis is a local emulator and no KMS endpoint is set (${serviceEndpointVariable('KMS')})`,
+        }
       : {}),
   };
 }

@@ -1,20 +1,10 @@
 import type { CompiledConfig, CompiledDestination } from './compiled-config.js';
 import { BOOKKEEPING_FIELD, getAtPath, jsonEqual, splitPath } from './field-path.js';
-import {
-  buildExportDocument,
-  type ExportDocument,
-  kinesisRecordBytes,
-  MAX_KINESIS_RECORD_BYTES,
-} from './payload.js';
-import { type Bookkeeping, isMemberStatus, type StoredProfile, safeParseStoredProfile } from './profile.js';
+import { buildExportDocument, type ExportDocument, kinesisRecordBytes } from './payload.js';
+import { PIPELINE_SETTINGS } from './pipeline-settings.js';
+import { type Bookkeeping, isMemberStatus, type StoredProfile } from './profile.js';
+import type { ProfileChange } from './profile-change.js';
 import type { Reason } from './reasons.js';
-
-/** One change of one profile, as a DynamoDB Streams record describes it (images already validated). */
-export interface ProfileChange {
-  readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
-  readonly oldImage?: StoredProfile;
-  readonly newImage?: StoredProfile;
-}
 
 /** The decision for one destination. */
 export type DestinationDecision =
@@ -37,7 +27,11 @@ export type DestinationDecision =
       readonly rejection?: { readonly code: 'PAYLOAD_TOO_LARGE'; readonly message: string };
     };
 
+/** A decision to export: the document and the profile version it reflects. */
+export type ExportDecision = Extract<DestinationDecision, { readonly export: true }>;
+
 const MAX_LISTED = 5;
+const { maxRecordBytes } = PIPELINE_SETTINGS.putRecords;
 
 function bookkeepingOf(image: StoredProfile | undefined): Bookkeeping | undefined {
   return image?.[BOOKKEEPING_FIELD] as Bookkeeping | undefined;
@@ -165,7 +159,7 @@ function finish(
   const document = buildExportDocument(image, destination, config.catalog, { deleted });
   const json = JSON.stringify(document);
   const recordBytes = kinesisRecordBytes(json, image.profileId);
-  if (recordBytes > MAX_KINESIS_RECORD_BYTES) {
+  if (recordBytes > maxRecordBytes) {
     return {
       destinationId: destination.id,
       export: false,
@@ -173,7 +167,7 @@ function finish(
       document: null,
       rejection: {
         code: 'PAYLOAD_TOO_LARGE',
-        message: `the export document and partition key take ${recordBytes} bytes; Kinesis accepts at most ${MAX_KINESIS_RECORD_BYTES} bytes per record: map fewer or smaller attributes`,
+        message: `the export document and partition key take ${recordBytes} bytes; Kinesis accepts at most ${maxRecordBytes} bytes per record: map fewer or smaller attributes`,
       },
     };
   }
@@ -279,75 +273,6 @@ export function decideExports(change: ProfileChange, config: CompiledConfig): De
     return summary;
   };
   return config.destinations.map((d) => decideForDestination(d, change, config, identitySummary));
-}
-
-/** A change that cannot be evaluated, and why. */
-export interface ChangeRejection {
-  readonly code: 'INVALID_PROFILE' | 'INVALID_CHANGE';
-  readonly issues: readonly string[];
-}
-
-/** Raw, unvalidated change input (plain JSON images). */
-export interface RawProfileChange {
-  readonly eventName?: 'INSERT' | 'MODIFY' | 'REMOVE';
-  readonly oldImage?: unknown;
-  readonly newImage?: unknown;
-}
-
-export type EvaluationResult =
-  | { readonly ok: true; readonly profileId: string; readonly decisions: DestinationDecision[] }
-  | { readonly ok: false; readonly rejection: ChangeRejection };
-
-/**
- * Validates raw images and decides. Never throws: invalid input becomes a typed rejection.
- */
-export function evaluateChange(raw: RawProfileChange, config: CompiledConfig): EvaluationResult {
-  try {
-    if (raw.oldImage === undefined && raw.newImage === undefined) {
-      return {
-        ok: false,
-        rejection: { code: 'INVALID_CHANGE', issues: ['a change needs an old image, a new image, or both'] },
-      };
-    }
-    const issues: string[] = [];
-    let oldImage: StoredProfile | undefined;
-    let newImage: StoredProfile | undefined;
-    if (raw.oldImage !== undefined) {
-      const parsed = safeParseStoredProfile(raw.oldImage, 'oldImage');
-      if (parsed.ok) oldImage = parsed.value;
-      else issues.push(...parsed.issues);
-    }
-    if (raw.newImage !== undefined) {
-      const parsed = safeParseStoredProfile(raw.newImage, 'newImage');
-      if (parsed.ok) newImage = parsed.value;
-      else issues.push(...parsed.issues);
-    }
-    if (issues.length > 0) return { ok: false, rejection: { code: 'INVALID_PROFILE', issues } };
-    if (oldImage !== undefined && newImage !== undefined && oldImage.profileId !== newImage.profileId) {
-      return {
-        ok: false,
-        rejection: {
-          code: 'INVALID_CHANGE',
-          issues: [
-            `oldImage.profileId "${oldImage.profileId}" and newImage.profileId "${newImage.profileId}" differ: both images must be of one profile`,
-          ],
-        },
-      };
-    }
-    const eventName =
-      raw.eventName ?? (newImage === undefined ? 'REMOVE' : oldImage === undefined ? 'INSERT' : 'MODIFY');
-    const profileId = (newImage ?? oldImage)?.profileId as string;
-    const change: ProfileChange = { eventName, ...(oldImage && { oldImage }), ...(newImage && { newImage }) };
-    return { ok: true, profileId, decisions: decideExports(change, config) };
-  } catch (error) {
-    return {
-      ok: false,
-      rejection: {
-        code: 'INVALID_PROFILE',
-        issues: [`cannot evaluate: ${error instanceof Error ? error.message : String(error)}`],
-      },
-    };
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { REASON_CODES } from './reasons.js';
+import type { ExportDecision } from './decide.js';
+import { REASON_CODES, type ReasonCode } from './reasons.js';
 
 /**
  * The export queue's message body: one export of one profile to one destination.
@@ -47,6 +48,64 @@ export function messageGroupIdFor(destinationId: string, profileId: string): str
 /** Stable export id, also used as the FIFO MessageDeduplicationId. */
 export function exportIdFor(sourceEventId: string, destinationId: string): string {
   return createHash('sha256').update(`${sourceEventId}\u0000${destinationId}`).digest('hex').slice(0, 40);
+}
+
+/** The source event id of a backfill export: one per run and profile, so a resumed run reuses it. */
+export function backfillSourceEventId(runId: string, profileId: string): string {
+  return `backfill:${runId}:${profileId}`;
+}
+
+/** Where an exported change comes from. */
+export interface ExportSource {
+  /** The DynamoDB Streams eventID, or {@link backfillSourceEventId} for a backfill. */
+  readonly sourceEventId: string;
+  readonly profileId: string;
+  /** Epoch ms of the change (the stream record's ApproximateCreationDateTime; backfill: scan time). */
+  readonly sourceTime: number;
+  /** Epoch ms of queuing. */
+  readonly queuedAt: number;
+}
+
+/** An export message and its FIFO export queue entry. */
+export interface QueuedExport {
+  readonly message: ExportMessage;
+  /** The message body: {@link toSqsJson} of the message. */
+  readonly body: string;
+  /** UTF-8 size of the body. */
+  readonly bytes: number;
+  /** {@link messageGroupIdFor} the destination and profile. */
+  readonly groupId: string;
+  /** The export id. */
+  readonly deduplicationId: string;
+}
+
+/**
+ * The one builder of export messages (the decide function's live changes and the backfill): the
+ * envelope of an export decision, its export id, and the body, group and deduplication id the
+ * export queue takes. Never throws.
+ */
+export function buildExportMessage(decision: ExportDecision, source: ExportSource): QueuedExport {
+  const reasons = decision.reasons.flatMap((r): ReasonCode[] => (r.code === 'no-export' ? [] : [r.code]));
+  const message: ExportMessage = {
+    v: 1,
+    exportId: exportIdFor(source.sourceEventId, decision.destinationId),
+    destinationId: decision.destinationId,
+    profileId: source.profileId,
+    profileVersion: decision.profileVersion,
+    reasons,
+    sourceEventId: source.sourceEventId,
+    sourceTime: source.sourceTime,
+    queuedAt: source.queuedAt,
+    document: decision.document,
+  };
+  const body = toSqsJson(message);
+  return {
+    message,
+    body,
+    bytes: Buffer.byteLength(body, 'utf8'),
+    groupId: messageGroupIdFor(decision.destinationId, source.profileId),
+    deduplicationId: message.exportId,
+  };
 }
 
 /**

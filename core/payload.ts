@@ -6,9 +6,6 @@ import { isMemberStatus, type SegmentEntry, type SegmentStatus, type StoredProfi
 /** The export document: mapped attributes, then `segmentMembership.ups`, then the whole `identityMap`. */
 export type ExportDocument = Record<string, unknown>;
 
-/** Kinesis accepts at most 1 MiB of data plus partition key per record. */
-export const MAX_KINESIS_RECORD_BYTES = 1024 * 1024;
-
 /** One `segmentMembership.ups` entry, keys in the source page's order. */
 export interface ExportedSegmentEntry {
   lastQualificationTime: string;
@@ -96,7 +93,10 @@ export function buildExportDocument(
   return document;
 }
 
-/** UTF-8 size of a Kinesis record: the JSON data plus the partition key. */
+/**
+ * UTF-8 size of a Kinesis record: the JSON data plus the partition key (at most
+ * `PIPELINE_SETTINGS.putRecords.maxRecordBytes`).
+ */
 export function kinesisRecordBytes(documentJson: string, partitionKey: string): number {
   return Buffer.byteLength(documentJson, 'utf8') + Buffer.byteLength(partitionKey, 'utf8');
 }

@@ -5,6 +5,8 @@
  * module, and `test/infra/settings-drift.test.ts` fails when the synthesized template and these
  * values disagree. Pure data: no CDK or AWS SDK imports, so every layer may import it.
  */
+const MIB = 1024 * 1024;
+
 export const PIPELINE_SETTINGS = {
   /** The DynamoDB Streams → decide event source mapping and function. */
   decide: {
@@ -48,14 +50,15 @@ export const PIPELINE_SETTINGS = {
     retentionSeconds: 4 * 24 * 60 * 60,
   },
   /** SendMessageBatch limits: 10 entries and 1 MiB of message bodies per call (SQS, since 2025). */
-  queueSend: { maxBatchEntries: 10, maxBatchBytes: 1024 * 1024, maxMessageBytes: 1024 * 1024 },
+  queueSend: { maxBatchEntries: 10, maxBatchBytes: MIB, maxMessageBytes: MIB },
   deadLetterQueue: { retentionSeconds: 14 * 24 * 60 * 60 },
   rejectsQueue: { retentionSeconds: 14 * 24 * 60 * 60 },
   /** Kinesis PutRecords limits and the exporter's retry policy for failed entries. */
   putRecords: {
     maxRecordsPerCall: 500,
-    maxBytesPerCall: 5 * 1024 * 1024,
-    maxRecordBytes: 1024 * 1024,
+    maxBytesPerCall: 5 * MIB,
+    /** 1 MiB of data plus partition key per record: the one definition of the limit. */
+    maxRecordBytes: MIB,
     baseBackoffMs: 50,
     maxBackoffMs: 2_000,
     /** Attempts per entry within one invocation (the time budget usually ends retries first). */

@@ -1,8 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { ProfileChange } from './decide.js';
 import { type StoredProfile, safeParseStoredProfile } from './profile.js';
+import { buildProfileChange, type ChangeProblem, type ProfileChange } from './profile-change.js';
 
 /** A DynamoDB Streams record turned into a validated profile change. */
 export interface ParsedStreamRecord {
@@ -108,36 +108,28 @@ export function parseStreamRecord(
     options.fields,
   );
   if (issues.length > 0) return { ok: false, reason: issues.join('; '), eventId };
-  if (eventName !== 'REMOVE' && newImage === undefined) {
-    return {
-      ok: false,
-      reason: `dynamodb.NewImage is missing in a ${eventName} record: the table stream must use NEW_AND_OLD_IMAGES`,
-      eventId,
-    };
-  }
-  if (eventName === 'REMOVE' && oldImage === undefined) {
-    return {
-      ok: false,
-      reason: 'dynamodb.OldImage is missing in a REMOVE record: the table stream must use NEW_AND_OLD_IMAGES',
-      eventId,
-    };
-  }
-  const profileId = (newImage ?? oldImage)?.profileId as string;
-  if (oldImage !== undefined && newImage !== undefined && oldImage.profileId !== newImage.profileId) {
-    return {
-      ok: false,
-      reason: 'dynamodb.OldImage.profileId and dynamodb.NewImage.profileId differ',
-      eventId,
-    };
-  }
+  const built = buildProfileChange({ eventName, oldImage, newImage });
+  if (!built.ok) return { ok: false, reason: describeProblem(built.problem), eventId };
   const created = data.ApproximateCreationDateTime;
   return {
     ok: true,
-    change: { eventName, ...(oldImage && { oldImage }), ...(newImage && { newImage }) },
-    profileId,
+    change: built.change,
+    profileId: built.profileId,
     eventId,
     sequenceNumber: data.SequenceNumber,
     // Lambda delivers seconds (possibly fractional); the local runtime passes the same shape.
     approximateCreationTime: created === undefined ? Date.now() : Math.round(created * 1000),
   };
+}
+
+/** How a stream record's problem reads in a reject. */
+function describeProblem(problem: ChangeProblem): string {
+  switch (problem.kind) {
+    case 'no-image':
+      return 'dynamodb.NewImage and dynamodb.OldImage are both missing';
+    case 'missing-image':
+      return `dynamodb.${problem.image === 'newImage' ? 'NewImage' : 'OldImage'} is missing in a ${problem.eventName} record: the table stream must use NEW_AND_OLD_IMAGES`;
+    case 'different-profiles':
+      return 'dynamodb.OldImage.profileId and dynamodb.NewImage.profileId differ';
+  }
 }

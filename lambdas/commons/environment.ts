@@ -5,6 +5,47 @@ import { formatZodIssues } from '../../core/zod-issues.js';
 import { EnvironmentError } from './errors.js';
 
 /**
+ * The functions' environment (docs/ARCHITECTURE.md, "Environment variables of the functions").
+ * Every variable name is spelled here once; each function's `environment.ts` picks its variables
+ * with {@link defineEnvironment}, reads them at cold start, and exports a builder with which the
+ * CDK construct (`lib/`) and the local stack (`local/`) set them.
+ */
+
+/** The names of the functions' environment variables. */
+export const VARIABLE = {
+  /** The destination config JSON: inlined into the bundle on AWS, set by the local runtime. */
+  configJson: 'KD_CONFIG_JSON',
+  exportQueueUrl: 'EXPORT_QUEUE_URL',
+  rejectsQueueUrl: 'REJECTS_QUEUE_URL',
+  stateTableName: 'STATE_TABLE_NAME',
+  profileTableName: 'PROFILE_TABLE_NAME',
+  exportMaxReceiveCount: 'EXPORT_MAX_RECEIVE_COUNT',
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+} as const;
+
+/** `POWERTOOLS_SERVICE_NAME` of every function, and the metrics' `service` dimension. */
+export const SERVICE_NAME = 'kinesis-destination';
+/** `POWERTOOLS_METRICS_NAMESPACE` of every function. */
+export const METRICS_NAMESPACE = 'KinesisDestination';
+
+/**
+ * The expression esbuild replaces with the config JSON at bundle time (`define`); the functions read
+ * exactly this literal expression, in {@link loadFunctionConfig}.
+ */
+export const CONFIG_DEFINE_KEY = `process.env.${VARIABLE.configJson}`;
+
+/** esbuild `define` that inlines `config` into a function bundle (the CDK construct's bundling). */
+export function bundledConfigDefine(config: DestinationConfig): Record<string, string> {
+  return { [CONFIG_DEFINE_KEY]: JSON.stringify(JSON.stringify(config)) };
+}
+
+/** The config as an environment variable, for a runtime that does not bundle (the local stack). */
+export function configEnvironment(configJson: string): Record<string, string> {
+  return { [VARIABLE.configJson]: configJson };
+}
+
+/**
  * Validates the variables a function needs, at cold start.
  * @throws EnvironmentError naming each missing or malformed variable.
  */
@@ -21,6 +62,74 @@ export function readEnvironment<T extends z.ZodRawShape>(
   return result.data;
 }
 
+/** One variable of a function's environment: its name and the schema of its value. */
+export interface VariableSpec {
+  readonly name: string;
+  readonly schema: z.ZodType;
+}
+
+/** The values of an environment, by key. */
+export type EnvironmentValues<S extends Readonly<Record<string, VariableSpec>>> = {
+  readonly [K in keyof S]: z.output<S[K]['schema']>;
+};
+
+/** A function's environment: its variables' names, schema, reader and builder. */
+export interface FunctionEnvironment<S extends Readonly<Record<string, VariableSpec>>> {
+  /** Variable names by key. */
+  readonly names: { readonly [K in keyof S]: S[K]['name'] };
+  /** The schema of `process.env`. */
+  readonly schema: z.ZodObject<Record<string, z.ZodType>>;
+  /**
+   * Reads and validates the variables.
+   * @throws EnvironmentError naming each missing or malformed variable.
+   */
+  read(env?: NodeJS.ProcessEnv): EnvironmentValues<S>;
+  /** The variables holding `values`, for a CDK function's or the local runtime's environment. */
+  build(values: EnvironmentValues<S>): Record<string, string>;
+}
+
+/** Defines a function's environment from its variables (names from {@link VARIABLE}). */
+export function defineEnvironment<const S extends Readonly<Record<string, VariableSpec>>>(
+  variables: S,
+): FunctionEnvironment<S> {
+  const entries = Object.entries(variables);
+  const schema = z.object(Object.fromEntries(entries.map(([, v]) => [v.name, v.schema])));
+  const byKey = <T>(value: (spec: VariableSpec) => T) =>
+    Object.fromEntries(entries.map(([key, spec]) => [key, value(spec)]));
+  return {
+    // Both mapped types hold exactly the keys of `variables`, which `byKey` copies.
+    names: byKey((spec) => spec.name) as FunctionEnvironment<S>['names'],
+    schema,
+    read(env = process.env) {
+      const parsed: Record<string, unknown> = readEnvironment(schema.shape, env);
+      return byKey((spec) => parsed[spec.name]) as EnvironmentValues<S>;
+    },
+    build(values) {
+      const given: Readonly<Record<string, unknown>> = values;
+      return Object.fromEntries(entries.map(([key, spec]) => [spec.name, String(given[key])]));
+    },
+  };
+}
+
+const COMMON_VARIABLES = {
+  serviceName: { name: VARIABLE.serviceName, schema: z.string().default(SERVICE_NAME) },
+  metricsNamespace: { name: VARIABLE.metricsNamespace, schema: z.string().default(METRICS_NAMESPACE) },
+};
+const common = defineEnvironment(COMMON_VARIABLES);
+
+/** The variables every function reads: the Powertools service name and metrics namespace. */
+export type CommonEnvironment = EnvironmentValues<typeof COMMON_VARIABLES>;
+
+/** Reads the variables every function reads (defaults: {@link SERVICE_NAME}, {@link METRICS_NAMESPACE}). */
+export function readCommonEnvironment(env: NodeJS.ProcessEnv = process.env): CommonEnvironment {
+  return common.read(env);
+}
+
+/** The variables every function gets: `POWERTOOLS_SERVICE_NAME` and `POWERTOOLS_METRICS_NAMESPACE`. */
+export function commonEnvironment(): Record<string, string> {
+  return common.build({ serviceName: SERVICE_NAME, metricsNamespace: METRICS_NAMESPACE });
+}
+
 /** The destination config and its compiled form. */
 export interface LoadedConfig {
   readonly config: DestinationConfig;
@@ -35,7 +144,7 @@ export interface LoadedConfig {
 export function loadFunctionConfig(json: string | undefined = process.env.KD_CONFIG_JSON): LoadedConfig {
   if (json === undefined || json.length === 0) {
     throw new EnvironmentError(
-      'KD_CONFIG_JSON is not set: the destination config must be bundled into the function (see docs/ARCHITECTURE.md)',
+      `${VARIABLE.configJson} is not set: the destination config must be bundled into the function (see docs/ARCHITECTURE.md)`,
     );
   }
   let parsed: unknown;
@@ -43,10 +152,10 @@ export function loadFunctionConfig(json: string | undefined = process.env.KD_CON
     parsed = JSON.parse(json);
   } catch (error) {
     throw new EnvironmentError(
-      `KD_CONFIG_JSON is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      `${VARIABLE.configJson} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
   }
-  const config = parseConfig(parsed, 'KD_CONFIG_JSON');
+  const config = parseConfig(parsed, VARIABLE.configJson);
   return { config, compiled: compileConfig(config) };
 }

@@ -1,5 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddyfiedHandler } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { type CommonEnvironment, readCommonEnvironment } from './environment.js';
 
 /**
  * Logs and metrics of the functions (docs/ARCHITECTURE.md, "Metrics").
@@ -8,11 +13,6 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
  * identifiers listed in {@link SafeLogFields} (stream event id, destination, profile id, export id,
  * counts and error codes); a document, an attribute value or an identity has no field to travel in.
  */
-
-/** `POWERTOOLS_SERVICE_NAME` of every function, and the metrics' `service` dimension. */
-export const SERVICE_NAME = 'kinesis-destination';
-/** `POWERTOOLS_METRICS_NAMESPACE` of every function. */
-export const METRICS_NAMESPACE = 'KinesisDestination';
 
 /** The metric names of docs/ARCHITECTURE.md. */
 export const METRIC = {
@@ -38,17 +38,34 @@ export interface MetricSink {
   milliseconds(name: MetricName, value: number): void;
 }
 
-/** The functions' logger (service name from `POWERTOOLS_SERVICE_NAME`, default {@link SERVICE_NAME}). */
-export function createLogger(): Logger {
-  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
+/** A function's Powertools logger and metrics, and the {@link MetricSink} its work counts into. */
+export interface Observability {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly metricSink: MetricSink;
 }
 
-/** The functions' metrics (namespace from `POWERTOOLS_METRICS_NAMESPACE`, default {@link METRICS_NAMESPACE}). */
-export function createMetrics(): Metrics {
-  return new Metrics({
-    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
-  });
+/**
+ * The one Powertools setup of the functions: a logger and metrics named by `POWERTOOLS_SERVICE_NAME`
+ * and `POWERTOOLS_METRICS_NAMESPACE` (defaults `kinesis-destination`, `KinesisDestination`).
+ */
+export function createObservability(env: CommonEnvironment = readCommonEnvironment()): Observability {
+  const logger = new Logger({ serviceName: env.serviceName });
+  const metrics = new Metrics({ namespace: env.metricsNamespace, serviceName: env.serviceName });
+  return { logger, metrics, metricSink: powertoolsMetricSink(metrics) };
+}
+
+/**
+ * The middy chain of every function: the Lambda context in each log line and, unless `metrics` is
+ * false (a function that emits none), the metrics flushed after each invocation.
+ */
+export function instrumentHandler<E, R>(
+  handler: (event: E, context: Context) => Promise<R>,
+  observability: Observability,
+  options: { readonly metrics?: boolean } = {},
+): MiddyfiedHandler<E, R> {
+  const chain = middy(handler).use(injectLambdaContext(observability.logger));
+  return options.metrics === false ? chain : chain.use(logMetrics(observability.metrics));
 }
 
 /** A {@link MetricSink} over Powertools Metrics; flushed by the `logMetrics` middleware. */
@@ -95,6 +112,18 @@ export interface SafeLogFields {
   readonly rejected?: number;
   readonly delivered?: number;
   readonly superseded?: number;
+  /** A backfill run's id. */
+  readonly runId?: string;
+  /** A stable status word, e.g. a backfill's `completed` / `stopped`. */
+  readonly status?: string;
+  readonly resumed?: boolean;
+  readonly scanned?: number;
+  readonly queuedThisInvocation?: number;
+  readonly invalid?: number;
+  readonly tooLarge?: number;
+  readonly refused?: number;
+  readonly totalItems?: number;
+  readonly readUnitsPerSecond?: number;
   /** The name of a caught error. */
   readonly errorName?: string;
   /** The message of an AWS service error (see {@link errorFields}); never of a validation error. */
@@ -121,6 +150,16 @@ const SAFE_KEYS: readonly (keyof SafeLogFields)[] = [
   'rejected',
   'delivered',
   'superseded',
+  'runId',
+  'status',
+  'resumed',
+  'scanned',
+  'queuedThisInvocation',
+  'invalid',
+  'tooLarge',
+  'refused',
+  'totalItems',
+  'readUnitsPerSecond',
   'errorName',
   'errorMessage',
 ];

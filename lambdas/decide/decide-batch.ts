@@ -2,12 +2,15 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { type QueueEntry, type SendOptions, sendInOrder } from '../../adapters/queue-sender.js';
 import type { CompiledConfig } from '../../core/compiled-config.js';
-import { decideExports } from '../../core/decide.js';
-import { type ExportMessage, exportIdFor, messageGroupIdFor, toSqsJson } from '../../core/export-message.js';
-import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
-import type { ReasonCode } from '../../core/reasons.js';
-import { parseStreamRecord } from '../../core/stream-record.js';
 import { type LogSink, logSafely, METRIC, type MetricSink } from '../commons/observability.js';
+import {
+  type ExportPlan,
+  type PlannedExport,
+  type PlannedReject,
+  planExports,
+  rejectBody,
+  rejectOf,
+} from './plan-exports.js';
 
 /** What the decide function needs; the handler builds it once per cold start, tests inject it. */
 export interface DecideDependencies {
@@ -21,33 +24,9 @@ export interface DecideDependencies {
   readonly sendOptions?: SendOptions;
 }
 
-/** Why a stream record (or one of its exports) went to the rejects queue. */
-export type RejectCode =
-  | 'INVALID_RECORD'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'EXPORT_MESSAGE_TOO_LARGE'
-  | 'EXPORT_MESSAGE_REFUSED';
-
-/** The rejects queue's message: the reason and the full original stream record. */
-export interface RejectMessage {
-  readonly code: RejectCode;
-  readonly reason: string;
-  readonly destinationId?: string;
-  readonly eventId?: string;
-  readonly sequenceNumber?: string;
-  readonly rejectedAt: number;
-  readonly record: DynamoDBRecord | { readonly keys: unknown; readonly truncated: true };
-}
-
-interface PendingReject {
-  readonly index: number;
-  readonly message: RejectMessage;
-}
-
-const SEPARATOR = '\u0000';
-
 /**
- * Decides one batch of DynamoDB Streams records, in order, and queues the exports.
+ * Decides one batch of DynamoDB Streams records, in order, and queues the exports: the pure
+ * {@link planExports}, then {@link sendPlan}.
  *
  * - A record that cannot be evaluated (invalid image) or whose export cannot be queued or put
  *   (over 1 MiB) goes to the rejects queue with the reason and the full record; processing goes on.
@@ -60,146 +39,117 @@ export async function decideBatch(
   records: readonly DynamoDBRecord[],
   deps: DecideDependencies,
 ): Promise<DynamoDBBatchResponse> {
-  const now = deps.now ?? Date.now;
-  const exports: QueueEntry[] = [];
-  const reasonsOf = new Map<string, readonly ReasonCode[]>();
-  const rejects: PendingReject[] = [];
-  const reject = (
-    index: number,
-    record: DynamoDBRecord,
-    code: RejectCode,
-    reason: string,
-    destinationId?: string,
-  ) => {
-    rejects.push({
-      index,
-      message: {
-        code,
-        reason,
-        ...(destinationId !== undefined && { destinationId }),
-        ...(record.eventID !== undefined && { eventId: record.eventID }),
-        ...(record.dynamodb?.SequenceNumber !== undefined && {
-          sequenceNumber: record.dynamodb.SequenceNumber,
-        }),
-        rejectedAt: now(),
-        record,
-      },
-    });
+  return sendPlan(planExports(records, deps.compiled, deps.now ?? Date.now), records, deps);
+}
+
+/**
+ * Sends a batch's plan: the exports to the export queue in order, then the rejects of the records
+ * before the checkpoint (the first record whose export or reject could not be sent) to the rejects
+ * queue. Counts and logs what was sent; returns the checkpoint as `batchItemFailures`.
+ */
+export async function sendPlan(
+  plan: ExportPlan,
+  records: readonly DynamoDBRecord[],
+  deps: DecideDependencies,
+): Promise<DynamoDBBatchResponse> {
+  const sent = await sendExports(plan.exports, records, deps);
+  const checkpoint = await sendRejects([...plan.rejects, ...sent.refused], sent.checkpoint, records, deps);
+  deps.metrics.count(METRIC.profilesEvaluated, plan.evaluated);
+  return {
+    batchItemFailures: records
+      .slice(checkpoint)
+      .map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? r.eventID ?? '' })),
   };
+}
 
-  let evaluated = 0;
-  records.forEach((record, index) => {
-    const parsed = parseStreamRecord(record, { fields: deps.compiled.fieldsRead });
-    if (!parsed.ok) {
-      reject(index, record, 'INVALID_RECORD', parsed.reason);
-      return;
-    }
-    evaluated++;
-    for (const decision of decideExports(parsed.change, deps.compiled)) {
-      if (!decision.export) {
-        if (decision.rejection !== undefined)
-          reject(index, record, decision.rejection.code, decision.rejection.message, decision.destinationId);
-        continue;
-      }
-      const reasons = decision.reasons.flatMap((r) => (r.code === 'no-export' ? [] : [r.code]));
-      const message: ExportMessage = {
-        v: 1,
-        exportId: exportIdFor(parsed.eventId, decision.destinationId),
-        destinationId: decision.destinationId,
-        profileId: parsed.profileId,
-        profileVersion: decision.profileVersion,
-        reasons,
-        sourceEventId: parsed.eventId,
-        sourceTime: parsed.approximateCreationTime,
-        queuedAt: now(),
-        document: decision.document,
-      };
-      const body = toSqsJson(message);
-      const bytes = Buffer.byteLength(body, 'utf8');
-      if (bytes > PIPELINE_SETTINGS.queueSend.maxMessageBytes) {
-        reject(
-          index,
-          record,
-          'EXPORT_MESSAGE_TOO_LARGE',
-          `the export message takes ${bytes} bytes; an SQS message holds at most ${PIPELINE_SETTINGS.queueSend.maxMessageBytes}: map fewer or smaller attributes`,
-          decision.destinationId,
-        );
-        continue;
-      }
-      const id = `${index}${SEPARATOR}${decision.destinationId}`;
-      reasonsOf.set(id, reasons);
-      exports.push({
-        id,
-        body,
-        groupId: messageGroupIdFor(decision.destinationId, parsed.profileId),
-        deduplicationId: message.exportId,
-      });
-    }
-  });
+/**
+ * Queues the exports in order. Returns the checkpoint (index of the first record with an export
+ * not sent; the batch's length when all were) and the exports SQS refused, as rejects.
+ */
+async function sendExports(
+  exports: readonly PlannedExport[],
+  records: readonly DynamoDBRecord[],
+  deps: DecideDependencies,
+): Promise<{ checkpoint: number; refused: PlannedReject[] }> {
+  const now = deps.now ?? Date.now;
+  const byId = new Map(exports.map((e, i) => [String(i), e]));
+  const entries: QueueEntry[] = [...byId].map(([id, { export: e }]) => ({
+    id,
+    body: e.body,
+    groupId: e.groupId,
+    deduplicationId: e.deduplicationId,
+  }));
+  const sent = await sendInOrder(deps.sqs, deps.exportQueueUrl, entries, deps.sendOptions);
 
-  const indexOf = (id: string) => Number(id.slice(0, id.indexOf(SEPARATOR)));
-  let firstFailed = records.length;
-
-  const sent = await sendInOrder(deps.sqs, deps.exportQueueUrl, exports, deps.sendOptions);
-  if (sent.unsent.length > 0) {
-    firstFailed = indexOf(sent.unsent[0] as string);
+  const firstUnsent = sent.unsent[0] === undefined ? undefined : byId.get(sent.unsent[0]);
+  const checkpoint = firstUnsent?.index ?? records.length;
+  if (firstUnsent !== undefined) {
     logSafely(deps.logger, 'error', 'export queue send failed; checkpointing at this record', {
-      ...eventFields(records[firstFailed]),
+      ...eventFields(records[checkpoint]),
       count: sent.unsent.length,
       code: sent.lastError?.split(':')[0] ?? 'Error',
     });
   }
+  const refused: PlannedReject[] = [];
   for (const [id, detail] of sent.refused) {
-    const index = indexOf(id);
-    const record = records[index] as DynamoDBRecord;
-    reject(
-      index,
-      record,
-      'EXPORT_MESSAGE_REFUSED',
-      `the export queue refused the message: ${detail}`,
-      id.slice(id.indexOf(SEPARATOR) + 1),
-    );
+    const planned = byId.get(id);
+    const record = planned === undefined ? undefined : records[planned.index];
+    if (planned === undefined || record === undefined) continue;
+    refused.push({
+      index: planned.index,
+      message: rejectOf(
+        record,
+        'EXPORT_MESSAGE_REFUSED',
+        `the export queue refused the message: ${detail}`,
+        now(),
+        planned.export.message.destinationId,
+      ),
+    });
   }
   const unsent = new Set(sent.unsent);
-  for (const entry of exports) {
-    if (unsent.has(entry.id) || sent.refused.has(entry.id) || indexOf(entry.id) >= firstFailed) continue;
-    for (const reason of reasonsOf.get(entry.id) ?? [])
+  for (const [id, planned] of byId) {
+    if (unsent.has(id) || sent.refused.has(id) || planned.index >= checkpoint) continue;
+    for (const reason of planned.export.message.reasons)
       deps.metrics.countWithDimension(METRIC.exportsQueued, 1, 'Reason', reason);
     deps.metrics.count(METRIC.exportsQueued, 1);
   }
+  return { checkpoint, refused };
+}
 
-  // Rejects of records before the checkpoint must land; those after it are produced again on retry.
-  const toReject = rejects.filter((r) => r.index < firstFailed).sort((a, b) => a.index - b.index);
-  if (toReject.length > 0) {
-    const entries = toReject.map((r, i) => ({ id: String(i), body: rejectBody(r.message) }));
-    const result = await sendInOrder(deps.sqs, deps.rejectsQueueUrl, entries, deps.sendOptions);
-    const lost = [...result.unsent, ...result.refused.keys()].map(
-      (i) => toReject[Number(i)] as PendingReject,
-    );
-    if (lost.length > 0) {
-      firstFailed = Math.min(firstFailed, ...lost.map((r) => r.index));
-      logSafely(deps.logger, 'error', 'rejects queue send failed; checkpointing at this record', {
-        ...eventFields(records[firstFailed]),
-        count: lost.length,
-      });
-    }
-    for (const r of toReject) {
-      if (r.index >= firstFailed) continue;
-      deps.metrics.count(METRIC.rejects, 1);
-      logSafely(deps.logger, 'warn', 'record rejected', {
-        ...eventFields(records[r.index]),
-        code: r.message.code,
-        ...(r.message.destinationId !== undefined && { destinationId: r.message.destinationId }),
-      });
-    }
+/**
+ * Sends the rejects of the records before `checkpoint`, in record order: those after it are produced
+ * again on retry. Returns the checkpoint, moved back to the first record whose reject was not sent.
+ */
+async function sendRejects(
+  rejects: readonly PlannedReject[],
+  checkpoint: number,
+  records: readonly DynamoDBRecord[],
+  deps: DecideDependencies,
+): Promise<number> {
+  const toReject = rejects.filter((r) => r.index < checkpoint).sort((a, b) => a.index - b.index);
+  if (toReject.length === 0) return checkpoint;
+  const byId = new Map(toReject.map((r, i) => [String(i), r]));
+  const entries = [...byId].map(([id, r]) => ({ id, body: rejectBody(r.message) }));
+  const result = await sendInOrder(deps.sqs, deps.rejectsQueueUrl, entries, deps.sendOptions);
+  const lost = [...result.unsent, ...result.refused.keys()].flatMap((id) => byId.get(id) ?? []);
+  let firstFailed = checkpoint;
+  if (lost.length > 0) {
+    firstFailed = Math.min(firstFailed, ...lost.map((r) => r.index));
+    logSafely(deps.logger, 'error', 'rejects queue send failed; checkpointing at this record', {
+      ...eventFields(records[firstFailed]),
+      count: lost.length,
+    });
   }
-
-  deps.metrics.count(METRIC.profilesEvaluated, evaluated);
-  return {
-    batchItemFailures: records
-      .slice(firstFailed)
-      .map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? r.eventID ?? '' })),
-  };
+  for (const r of toReject) {
+    if (r.index >= firstFailed) continue;
+    deps.metrics.count(METRIC.rejects, 1);
+    logSafely(deps.logger, 'warn', 'record rejected', {
+      ...eventFields(records[r.index]),
+      code: r.message.code,
+      ...(r.message.destinationId !== undefined && { destinationId: r.message.destinationId }),
+    });
+  }
+  return firstFailed;
 }
 
 function eventFields(record: DynamoDBRecord | undefined): { eventId?: string; sequenceNumber?: string } {
@@ -207,15 +157,4 @@ function eventFields(record: DynamoDBRecord | undefined): { eventId?: string; se
     ...(record?.eventID !== undefined && { eventId: record.eventID }),
     ...(record?.dynamodb?.SequenceNumber !== undefined && { sequenceNumber: record.dynamodb.SequenceNumber }),
   };
-}
-
-/**
- * The reject's body. A record too large to travel whole (two images near DynamoDB's 400 KB limit)
- * keeps its keys and sequence number, so an operator can still find it in the table.
- */
-function rejectBody(message: RejectMessage): string {
-  const body = toSqsJson(message);
-  if (Buffer.byteLength(body, 'utf8') <= PIPELINE_SETTINGS.queueSend.maxMessageBytes) return body;
-  const record = message.record as DynamoDBRecord;
-  return toSqsJson({ ...message, record: { keys: record.dynamodb?.Keys, truncated: true } });
 }

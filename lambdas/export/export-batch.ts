@@ -1,92 +1,38 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import type { DestinationClients } from '../../adapters/aws-clients.js';
-import { type PutFailure, putRecordsInChunks } from '../../adapters/put-records.js';
-import { deliveredKey, type StateTable } from '../../adapters/state-table.js';
+import { putRecordsInChunks } from '../../adapters/put-records.js';
+import type { StateTable } from '../../adapters/state-table.js';
 import type { Destination } from '../../core/config.js';
-import { type ExportMessage, exportMessageSchema } from '../../core/export-message.js';
-import { errorFields, type LogSink, logSafely, METRIC, type MetricSink } from '../commons/observability.js';
+import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
+import { errorFields, logSafely, METRIC } from '../commons/observability.js';
+import {
+  type ExportItem,
+  isStale,
+  ledgerKeyOf,
+  type PuttableItem,
+  parseItem,
+  type Settled,
+} from './export-items.js';
+import { type ReportDependencies, reportBatch, settle } from './export-report.js';
 
 /** What the export function needs; the handler builds it once per cold start, tests inject it. */
-export interface ExportDependencies {
+export interface ExportDependencies extends ReportDependencies {
   readonly destinations: ReadonlyMap<string, Destination>;
   readonly clients: Pick<DestinationClients, 'forDestination'>;
   readonly state: Pick<StateTable, 'deliveredVersions' | 'recordDelivered' | 'recordFailure'>;
-  /** The export queue's maxReceiveCount: a failure on this attempt dead-letters the message. */
-  readonly maxReceiveCount: number;
-  readonly metrics: MetricSink;
-  readonly logger: LogSink;
-  readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
 }
 
 /**
- * Whether delivering `message` would repeat or undo what the destination already has:
- * - its version is older than the one delivered (a redriven or backfilled export overtaken by a newer one);
- * - or it is the version delivered, again (SQS redelivered a message whose put succeeded, or the decide
- *   function queued a change twice beyond the FIFO deduplication window). A backfill export of the
- *   delivered version is not a repeat: it carries segments newly mapped since.
- * Version 0 means unversioned (not written by the profile writer): never stale.
+ * The time an invocation may spend putting: what is left of it minus the reserve kept back for
+ * recording the outcome (ledger, failure log) and answering — the configured reserve, or a quarter
+ * of the invocation if less. Running into the timeout would lose the partial batch response, and
+ * SQS would hand out again messages that were already put.
  */
-export function isStale(message: ExportMessage, deliveredVersion: number | undefined): boolean {
-  if (deliveredVersion === undefined || message.profileVersion === 0) return false;
-  if (message.profileVersion < deliveredVersion) return true;
-  return message.profileVersion === deliveredVersion && !message.reasons.includes('backfill');
-}
-
-/** One SQS message of the batch and what became of it. */
-interface Item {
-  readonly record: SQSRecord;
-  readonly group: string;
-  readonly receiveCount: number;
-  readonly message?: ExportMessage;
-  readonly destination?: Destination;
-  outcome?: 'delivered' | 'superseded' | PutFailure;
-}
-
-function parseItem(record: SQSRecord, destinations: ReadonlyMap<string, Destination>): Item {
-  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
-  const fallbackGroup = record.attributes.MessageGroupId ?? record.messageId;
-  let json: unknown;
-  try {
-    json = JSON.parse(record.body);
-  } catch {
-    return {
-      record,
-      group: fallbackGroup,
-      receiveCount,
-      outcome: { code: 'InvalidMessage', message: 'the message body is not JSON' },
-    };
-  }
-  const parsed = exportMessageSchema.safeParse(json);
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ');
-    return {
-      record,
-      group: fallbackGroup,
-      receiveCount,
-      outcome: {
-        code: 'InvalidMessage',
-        message: `the message is not an export envelope (invalid: ${fields})`,
-      },
-    };
-  }
-  const message = parsed.data;
-  const destination = destinations.get(message.destinationId);
-  const group = record.attributes.MessageGroupId ?? `${message.destinationId}:${message.profileId}`;
-  if (destination === undefined) {
-    return {
-      record,
-      group,
-      receiveCount,
-      message,
-      outcome: {
-        code: 'UnknownDestination',
-        message: `destination "${message.destinationId}" is not in the deployed config; add it back, or leave the export in the DLQ`,
-      },
-    };
-  }
-  return { record, group, receiveCount, message, destination };
+export function putBudget(remainingMs: () => number): () => number {
+  const reserve = Math.min(PIPELINE_SETTINGS.putRecords.reserveMs, remainingMs() * 0.25);
+  return () => remainingMs() - reserve;
 }
 
 /**
@@ -106,23 +52,11 @@ export async function exportBatch(
   remainingMs: () => number,
   deps: ExportDependencies,
 ): Promise<SQSBatchResponse> {
-  const now = deps.now ?? Date.now;
   const items = records.map((r) => parseItem(r, deps.destinations));
-  const groups = new Map<string, Item[]>();
-  for (const item of items) {
-    const list = groups.get(item.group);
-    if (list === undefined) groups.set(item.group, [item]);
-    else list.push(item);
-  }
-
   let delivered: Map<string, number>;
   try {
     delivered = await deps.state.deliveredVersions(
-      items.flatMap((i) =>
-        i.message === undefined
-          ? []
-          : [{ destinationId: i.message.destinationId, profileId: i.message.profileId }],
-      ),
+      items.flatMap((i) => (i.message === undefined ? [] : [i.message])),
     );
   } catch (error) {
     // Without the ledger no stale export can be told apart: put nothing, let SQS retry the batch.
@@ -130,188 +64,128 @@ export async function exportBatch(
       count: items.length,
       ...errorFields(error),
     });
-    for (const item of items)
-      item.outcome ??= { code: 'StateTableUnavailable', message: 'the delivery ledger could not be read' };
-    return finish(items, deps, now, 0);
-  }
-
-  let throttled = 0;
-  const cursor = new Map<string, number>();
-  const blocked = new Set<string>();
-  for (;;) {
-    // The next message of every group that is still going, skipping superseded ones.
-    const round: Item[] = [];
-    for (const [group, list] of groups) {
-      if (blocked.has(group)) continue;
-      let at = cursor.get(group) ?? 0;
-      while (at < list.length) {
-        const item = list[at] as Item;
-        if (item.outcome !== undefined && item.outcome !== 'superseded' && item.outcome !== 'delivered') {
-          at = list.length; // a failed or invalid message holds the rest of its group back
-          break;
-        }
-        const message = item.message as ExportMessage;
-        const key = deliveredKey(message.destinationId, message.profileId);
-        if (isStale(message, delivered.get(key))) {
-          item.outcome = 'superseded';
-          at++;
-          continue;
-        }
-        round.push(item);
-        break;
-      }
-      cursor.set(group, at + 1);
-    }
-    if (round.length === 0) break;
-
-    const byDestination = new Map<string, Item[]>();
-    for (const item of round) {
-      const id = (item.destination as Destination).id;
-      byDestination.set(id, [...(byDestination.get(id) ?? []), item]);
-    }
-    await Promise.all(
-      [...byDestination.values()].map(async (batch) => {
-        const destination = batch[0]?.destination as Destination;
-        const { client, target } = deps.clients.forDestination(destination);
-        const outcome = await putRecordsInChunks(
-          batch.map((item) => ({
-            key: item.record.messageId,
-            data: Buffer.from(JSON.stringify((item.message as ExportMessage).document), 'utf8'),
-            partitionKey: (item.message as ExportMessage).profileId,
-          })),
-          {
-            client,
-            target,
-            remainingMs,
-            ...(deps.sleep && { sleep: deps.sleep }),
-            ...(deps.random && { random: deps.random }),
-          },
-        );
-        throttled += outcome.throttledEntries;
-        for (const item of batch) {
-          const failure = outcome.failed.get(item.record.messageId);
-          if (failure !== undefined) {
-            item.outcome = failure;
-            blocked.add(item.group);
-            continue;
-          }
-          item.outcome = 'delivered';
-          const message = item.message as ExportMessage;
-          const key = deliveredKey(message.destinationId, message.profileId);
-          delivered.set(key, Math.max(delivered.get(key) ?? 0, message.profileVersion));
-          deps.metrics.milliseconds(METRIC.exportLatency, now() - message.sourceTime);
-        }
+    const unavailable = { code: 'StateTableUnavailable', message: 'the delivery ledger could not be read' };
+    const settled = items.map(
+      (item): Settled => ({
+        status: 'failed',
+        item,
+        failure: item.kind === 'unputtable' ? item.failure : unavailable,
       }),
     );
+    return reportBatch(settled, { throttled: 0, delivered: new Map() }, deps);
   }
-  return finish(items, deps, now, throttled, delivered);
+  const { outcomes, throttled } = await putInOrder(items, delivered, remainingMs, deps);
+  return reportBatch(settle(items, outcomes), { throttled, delivered }, deps);
 }
 
-async function finish(
-  items: Item[],
+/** The messages of one group not yet put, in order; `stopped` once one of them failed. */
+interface GroupQueue {
+  readonly pending: ExportItem[];
+  stopped: boolean;
+}
+
+/**
+ * Puts the puttable messages round by round, at most one per group a round. Returns what became of
+ * each message it settled (the ones it did not are held back behind a failure) and the count of
+ * throttled entries. Moves `delivered` up as records are put.
+ */
+async function putInOrder(
+  items: readonly ExportItem[],
+  delivered: Map<string, number>,
+  remainingMs: () => number,
   deps: ExportDependencies,
-  now: () => number,
-  throttled: number,
-  delivered?: ReadonlyMap<string, number>,
-): Promise<SQSBatchResponse> {
-  // Messages held back behind a failure of their group.
-  const byGroup = new Map<string, Item>();
+): Promise<{ outcomes: Map<ExportItem, Settled>; throttled: number }> {
+  const queues = new Map<string, GroupQueue>();
   for (const item of items) {
-    const blocker = byGroup.get(item.group);
-    if (item.outcome === undefined) {
-      item.outcome = {
-        code: 'PrecedingExportFailed',
-        message: `held back: an earlier export of this profile (message ${blocker?.record.messageId ?? 'unknown'}) failed`,
-      };
-    }
-    if (typeof item.outcome === 'object' && blocker === undefined) byGroup.set(item.group, item);
+    const queue = queues.get(item.group);
+    if (queue === undefined) queues.set(item.group, { pending: [item], stopped: false });
+    else queue.pending.push(item);
   }
-
-  const deliveredItems = items.filter((i) => i.outcome === 'delivered');
-  if (delivered !== undefined && deliveredItems.length > 0) {
-    const updates = new Map<string, number>();
-    for (const item of deliveredItems) {
-      const m = item.message as ExportMessage;
-      const key = deliveredKey(m.destinationId, m.profileId);
-      updates.set(key, delivered.get(key) ?? m.profileVersion);
-    }
-    try {
-      await deps.state.recordDelivered(updates);
-    } catch (error) {
-      // The records are in Kinesis: failing the messages now would put them again, after later ones.
-      logSafely(
-        deps.logger,
-        'error',
-        'delivery ledger not updated; stale redrives of these profiles are not skipped',
-        {
-          count: updates.size,
-          ...errorFields(error),
-        },
-      );
-    }
+  const outcomes = new Map<ExportItem, Settled>();
+  let throttled = 0;
+  for (;;) {
+    const round = nextRound(queues.values(), delivered, outcomes);
+    if (round.length === 0) break;
+    throttled += await putRound(round, delivered, remainingMs, deps, outcomes);
   }
+  return { outcomes, throttled };
+}
 
-  const failed = items.filter((i): i is Item & { outcome: PutFailure } => typeof i.outcome === 'object');
-  const at = now();
-  await Promise.all(
-    failed.map(async (item) => {
-      const m = item.message;
-      const deadLettered = item.receiveCount >= deps.maxReceiveCount;
-      logSafely(
-        deps.logger,
-        deadLettered ? 'error' : 'warn',
-        deadLettered
-          ? 'export failed on its last attempt: dead-lettered'
-          : 'export failed; SQS will retry it',
-        {
-          messageId: item.record.messageId,
-          code: item.outcome.code,
-          receiveCount: item.receiveCount,
-          ...(m && { exportId: m.exportId, destinationId: m.destinationId, profileId: m.profileId }),
-        },
-      );
-      if (m === undefined) return;
-      try {
-        await deps.state.recordFailure({
-          exportId: m.exportId,
-          destinationId: m.destinationId,
-          profileId: m.profileId,
-          code: item.outcome.code,
-          message: item.outcome.message,
-          attempts: item.receiveCount,
-          lastFailureAt: at,
-        });
-      } catch (error) {
-        logSafely(deps.logger, 'error', 'failure record not written', {
-          exportId: m.exportId,
-          ...errorFields(error),
-        });
+/** The next message of every group still going, skipping (and settling) superseded ones. */
+function nextRound(
+  queues: Iterable<GroupQueue>,
+  delivered: ReadonlyMap<string, number>,
+  outcomes: Map<ExportItem, Settled>,
+): { item: PuttableItem; queue: GroupQueue }[] {
+  const round: { item: PuttableItem; queue: GroupQueue }[] = [];
+  for (const queue of queues) {
+    while (!queue.stopped) {
+      const item = queue.pending.shift();
+      if (item === undefined) break;
+      if (item.kind === 'unputtable') {
+        // A message that cannot be put fails, and holds the rest of its group back.
+        outcomes.set(item, { status: 'failed', item, failure: item.failure });
+        queue.stopped = true;
+        break;
       }
+      if (isStale(item.message, delivered.get(ledgerKeyOf(item.message)))) {
+        outcomes.set(item, { status: 'superseded', item });
+        continue;
+      }
+      round.push({ item, queue });
+      break;
+    }
+  }
+  return round;
+}
+
+/**
+ * Puts one round, one PutRecords series per destination, concurrently. Settles each message; a
+ * failure stops its group. Returns the count of throttled entries.
+ */
+async function putRound(
+  round: readonly { item: PuttableItem; queue: GroupQueue }[],
+  delivered: Map<string, number>,
+  remainingMs: () => number,
+  deps: ExportDependencies,
+  outcomes: Map<ExportItem, Settled>,
+): Promise<number> {
+  const now = deps.now ?? Date.now;
+  const byDestination = new Map<Destination, { item: PuttableItem; queue: GroupQueue }[]>();
+  for (const entry of round) {
+    byDestination.set(entry.item.destination, [...(byDestination.get(entry.item.destination) ?? []), entry]);
+  }
+  const throttled = await Promise.all(
+    [...byDestination].map(async ([destination, batch]) => {
+      const { client, target } = deps.clients.forDestination(destination);
+      const outcome = await putRecordsInChunks(
+        batch.map(({ item }) => ({
+          key: item.record.messageId,
+          data: Buffer.from(JSON.stringify(item.message.document), 'utf8'),
+          partitionKey: item.message.profileId,
+        })),
+        {
+          client,
+          target,
+          remainingMs,
+          ...(deps.sleep && { sleep: deps.sleep }),
+          ...(deps.random && { random: deps.random }),
+        },
+      );
+      for (const { item, queue } of batch) {
+        const failure = outcome.failed.get(item.record.messageId);
+        if (failure !== undefined) {
+          outcomes.set(item, { status: 'failed', item, failure });
+          queue.stopped = true;
+          continue;
+        }
+        outcomes.set(item, { status: 'delivered', item });
+        const key = ledgerKeyOf(item.message);
+        delivered.set(key, Math.max(delivered.get(key) ?? 0, item.message.profileVersion));
+        deps.metrics.milliseconds(METRIC.exportLatency, now() - item.message.sourceTime);
+      }
+      return outcome.throttledEntries;
     }),
   );
-
-  const superseded = items.filter((i) => i.outcome === 'superseded');
-  for (const item of superseded) {
-    const m = item.message as ExportMessage;
-    logSafely(
-      deps.logger,
-      'info',
-      'stale export skipped: a newer version of the profile was already delivered',
-      {
-        exportId: m.exportId,
-        destinationId: m.destinationId,
-        profileId: m.profileId,
-        profileVersion: m.profileVersion,
-      },
-    );
-  }
-  deps.metrics.count(METRIC.recordsPut, deliveredItems.length);
-  deps.metrics.count(METRIC.recordsThrottled, throttled);
-  deps.metrics.count(METRIC.recordsFailed, failed.length);
-  deps.metrics.count(
-    METRIC.recordsDeadLettered,
-    failed.filter((i) => i.receiveCount >= deps.maxReceiveCount).length,
-  );
-  deps.metrics.count(METRIC.exportsSuperseded, superseded.length);
-  return { batchItemFailures: failed.map((i) => ({ itemIdentifier: i.record.messageId })) };
+  return throttled.reduce((sum, n) => sum + n, 0);
 }

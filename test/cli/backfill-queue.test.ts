@@ -7,11 +7,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeProfiles } from '../../adapters/profile-writer.js';
 import { backfillFromCli } from '../../cli/backfill.js';
+import { compileConfig } from '../../core/compiled-config.js';
 import { type DestinationConfig, parseConfig } from '../../core/config.js';
 import { UsageError } from '../../core/errors.js';
 import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../../core/export-message.js';
-import { checkpointKey, readCheckpoint } from '../../lambdas/backfill/backfill.js';
-import { handleBackfill } from '../../lambdas/backfill/handler.js';
+import { checkpointKey, readCheckpoint } from '../../lambdas/backfill/checkpoints.js';
+import { handleBackfill } from '../../lambdas/backfill/invocation.js';
+import { powertoolsMetricSink } from '../../lambdas/commons/observability.js';
 import { createDynamoDbClient } from '../../local/clients.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 
@@ -305,8 +307,10 @@ describe('backfill function handler on the emulators', () => {
     dynamo: stack.clients.dynamodb,
     sqs: stack.clients.sqs,
     lambda: new LambdaClient({ region: 'us-east-1' }),
+    config: compileConfig(config),
+    environment: deployment(),
     logger,
-    metrics,
+    metrics: powertoolsMetricSink(metrics),
     reserveMs: 60_000,
   });
 

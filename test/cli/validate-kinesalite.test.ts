@@ -11,7 +11,8 @@ import {
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROBE_EXPLICIT_HASH_KEY, PROBE_PARTITION_KEY, validateDestination } from '../../cli/validate.js';
+import { PROBE_EXPLICIT_HASH_KEY, PROBE_PARTITION_KEY } from '../../adapters/connection-check.js';
+import { validateDestination } from '../../cli/validate.js';
 import type { Destination } from '../../core/config.js';
 import { waitFor } from '../../local/wait.js';
 import { type Kinesalite, kinesisClient, startKinesalite } from '../faults/emulators.js';

@@ -9,10 +9,10 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { PROBE_EXPLICIT_HASH_KEY } from '../../adapters/connection-check.js';
 import {
   formatValidationTable,
   localSkips,
-  PROBE_EXPLICIT_HASH_KEY,
   type ValidateCheck,
   validateDestination,
 } from '../../cli/validate.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type DestinationDecision, decideExports, type ProfileChange } from '../../../core/decide.js';
+import { type DestinationDecision, decideExports } from '../../../core/decide.js';
 import type { StoredProfile } from '../../../core/profile.js';
+import type { ProfileChange } from '../../../core/profile-change.js';
 import { makeConfig, member, SEG, seg } from './fixtures.js';
 
 const config = makeConfig();

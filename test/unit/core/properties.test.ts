@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileConfig } from '../../../core/compiled-config.js';
 import { parseConfig } from '../../../core/config.js';
-import { decideExports, evaluateChange } from '../../../core/decide.js';
+import { decideExports } from '../../../core/decide.js';
 import { isPlainObject } from '../../../core/field-path.js';
-import type { Profile } from '../../../core/profile.js';
+import { type Profile, safeParseStoredProfile } from '../../../core/profile.js';
+import { buildProfileChange } from '../../../core/profile-change.js';
 import { mergeProfileWrite } from '../../../core/profile-merge.js';
 import { CATALOG } from './fixtures.js';
 
@@ -176,10 +177,20 @@ describe('decision core properties', () => {
         fc.option(image, { nil: undefined }),
         fc.option(image, { nil: undefined }),
         (config, oldImage, newImage) => {
-          const result = evaluateChange({ oldImage, newImage }, config);
+          const [before, after] = [oldImage, newImage].map((image, i) =>
+            image === undefined
+              ? undefined
+              : safeParseStoredProfile(image, i === 0 ? 'oldImage' : 'newImage'),
+          );
+          if (before?.ok === false || after?.ok === false) {
+            const issues = [before, after].flatMap((r) => (r?.ok === false ? r.issues : []));
+            expect(issues.length).toBeGreaterThan(0);
+            return;
+          }
+          const built = buildProfileChange({ oldImage: before?.value, newImage: after?.value });
 
-          if (!result.ok) expect(result.rejection.issues.length).toBeGreaterThan(0);
-          else expect(result.decisions).toHaveLength(config.destinations.length);
+          if (!built.ok) expect(['no-image', 'different-profiles']).toContain(built.problem.kind);
+          else expect(decideExports(built.change, config)).toHaveLength(config.destinations.length);
         },
       ),
       { numRuns: 500 },

@@ -10,7 +10,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { FailureRecord } from '../../../adapters/state-table.js';
 import { parseConfig } from '../../../core/config.js';
 import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../../../core/export-message.js';
-import { type ExportDependencies, exportBatch, isStale } from '../../../lambdas/export/export-batch.js';
+import { type ExportDependencies, exportBatch } from '../../../lambdas/export/export-batch.js';
+import { isStale } from '../../../lambdas/export/export-items.js';
 import { CATALOG, destination } from '../core/fixtures.js';
 import { logRecorder, metricRecorder } from './recorders.js';
 

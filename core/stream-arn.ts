@@ -1,0 +1,21 @@
+import type { Destination } from './config.js';
+
+/** The AWS partition of a region (`aws`, `aws-cn`, `aws-us-gov`). */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/** The ARN of a destination's Kinesis stream in `account`. */
+export function streamArn(d: Pick<Destination, 'region' | 'streamName'>, account: string): string {
+  return `arn:${partitionOf(d.region)}:kinesis:${d.region}:${account}:stream/${d.streamName}`;
+}
+
+/**
+ * The account that owns a destination's stream when the config says: its `accountId`, else the
+ * account of its cross-account role (the role lives beside the stream); undefined for the caller's.
+ */
+export function streamAccountOf(d: Pick<Destination, 'accountId' | 'roleArn'>): string | undefined {
+  return d.accountId ?? d.roleArn?.split(':')[4];
+}

@@ -1,0 +1,72 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { CompiledConfig, CompiledDestination } from '../../core/compiled-config.js';
+import { decideBackfill } from '../../core/decide.js';
+import { backfillSourceEventId, buildExportMessage, type QueuedExport } from '../../core/export-message.js';
+import { safeParseStoredProfile } from '../../core/profile.js';
+
+/** What one page of the scan comes to. */
+export interface BackfillPagePlan {
+  /** The exports to queue, in scan order. */
+  readonly exports: readonly QueuedExport[];
+  /** Items that are not valid profiles (counted, not exported). */
+  readonly invalid: number;
+  /** Profiles whose export document is too large for a Kinesis record (counted, not exported). */
+  readonly tooLarge: number;
+}
+
+/** The run a page belongs to. */
+export interface BackfillPageContext {
+  readonly runId: string;
+  readonly destination: CompiledDestination;
+  /** The segments newly mapped to the destination. */
+  readonly segmentIds: ReadonlySet<string>;
+  readonly config: CompiledConfig;
+  /** When the page was read: the exports' source time. */
+  readonly scanTime: number;
+  readonly now: () => number;
+}
+
+/**
+ * Decides one page of scanned items with `decideBackfill`: each member of a backfilled segment is
+ * exported once with reason `backfill`, under the run's source event id (so a page queued again
+ * after a crash has the same deduplication ids). Pure: no I/O.
+ */
+export function planBackfillPage(
+  items: readonly Record<string, AttributeValue>[],
+  context: BackfillPageContext,
+): BackfillPagePlan {
+  const exports: QueuedExport[] = [];
+  let invalid = 0;
+  let tooLarge = 0;
+  for (const item of items) {
+    let plain: unknown;
+    try {
+      plain = unmarshall(item, { wrapNumbers: false });
+    } catch {
+      invalid += 1;
+      continue;
+    }
+    const parsed = safeParseStoredProfile(plain);
+    if (!parsed.ok) {
+      invalid += 1;
+      continue;
+    }
+    const decision = decideBackfill(parsed.value, context.destination, context.segmentIds, context.config);
+    if (decision === null) continue;
+    if (!decision.export) {
+      if (decision.rejection !== undefined) tooLarge += 1;
+      continue;
+    }
+    const profileId = parsed.value.profileId;
+    exports.push(
+      buildExportMessage(decision, {
+        sourceEventId: backfillSourceEventId(context.runId, profileId),
+        profileId,
+        sourceTime: context.scanTime,
+        queuedAt: context.now(),
+      }),
+    );
+  }
+  return { exports, invalid, tooLarge };
+}

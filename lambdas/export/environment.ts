@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
+import { defineEnvironment, type EnvironmentValues, VARIABLE } from '../commons/environment.js';
+
+/** The export function's variables (besides the bundled config and the common ones). */
+const variables = {
+  stateTableName: {
+    name: VARIABLE.stateTableName,
+    schema: z.string().min(3, 'must name the state table'),
+  },
+  /** The export queue's maxReceiveCount, to count dead-lettered records. */
+  exportMaxReceiveCount: {
+    name: VARIABLE.exportMaxReceiveCount,
+    schema: z.coerce.number().int().min(1).default(PIPELINE_SETTINGS.exportQueue.maxReceiveCount),
+  },
+};
+const environment = defineEnvironment(variables);
+
+/** The export function's environment, read at cold start. */
+export type ExportEnvironment = EnvironmentValues<typeof variables>;
+
+/** The names of the export function's variables. */
+export const EXPORT_VARIABLES = environment.names;
+
+/** The schema of the export function's `process.env`. */
+export const exportEnvironmentSchema = environment.schema;
+
+/**
+ * Reads the export function's variables.
+ * @throws EnvironmentError naming each missing or malformed variable.
+ */
+export function readExportEnvironment(env: NodeJS.ProcessEnv = process.env): ExportEnvironment {
+  return environment.read(env);
+}
+
+/** The export function's variables, for the CDK construct and the local stack. */
+export function exportEnvironment(values: ExportEnvironment): Record<string, string> {
+  return environment.build(values);
+}

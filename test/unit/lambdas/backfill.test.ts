@@ -1,0 +1,111 @@
+import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { exportMessageSchema } from '../../../core/export-message.js';
+import { runBackfill } from '../../../lambdas/backfill/backfill.js';
+import { planBackfillPage } from '../../../lambdas/backfill/backfill-page.js';
+import { makeConfig, member, SEG, seg } from '../core/fixtures.js';
+
+const dynamo = mockClient(DynamoDBClient);
+const documents = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
+
+/** The characters JSON leaves as they are and SQS refuses in a message body. */
+const REFUSED_BY_SQS = /[\uFFFE\uFFFF]/;
+
+let bodies: string[];
+
+beforeEach(() => {
+  dynamo.reset();
+  documents.reset();
+  sqs.reset();
+  bodies = [];
+  dynamo.on(DescribeTableCommand).resolves({ Table: { ItemCount: 1 } });
+  documents.on(GetCommand).resolves({});
+  documents.on(PutCommand).resolves({});
+  documents.on(UpdateCommand).resolves({});
+  // SQS as it answers a body holding U+FFFE or U+FFFF: the entry is refused as the sender's fault.
+  sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
+    const entries = input.Entries ?? [];
+    const refused = entries.filter((e) => REFUSED_BY_SQS.test(e.MessageBody ?? ''));
+    bodies.push(...entries.filter((e) => !refused.includes(e)).map((e) => e.MessageBody ?? ''));
+    return {
+      Successful: entries
+        .filter((e) => !refused.includes(e))
+        .map((e) => ({ Id: e.Id, MessageId: 'm', MD5OfMessageBody: '' })),
+      Failed: refused.map((e) => ({
+        Id: e.Id,
+        SenderFault: true,
+        Code: 'InvalidMessageContents',
+        Message: 'Invalid binary character',
+      })),
+    };
+  });
+});
+
+describe('runBackfill()', () => {
+  it('queues a profile whose mapped attribute holds U+FFFF, escaped as SQS requires', async () => {
+    const firstName = 'Jo\uFFFFhn\uFFFE';
+    const profile = member({ [SEG.delorean]: seg('realized') }, { person: { name: { firstName } } });
+    dynamo
+      .on(ScanCommand)
+      .resolves({ Items: [marshall(profile)], ScannedCount: 1, ConsumedCapacity: { CapacityUnits: 1 } });
+
+    const result = await runBackfill({
+      dynamo: new DynamoDBClient({}),
+      sqs: new SQSClient({}),
+      profileTableName: 'profiles',
+      stateTableName: 'state',
+      exportQueueUrl: 'https://sqs.local/000000000000/export.fifo',
+      config: makeConfig(),
+      destinationId: 'marketing',
+      segmentIds: [SEG.delorean],
+      mode: 'new',
+      runId: 'run-1',
+      totalSegments: 1,
+      readUnitsPerSecond: 1_000_000,
+    });
+
+    expect(result).toMatchObject({ status: 'completed', queued: 1, refused: 0 });
+    expect(bodies).toHaveLength(1);
+    const message = exportMessageSchema.parse(JSON.parse(bodies[0] ?? ''));
+    expect(message.document).toMatchObject({ person: { name: { firstName } } });
+  });
+});
+
+describe('planBackfillPage()', () => {
+  it('exports each member of a backfilled segment once with reason backfill, and counts what is not a profile', () => {
+    const config = makeConfig();
+    const destination = config.destinations[0];
+    if (destination === undefined) throw new Error('no destination');
+    const items = [
+      marshall(member({ [SEG.delorean]: seg('realized') }, { profileId: 'p-1' })),
+      marshall(member({ [SEG.delorean]: seg('exited') }, { profileId: 'p-2' })),
+      marshall({ person: { name: { firstName: 'no profile id' } } }),
+    ];
+
+    const plan = planBackfillPage(items, {
+      runId: 'run-1',
+      destination,
+      segmentIds: new Set([SEG.delorean]),
+      config,
+      scanTime: 1_000,
+      now: () => 2_000,
+    });
+
+    expect(plan.invalid).toBe(1);
+    expect(plan.tooLarge).toBe(0);
+    expect(plan.exports.map((e) => e.message)).toEqual([
+      expect.objectContaining({
+        profileId: 'p-1',
+        reasons: ['backfill'],
+        sourceEventId: 'backfill:run-1:p-1',
+        sourceTime: 1_000,
+        queuedAt: 2_000,
+      }),
+    ]);
+  });
+});
