@@ -1,5 +1,5 @@
 import { type DestinationConfig, parseConfig } from '../core/config.js';
-import { CONFIG_PATH_VARIABLE } from './environment.js';
+import { CONFIG_PATH_VARIABLE } from '../core/environment-variables.js';
 import { readJsonFile } from './json-file.js';
 
 /** The config file used when neither `--config` nor `KD_CONFIG` names one. */

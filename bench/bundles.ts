@@ -5,12 +5,17 @@
  * a fresh `node` process imports the bundle and reports how long the import took. The SDK modules
  * the bundle imports are loaded from this project's node_modules, as the runtime loads its own.
  */
+
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { backfillEnvironment } from '../lambdas/backfill/environment.js';
+import { commonEnvironment } from '../lambdas/commons/environment.js';
+import { decideEnvironment } from '../lambdas/decide/environment.js';
+import { exportEnvironment } from '../lambdas/export/environment.js';
 import { median, round } from './stats.js';
 
 const run = promisify(execFile);
@@ -79,13 +84,17 @@ async function measureInit(file: string, runs: number): Promise<{ initMs: number
         AWS_ACCESS_KEY_ID: 'bench',
         AWS_SECRET_ACCESS_KEY: 'bench',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        POWERTOOLS_SERVICE_NAME: 'kinesis-destination',
-        POWERTOOLS_METRICS_NAMESPACE: 'KinesisDestination',
-        EXPORT_QUEUE_URL: 'http://127.0.0.1:1/queue/export.fifo',
-        REJECTS_QUEUE_URL: 'http://127.0.0.1:1/queue/rejects',
-        STATE_TABLE_NAME: 'state',
-        PROFILE_TABLE_NAME: 'profiles',
-        EXPORT_MAX_RECEIVE_COUNT: '3',
+        ...commonEnvironment(),
+        ...decideEnvironment({
+          exportQueueUrl: 'http://127.0.0.1:1/queue/export.fifo',
+          rejectsQueueUrl: 'http://127.0.0.1:1/queue/rejects',
+        }),
+        ...exportEnvironment({ stateTableName: 'state', exportMaxReceiveCount: 3 }),
+        ...backfillEnvironment({
+          profileTableName: 'profiles',
+          stateTableName: 'state',
+          exportQueueUrl: 'http://127.0.0.1:1/queue/export.fifo',
+        }),
       },
       timeout: 30_000,
     });

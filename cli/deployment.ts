@@ -2,6 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import type { Command } from 'commander';
 import { configPathFrom, loadConfigFile } from '../adapters/config-file.js';
 import type { Destination, DestinationConfig } from '../core/config.js';
+import { DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
 
 /**
@@ -25,11 +26,11 @@ export type DeploymentResource = keyof Deployment;
 export const DEPLOYMENT_SOURCES: Readonly<
   Record<DeploymentResource, { readonly env: string; readonly output: string }>
 > = {
-  profileTableName: { env: 'PROFILE_TABLE_NAME', output: 'ProfileTableName' },
-  stateTableName: { env: 'STATE_TABLE_NAME', output: 'StateTableName' },
-  exportQueueUrl: { env: 'EXPORT_QUEUE_URL', output: 'ExportQueueUrl' },
-  dlqUrl: { env: 'DLQ_URL', output: 'DeadLetterQueueUrl' },
-  rejectsQueueUrl: { env: 'REJECTS_QUEUE_URL', output: 'RejectsQueueUrl' },
+  profileTableName: { env: DEPLOYMENT_VARIABLE.profileTableName, output: 'ProfileTableName' },
+  stateTableName: { env: DEPLOYMENT_VARIABLE.stateTableName, output: 'StateTableName' },
+  exportQueueUrl: { env: DEPLOYMENT_VARIABLE.exportQueueUrl, output: 'ExportQueueUrl' },
+  dlqUrl: { env: DEPLOYMENT_VARIABLE.dlqUrl, output: 'DeadLetterQueueUrl' },
+  rejectsQueueUrl: { env: DEPLOYMENT_VARIABLE.rejectsQueueUrl, output: 'RejectsQueueUrl' },
 };
 
 /** The stack read when a variable is not set. */

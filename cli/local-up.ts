@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { configPathFrom } from '../adapters/config-file.js';
+import { CONFIG_PATH_VARIABLE, DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
 import { PortInUseError } from '../local/errors.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
@@ -16,12 +17,8 @@ const PRINTED = [
   'AWS_DEFAULT_REGION',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
-  'PROFILE_TABLE_NAME',
-  'STATE_TABLE_NAME',
-  'EXPORT_QUEUE_URL',
-  'DLQ_URL',
-  'REJECTS_QUEUE_URL',
-  'KD_CONFIG',
+  ...Object.values(DEPLOYMENT_VARIABLE),
+  CONFIG_PATH_VARIABLE,
 ] as const;
 
 /** Quotes a value for POSIX shells when it needs it. */

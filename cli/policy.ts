@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Destination } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
+import { streamAccountOf, streamArn } from '../core/stream-arn.js';
 import { findDestination, loadCommandConfig, withConfigOption } from './deployment.js';
 
 /**
@@ -8,18 +9,6 @@ import { findDestination, loadCommandConfig, withConfigOption } from './deployme
  * source page's three actions and nothing more, plus kms:GenerateDataKey when the stream is
  * encrypted with a customer-managed key.
  */
-
-/** The AWS partition of a region (`aws`, `aws-cn`, `aws-us-gov`). */
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
-
-/** The stream's ARN. */
-export function streamArn(d: Pick<Destination, 'region' | 'streamName'>, account: string): string {
-  return `arn:${partitionOf(d.region)}:kinesis:${d.region}:${account}:stream/${d.streamName}`;
-}
 
 /** One IAM policy statement. */
 export interface PolicyStatement {
@@ -44,7 +33,7 @@ export interface PolicyDocument {
  * @throws UsageError when none is known.
  */
 export function streamAccount(d: Destination, flag: string | undefined): string {
-  const account = flag ?? d.accountId ?? d.roleArn?.split(':')[4];
+  const account = flag ?? streamAccountOf(d);
   if (account === undefined) {
     throw new UsageError(
       `destination "${d.id}": the stream's account is unknown; pass --account 123456789012 or set accountId in the config`,

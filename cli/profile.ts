@@ -2,10 +2,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
 import { readDocuments } from '../adapters/json-file.js';
 import { deleteProfile, writeProfiles } from '../adapters/profile-writer.js';
+import { DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
 
 function profileTableName(flag: string | undefined): string {
-  const name = flag ?? process.env.PROFILE_TABLE_NAME;
+  const name = flag ?? process.env[DEPLOYMENT_VARIABLE.profileTableName];
   if (name === undefined || name.length === 0) {
     throw new UsageError(
       'no profile table: pass --table NAME or set PROFILE_TABLE_NAME (`npm run cli -- local up` prints it; on AWS it is the stack output ProfileTableName)',

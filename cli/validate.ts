@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { checkStreamConnection, probePutRecords } from '../adapters/connection-check.js';
-import { ENDPOINT_VARIABLE, serviceEndpointVariable } from '../adapters/environment.js';
 import type { Destination } from '../core/config.js';
+import { ENDPOINT_VARIABLE, serviceEndpointVariable } from '../core/environment-variables.js';
 import { streamArn } from '../core/stream-arn.js';
 import { loadCommandConfig, selectDestinations, withConfigOption } from './deployment.js';
 import {

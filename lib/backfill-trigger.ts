@@ -5,14 +5,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { Destination } from '../core/config.js';
+import type { BackfillEvent } from '../lambdas/backfill/invocation.js';
 import { logGroupWithRole } from './function-logging.js';
-
-/** The backfill function's event (`lambdas/backfill/handler.ts`). */
-export interface BackfillEvent {
-  readonly destinationId: string;
-  readonly segmentIds: string[];
-  readonly runId: string;
-}
 
 export interface BackfillTriggerProps {
   readonly destinations: readonly Destination[];

@@ -12,6 +12,9 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DestinationConfig } from '../core/config.js';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
+import { backfillEnvironment } from '../lambdas/backfill/environment.js';
+import { decideEnvironment } from '../lambdas/decide/environment.js';
+import { exportEnvironment } from '../lambdas/export/environment.js';
 import { BackfillTrigger } from './backfill-trigger.js';
 import { ConnectionCheck } from './connection-check.js';
 import { DestinationStreams, grantExportToDestinations } from './destination-streams.js';
@@ -112,10 +115,10 @@ export class KinesisDestination extends Construct {
       description: 'Profile table stream -> export decisions -> FIFO export queue',
       memorySize: PIPELINE_SETTINGS.decide.memoryMb,
       timeout: seconds(PIPELINE_SETTINGS.decide.timeoutSeconds),
-      environment: {
-        EXPORT_QUEUE_URL: this.queues.exportQueue.queueUrl,
-        REJECTS_QUEUE_URL: this.queues.rejectsQueue.queueUrl,
-      },
+      environment: decideEnvironment({
+        exportQueueUrl: this.queues.exportQueue.queueUrl,
+        rejectsQueueUrl: this.queues.rejectsQueue.queueUrl,
+      }),
     });
     this.export = new PipelineFunction(this, 'Export', {
       ...common,
@@ -123,10 +126,10 @@ export class KinesisDestination extends Construct {
       description: 'FIFO export queue -> PutRecords to the destination Kinesis streams',
       memorySize: PIPELINE_SETTINGS.export.memoryMb,
       timeout: seconds(PIPELINE_SETTINGS.export.timeoutSeconds),
-      environment: {
-        STATE_TABLE_NAME: this.stateTable.tableName,
-        EXPORT_MAX_RECEIVE_COUNT: String(PIPELINE_SETTINGS.exportQueue.maxReceiveCount),
-      },
+      environment: exportEnvironment({
+        stateTableName: this.stateTable.tableName,
+        exportMaxReceiveCount: PIPELINE_SETTINGS.exportQueue.maxReceiveCount,
+      }),
     });
     // A fixed name lets the function's own policy name it without a reference to itself.
     const backfillName = backfillFunctionName(this);
@@ -138,11 +141,11 @@ export class KinesisDestination extends Construct {
       memorySize: BACKFILL_MEMORY_MB,
       timeout: BACKFILL_TIMEOUT,
       deadLetterQueue: this.queues.backfillFailuresQueue,
-      environment: {
-        PROFILE_TABLE_NAME: this.profileTable.tableName,
-        STATE_TABLE_NAME: this.stateTable.tableName,
-        EXPORT_QUEUE_URL: this.queues.exportQueue.queueUrl,
-      },
+      environment: backfillEnvironment({
+        profileTableName: this.profileTable.tableName,
+        stateTableName: this.stateTable.tableName,
+        exportQueueUrl: this.queues.exportQueue.queueUrl,
+      }),
     });
 
     this.wireDecide();

@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { COMMON_ENVIRONMENT } from './pipeline-function.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/commons/environment.js';
 
 /** Alarm thresholds (infrastructure only; the local stack has no alarms). */
 export const ALARM_THRESHOLDS = {
@@ -19,8 +19,8 @@ export const ALARM_THRESHOLDS = {
   throttledRecordPercent: 5,
 } as const;
 
-const NAMESPACE = COMMON_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE;
-const DIMENSIONS = { service: COMMON_ENVIRONMENT.POWERTOOLS_SERVICE_NAME };
+const NAMESPACE = METRICS_NAMESPACE;
+const DIMENSIONS = { service: SERVICE_NAME };
 
 /** A pipeline metric (docs/ARCHITECTURE.md, "Metrics"). */
 export function pipelineMetric(name: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {

@@ -7,17 +7,17 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DestinationConfig } from '../core/config.js';
+import { bundledConfigDefine, commonEnvironment } from '../lambdas/commons/environment.js';
 import { logGroupWithRole } from './function-logging.js';
 
 /** The Lambda runtime of every pipeline function: the newest Node.js that aws-cdk-lib knows. */
 export const PIPELINE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** Variables every function gets (docs/ARCHITECTURE.md, "Environment variables of the functions"). */
-export const COMMON_ENVIRONMENT = {
-  POWERTOOLS_SERVICE_NAME: 'kinesis-destination',
-  POWERTOOLS_METRICS_NAMESPACE: 'KinesisDestination',
+const FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
+  ...commonEnvironment(),
   NODE_OPTIONS: '--enable-source-maps',
-} as const;
+};
 
 export interface PipelineFunctionProps {
   /** Path of the handler file; it must export `handler`. */
@@ -74,7 +74,7 @@ export class PipelineFunction extends Construct {
       role: this.role,
       ...(props.functionName === undefined ? {} : { functionName: props.functionName }),
       ...(props.deadLetterQueue === undefined ? {} : { deadLetterQueue: props.deadLetterQueue }),
-      environment: { ...COMMON_ENVIRONMENT, ...props.environment },
+      environment: { ...FUNCTION_ENVIRONMENT, ...props.environment },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node24',
@@ -87,7 +87,7 @@ export class PipelineFunction extends Construct {
         banner:
           "import { createRequire as __kdCreateRequire } from 'node:module';const require = __kdCreateRequire(import.meta.url);",
         // The config is compiled into the code: no 4 KB environment limit, not shown in the console.
-        define: { 'process.env.KD_CONFIG_JSON': JSON.stringify(JSON.stringify(props.config)) },
+        define: bundledConfigDefine(props.config),
       },
     });
   }

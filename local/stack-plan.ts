@@ -4,7 +4,13 @@
  * once the resources exist, the functions' environment and the CLI's. No I/O here: the steps in
  * `stack-steps.ts` and `local-pipeline.ts` carry the plan out.
  */
+
+import { CONFIG_PATH_VARIABLE, DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
+import { backfillEnvironment } from '../lambdas/backfill/environment.js';
+import { commonEnvironment, configEnvironment } from '../lambdas/commons/environment.js';
+import { decideEnvironment } from '../lambdas/decide/environment.js';
+import { exportEnvironment } from '../lambdas/export/environment.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './clients.js';
 import type { DynamoDbEmulatorOptions, EmulatorOptions } from './emulators.js';
 import { type LocalResources, type LocalTimings, localTimings } from './resources.js';
@@ -89,14 +95,22 @@ export interface FunctionEnvironmentInput {
 export function functionEnvironment(input: FunctionEnvironmentInput): Record<string, string> {
   const { resources, endpoints } = input;
   return {
-    KD_CONFIG_JSON: input.configJson,
-    EXPORT_QUEUE_URL: resources.exportQueueUrl,
-    REJECTS_QUEUE_URL: resources.rejectsQueueUrl,
-    STATE_TABLE_NAME: resources.stateTableName,
-    PROFILE_TABLE_NAME: resources.profileTableName,
-    EXPORT_MAX_RECEIVE_COUNT: String(input.timings.maxReceiveCount),
-    POWERTOOLS_SERVICE_NAME: 'kinesis-destination',
-    POWERTOOLS_METRICS_NAMESPACE: 'KinesisDestination',
+    // One process runs every function locally: the union of their environments.
+    ...configEnvironment(input.configJson),
+    ...commonEnvironment(),
+    ...decideEnvironment({
+      exportQueueUrl: resources.exportQueueUrl,
+      rejectsQueueUrl: resources.rejectsQueueUrl,
+    }),
+    ...exportEnvironment({
+      stateTableName: resources.stateTableName,
+      exportMaxReceiveCount: input.timings.maxReceiveCount,
+    }),
+    ...backfillEnvironment({
+      profileTableName: resources.profileTableName,
+      stateTableName: resources.stateTableName,
+      exportQueueUrl: resources.exportQueueUrl,
+    }),
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
     AWS_ENDPOINT_URL_KINESIS: input.functionKinesisEndpoint,
@@ -125,8 +139,8 @@ export function cliEnvironment(
     AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis,
     // The AWS CLI (botocore) takes its region from AWS_DEFAULT_REGION, not AWS_REGION.
     AWS_DEFAULT_REGION: LOCAL_REGION,
-    DLQ_URL: resources.deadLetterQueueUrl,
-    ...(configPath !== undefined && { KD_CONFIG: configPath }),
+    [DEPLOYMENT_VARIABLE.dlqUrl]: resources.deadLetterQueueUrl,
+    ...(configPath !== undefined && { [CONFIG_PATH_VARIABLE]: configPath }),
   };
 }
 

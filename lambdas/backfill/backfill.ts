@@ -29,8 +29,6 @@ import { describeProfileTable, type ReadPaceOptions } from './profile-scan.js';
 
 export type { BackfillProgress, BackfillResult } from './backfill-run.js';
 /** @deprecated import from `./checkpoints.js` and `./read-pacer.js` (kept until test/cli/progress.test.ts moves its import). */
-export { checkpointKey } from './checkpoints.js';
-export { ReadPacer } from './read-pacer.js';
 
 /** Options of {@link runBackfill}. */
 export interface BackfillOptions extends ReadPaceOptions {

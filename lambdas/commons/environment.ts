@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type CompiledConfig, compileConfig } from '../../core/compiled-config.js';
 import { type DestinationConfig, parseConfig } from '../../core/config.js';
+import { VARIABLE } from '../../core/environment-variables.js';
 import { formatZodIssues } from '../../core/zod-issues.js';
 import { EnvironmentError } from './errors.js';
 
@@ -11,18 +12,7 @@ import { EnvironmentError } from './errors.js';
  * CDK construct (`lib/`) and the local stack (`local/`) set them.
  */
 
-/** The names of the functions' environment variables. */
-export const VARIABLE = {
-  /** The destination config JSON: inlined into the bundle on AWS, set by the local runtime. */
-  configJson: 'KD_CONFIG_JSON',
-  exportQueueUrl: 'EXPORT_QUEUE_URL',
-  rejectsQueueUrl: 'REJECTS_QUEUE_URL',
-  stateTableName: 'STATE_TABLE_NAME',
-  profileTableName: 'PROFILE_TABLE_NAME',
-  exportMaxReceiveCount: 'EXPORT_MAX_RECEIVE_COUNT',
-  serviceName: 'POWERTOOLS_SERVICE_NAME',
-  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
-} as const;
+export { VARIABLE };
 
 /** `POWERTOOLS_SERVICE_NAME` of every function, and the metrics' `service` dimension. */
 export const SERVICE_NAME = 'kinesis-destination';

@@ -15,7 +15,6 @@ import {
 } from './check-destinations.js';
 
 /** @deprecated import it from `./check-destinations.js` (kept until test/infra moves its import). */
-export { checkDestinations } from './check-destinations.js';
 
 // No variables to read (see ./environment.ts): the destinations come in the resource's properties.
 const observability = createObservability();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, ProgressLine, renderProgress } from '../../cli/progress.js';
-import { checkpointKey, ReadPacer } from '../../lambdas/backfill/backfill.js';
+import { checkpointKey } from '../../lambdas/backfill/checkpoints.js';
+import { ReadPacer } from '../../lambdas/backfill/read-pacer.js';
 
 describe('renderProgress()', () => {
   it('shows a bar, counts, rate and ETA against the approximate total', () => {
