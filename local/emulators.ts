@@ -19,6 +19,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createRequestHandler } from 'local-aws-sqs';
 import { createDynamoDbClient } from './clients.js';
 import { EmulatorStartError, PortInUseError } from './errors.js';
+import { withFifoDeduplication } from './sqs-deduplication.js';
 import { waitFor } from './wait.js';
 
 const require = createRequire(import.meta.url);
@@ -215,21 +216,20 @@ export function startKinesis(options: EmulatorOptions = {}): Promise<Emulator> {
 }
 
 /**
- * Starts local-aws-sqs in memory. Queue URLs read `http://127.0.0.1:<port>/123456789012/<name>`.
+ * Starts local-aws-sqs in memory, with AWS's five-minute FIFO deduplication in front of it (see
+ * `sqs-deduplication.ts`). Queue URLs read `http://127.0.0.1:<port>/123456789012/<name>`.
  * @throws PortInUseError when `port` is taken.
  */
 export function startSqs(options: EmulatorOptions = {}): Promise<Emulator> {
-  return startHttpEmulator(
-    'sqs',
-    'SQS (local-aws-sqs)',
-    options,
-    (port) =>
+  return startHttpEmulator('sqs', 'SQS (local-aws-sqs)', options, (port) =>
+    withFifoDeduplication(
       createRequestHandler({
         port,
         hostname: LOCAL_HOST,
         // Queues are deleted and re-created by tests; AWS's 60 s wait would only slow them down.
         emulateQueueCreationLifecycle: false,
       }).requestHandler as RequestListener,
+    ),
   );
 }
 
