@@ -10,6 +10,7 @@ import { streamAccountOf, streamArn } from '../core/stream-arn.js';
 import {
   credentialSourceOf,
   type ResolveCredentialsOptions,
+  redactCredentials,
   resolveCredentials,
 } from './destination-credentials.js';
 
@@ -75,11 +76,17 @@ export interface DestinationClientsOptions {
  * One Kinesis client per destination, created on first use and kept for the life of the execution
  * environment: in the destination's region, with the function's own role, an assumed role
  * (`roleArn` + `externalId`), or the access keys of a Secrets Manager secret (`credentialsSecretArn`).
+ *
+ * Credentials are cached until five minutes before they expire (an access key: re-read hourly);
+ * {@link refresh} drops a destination's client and credentials at once, for the export function to
+ * retry once with fresh ones after AWS refused them (a rotated key, an expired session).
  */
 export class DestinationClients {
   private readonly clients = new Map<string, KinesisClient>();
+  /** Credential values handed out so far, for {@link redact}. */
+  private readonly secrets = new Set<string>();
   private sts: STSClient | undefined;
-  private secrets: SecretsManagerClient | undefined;
+  private secretsManager: SecretsManagerClient | undefined;
   constructor(private readonly options: DestinationClientsOptions = {}) {}
 
   /** The client and stream target of a destination. */
@@ -93,6 +100,23 @@ export class DestinationClients {
     return { client, target: streamTargetOf(destination) };
   }
 
+  /**
+   * Drops the destination's client and cached credentials: the next {@link forDestination} resolves
+   * them again (assumes the role again, or reads the secret again). Returns false when the
+   * destination is written with the function's own credentials, which the Lambda runtime renews.
+   */
+  refresh(destination: Destination): boolean {
+    const client = this.clients.get(destination.id);
+    this.clients.delete(destination.id);
+    client?.destroy();
+    return credentialSourceOf(destination) !== undefined;
+  }
+
+  /** A text (an error message) with every credential value handed out so far taken out. */
+  redact(text: string): string {
+    return redactCredentials(text, this.secrets);
+  }
+
   private credentialsFor(destination: Destination): { credentials?: AwsCredentialIdentityProvider } {
     const source = credentialSourceOf(destination);
     if (source === undefined) return {};
@@ -104,13 +128,16 @@ export class DestinationClients {
         return this.sts;
       },
       secrets: () => {
-        this.secrets ??= this.options.secrets ?? new SecretsManagerClient({});
-        return this.secrets;
+        this.secretsManager ??= this.options.secrets ?? new SecretsManagerClient({});
+        return this.secretsManager;
       },
     };
     return {
       credentials: refreshing(async () => {
         const resolved = await resolveCredentials(source, options);
+        const { accessKeyId, secretAccessKey, sessionToken } = resolved.credentials;
+        for (const value of [accessKeyId, secretAccessKey, sessionToken])
+          if (value !== undefined) this.secrets.add(value);
         // An access key has no expiry: re-read the secret hourly so a rotated key is picked up.
         return {
           ...resolved.credentials,

@@ -110,16 +110,90 @@ export async function resolveCredentials(
   return { credentials: parseAccessKeySecret(source.secretArn, SecretString) };
 }
 
-function parseAccessKeySecret(secretArn: string, secret: string | undefined): StaticCredentials {
-  const fix = `secret ${secretArn} must hold JSON {"accessKeyId": "…", "secretAccessKey": "…"}`;
+/** What is wrong with one field of an access-key secret, never quoting its value. */
+function fieldProblem(json: Record<string, unknown>, field: string, minLength: number): string | undefined {
+  if (!Object.hasOwn(json, field)) return `"${field}" is missing`;
+  const value = json[field];
+  if (typeof value !== 'string') return `"${field}" is not a string`;
+  if (value.length < minLength) return `"${field}" is shorter than ${minLength} characters`;
+  return undefined;
+}
+
+/**
+ * Reads the access key of a secret. Every error names the secret's ARN and what is wrong with the
+ * expected fields only — never a value, a fragment of one, or the names of other fields (a secret
+ * stored with the key as a field name would leak through them). Fields besides the three are ignored.
+ * @throws DestinationCredentialsError.
+ */
+export function parseAccessKeySecret(secretArn: string, secret: string | undefined): StaticCredentials {
+  const fix =
+    'store JSON {"accessKeyId": "…", "secretAccessKey": "…"} (and "sessionToken" for temporary keys)';
+  if (secret === undefined) {
+    throw new DestinationCredentialsError(`secret ${secretArn} holds no text (a binary secret?): ${fix}`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(secret ?? '{}');
+    json = JSON.parse(secret);
   } catch {
     // JSON.parse quotes the text it failed on: the secret. Neither message nor cause may carry it.
-    throw new DestinationCredentialsError(`${fix}: it is not JSON`);
+    throw new DestinationCredentialsError(`secret ${secretArn} is not JSON: ${fix}`);
   }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new DestinationCredentialsError(`secret ${secretArn} is not a JSON object: ${fix}`);
+  }
+  const record = json as Record<string, unknown>;
+  const problems = [
+    fieldProblem(record, 'accessKeyId', 16),
+    fieldProblem(record, 'secretAccessKey', 1),
+    Object.hasOwn(record, 'sessionToken') ? fieldProblem(record, 'sessionToken', 1) : undefined,
+  ].filter((p): p is string => p !== undefined);
   const parsed = accessKeySecretSchema.safeParse(json);
-  if (!parsed.success) throw new DestinationCredentialsError(fix);
+  if (problems.length > 0 || !parsed.success) {
+    throw new DestinationCredentialsError(
+      `secret ${secretArn} does not hold an access key (${problems.join('; ') || 'invalid fields'}): ${fix}`,
+    );
+  }
   return parsed.data;
+}
+
+/**
+ * The error codes with which AWS refuses credentials: a key that was deleted or deactivated
+ * (`UnrecognizedClientException`, `InvalidClientTokenId`), a key id with the wrong secret
+ * (`InvalidSignatureException`, `SignatureDoesNotMatch`), an expired session (`ExpiredTokenException`,
+ * `ExpiredToken`), and a denial, which after a rotation can mean the new key's user lacks the grant.
+ */
+export const AUTHENTICATION_ERROR_CODES: ReadonlySet<string> = new Set([
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'IncompleteSignatureException',
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'RequestExpired',
+  'AccessDeniedException',
+  'AccessDenied',
+]);
+
+/** True for an error code with which AWS refused the caller's credentials (see {@link AUTHENTICATION_ERROR_CODES}). */
+export function isAuthenticationError(code: string): boolean {
+  return AUTHENTICATION_ERROR_CODES.has(code);
+}
+
+/** Access key ids (long-term `AKIA…`, temporary `ASIA…`). */
+const ACCESS_KEY_ID = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g;
+/** Session tokens and other long base64 runs. */
+const LONG_TOKEN = /[A-Za-z0-9+/=]{100,}/g;
+
+/**
+ * A text with credential material taken out: each of `secrets` (values of at least 8 characters),
+ * access key ids, and base64 runs of 100 characters or more (session tokens). For error messages
+ * that may quote a request's signed headers (an `InvalidSignatureException` can).
+ */
+export function redactCredentials(text: string, secrets: Iterable<string> = []): string {
+  let out = text;
+  // Longest first: one value may begin with another.
+  const values = [...secrets].filter((s) => s.length >= 8).sort((a, b) => b.length - a.length);
+  for (const secret of values) out = out.split(secret).join('[redacted]');
+  return out.replace(ACCESS_KEY_ID, '[access key id]').replace(LONG_TOKEN, '[redacted]');
 }
