@@ -66,9 +66,20 @@ export interface PutRecordsOptions {
    * aborted when it runs out, and no retry starts whose backoff would overrun it.
    */
   readonly remainingMs: () => number;
+  /**
+   * Milliseconds a call already started may still run (the caller's deadline for answering): a call
+   * whose response comes after `remainingMs` ran out but before this is still counted, rather than
+   * abandoned when it may have succeeded. @default remainingMs
+   */
+  readonly callRemainingMs?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
   readonly limits?: Partial<PutRecordsLimits>;
+  /**
+   * Called after each call with the keys Kinesis accepted in it: the caller can count them as put
+   * before the retries of the others end (and answer with them if its time runs out meanwhile).
+   */
+  readonly onAccepted?: (keys: readonly string[]) => void;
 }
 
 function entryBytes(entry: PutEntry): number {
@@ -179,10 +190,15 @@ export async function putRecordsInChunks(
               (e): PutRecordsRequestEntry => ({ Data: e.data, PartitionKey: e.partitionKey }),
             ),
           }),
-          // A stalled call must not outlive the invocation: abort it when the budget runs out.
-          { abortSignal: AbortSignal.timeout(Math.ceil(budget)) },
+          // A stalled call must not outlive the invocation: abort it at the caller's deadline.
+          {
+            abortSignal: AbortSignal.timeout(
+              Math.ceil(Math.max(budget, options.callRemainingMs?.() ?? budget)),
+            ),
+          },
         );
         const results = response.Records ?? [];
+        const acceptedNow: string[] = [];
         chunk.forEach((entry, i) => {
           const result = results[i];
           if (result?.SequenceNumber !== undefined && result.ErrorCode === undefined) {
@@ -190,6 +206,7 @@ export async function putRecordsInChunks(
               sequenceNumber: result.SequenceNumber,
               shardId: result.ShardId ?? '',
             });
+            acceptedNow.push(entry.key);
             return;
           }
           const failure = {
@@ -204,6 +221,7 @@ export async function putRecordsInChunks(
             outcome.failed.set(entry.key, failure);
           }
         });
+        if (acceptedNow.length > 0) options.onAccepted?.(acceptedNow);
       } catch (error) {
         const failure = callErrorOf(error);
         for (const entry of chunk) {

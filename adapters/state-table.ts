@@ -6,6 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
+import { LEDGER_HORIZON_MS, type LedgerEntry } from '../core/staleness.js';
 import { sleep as defaultSleep, fullJitterDelay } from './backoff.js';
 
 /** Key of the delivery ledger entry of one destination and profile. */
@@ -13,6 +14,8 @@ export const deliveredKey = (destinationId: string, profileId: string) =>
   `delivered#${destinationId}#${profileId}`;
 /** Key of the failure record of one export. */
 export const failureKey = (exportId: string) => `failure#${exportId}`;
+/** Key of a destination's ledger state (last failure mark, backfill window). */
+export const destinationKey = (destinationId: string) => `destination#${destinationId}`;
 
 /** The last failure of an export, kept for `dlq list`. */
 export interface FailureRecord {
@@ -26,6 +29,23 @@ export interface FailureRecord {
   readonly lastFailureAt: number;
 }
 
+/** A destination's ledger state (`destination#<id>`). */
+export interface DestinationState {
+  /** When an export of the destination last failed (epoch ms): its ledger entries must be read. */
+  readonly markedAt?: number;
+  /** Until when a backfill window is open (epoch ms): live deliveries are recorded meanwhile. */
+  readonly windowUntil?: number;
+}
+
+/** A live delivery made while a backfill window was open, for {@link StateTable.recordLiveDeliveries}. */
+export interface LiveDelivery {
+  readonly key: string;
+  readonly sourceTime: number;
+  /** The profile version; 0 for an unversioned change. */
+  readonly profileVersion: number;
+}
+
+/** Options of {@link StateTable}. */
 export interface StateTableOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
@@ -37,9 +57,15 @@ const BATCH_GET_MAX = 100;
 const BATCH_WRITE_MAX = 25;
 const MAX_ROUNDS = 6;
 
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+const numberOr = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+
 /**
- * The state table: delivery ledger (highest profile version delivered per destination and profile)
- * and failure log (last failure per export). See docs/ARCHITECTURE.md.
+ * The state table: the delivery ledger (`delivered#…` entries and `destination#…` states, see
+ * core/staleness.ts), the failure log (`failure#…`), and the backfill's checkpoints (written by the
+ * backfill). See docs/ARCHITECTURE.md. Every ledger read is strongly consistent: a mark written
+ * just before a message left the queue must be seen by the invocation that gets the next message.
  */
 export class StateTable {
   private readonly doc: DynamoDBDocumentClient;
@@ -49,18 +75,23 @@ export class StateTable {
     });
   }
 
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private ttl(): number {
+    return Math.floor((this.now() + LEDGER_HORIZON_MS) / 1000);
+  }
+
   /**
-   * Delivered versions for the given (destination, profile) pairs, keyed by {@link deliveredKey}.
-   * Duplicates are removed; unprocessed keys are retried with backoff.
-   * @throws the SDK's error when the table cannot be read.
+   * Reads items by key, strongly consistent, retrying unprocessed keys with backoff.
+   * @throws the SDK's error, or when keys stay unprocessed.
    */
-  async deliveredVersions(
-    pairs: readonly { destinationId: string; profileId: string }[],
-  ): Promise<Map<string, number>> {
-    const keys = [...new Set(pairs.map((p) => deliveredKey(p.destinationId, p.profileId)))];
-    const versions = new Map<string, number>();
-    for (let i = 0; i < keys.length; i += BATCH_GET_MAX) {
-      let request: Record<string, unknown>[] = keys.slice(i, i + BATCH_GET_MAX).map((pk) => ({ pk }));
+  private async readItems(keys: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    const unique = [...new Set(keys)];
+    const items = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
+      let request: Record<string, unknown>[] = unique.slice(i, i + BATCH_GET_MAX).map((pk) => ({ pk }));
       for (let round = 0; request.length > 0; round++) {
         if (round >= MAX_ROUNDS)
           throw new Error(
@@ -69,11 +100,11 @@ export class StateTable {
         if (round > 0) await (this.options.sleep ?? defaultSleep)(fullJitterDelay(round, 50, 1_000));
         const response = await this.doc.send(
           new BatchGetCommand({
-            RequestItems: { [this.options.tableName]: { Keys: request, ProjectionExpression: 'pk, v' } },
+            RequestItems: { [this.options.tableName]: { Keys: request, ConsistentRead: true } },
           }),
         );
         for (const item of response.Responses?.[this.options.tableName] ?? []) {
-          if (typeof item.pk === 'string' && typeof item.v === 'number') versions.set(item.pk, item.v);
+          if (typeof item.pk === 'string') items.set(item.pk, item);
         }
         request = (response.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []) as Record<
           string,
@@ -81,18 +112,76 @@ export class StateTable {
         >[];
       }
     }
-    return versions;
+    return items;
   }
 
   /**
-   * Records delivered versions. Unconditional writes are safe: the export queue's FIFO groups let
-   * only one invocation at a time handle a destination's profile, and callers pass the maximum.
+   * The ledger states of destinations (absent: nothing marked, no window), by destination id.
+   * @throws the SDK's error when the table cannot be read.
+   */
+  async destinationStates(destinationIds: readonly string[]): Promise<Map<string, DestinationState>> {
+    const items = await this.readItems(destinationIds.map(destinationKey));
+    const states = new Map<string, DestinationState>();
+    for (const id of destinationIds) {
+      const item = items.get(destinationKey(id));
+      if (item === undefined) continue;
+      const markedAt = numberOr(item.markedAt);
+      const windowUntil = numberOr(item.windowUntil);
+      states.set(id, {
+        ...(markedAt !== undefined && { markedAt }),
+        ...(windowUntil !== undefined && { windowUntil }),
+      });
+    }
+    return states;
+  }
+
+  /**
+   * Ledger entries by {@link deliveredKey}; a key without an entry is absent from the map. Entries
+   * written before the ledger tracked failures (`v` only) read as a version with empty lists.
+   * @throws the SDK's error when the table cannot be read.
+   */
+  async ledgerEntries(keys: readonly string[]): Promise<Map<string, LedgerEntry>> {
+    const items = await this.readItems(keys);
+    const entries = new Map<string, LedgerEntry>();
+    for (const [pk, item] of items) {
+      const version = numberOr(item.v);
+      const liveAt = numberOr(item.liveAt);
+      entries.set(pk, {
+        pending: strings(item.pending),
+        retired: strings(item.retired),
+        ...(version !== undefined && { version }),
+        ...(liveAt !== undefined && { liveAt }),
+      });
+    }
+    return entries;
+  }
+
+  /**
+   * Writes whole ledger entries (unconditional: the export queue's FIFO groups let one invocation at
+   * a time handle a destination's profile). Each lives {@link LEDGER_HORIZON_MS} from this write.
    * @throws the SDK's error, or when items stay unprocessed.
    */
-  async recordDelivered(entries: ReadonlyMap<string, number>): Promise<void> {
-    const now = (this.options.now ?? Date.now)();
-    const ttl = Math.floor(now / 1000) + PIPELINE_SETTINGS.ledger.ttlSeconds;
-    const items = [...entries].map(([pk, v]) => ({ PutRequest: { Item: { pk, v, at: now, ttl } } }));
+  async writeLedgerEntries(entries: ReadonlyMap<string, LedgerEntry>): Promise<void> {
+    const now = this.now();
+    const ttl = this.ttl();
+    await this.batchWrite(
+      [...entries].map(([pk, e]) => ({
+        PutRequest: {
+          Item: {
+            pk,
+            pending: [...e.pending],
+            retired: [...e.retired],
+            v: e.version,
+            liveAt: e.liveAt,
+            at: now,
+            ttl,
+          },
+        },
+      })),
+    );
+  }
+
+  private async batchWrite(items: readonly unknown[]): Promise<void> {
     for (let i = 0; i < items.length; i += BATCH_WRITE_MAX) {
       let request: unknown[] = items.slice(i, i + BATCH_WRITE_MAX);
       for (let round = 0; request.length > 0; round++) {
@@ -110,12 +199,93 @@ export class StateTable {
   }
 
   /**
-   * Records an export's latest failure, keeping the time of its first.
+   * Records live deliveries made while a backfill window was open: the delivery's source time and
+   * version on its entry, leaving the entry's lists as they are. A group's live exports are put in
+   * stream order, so the last one written is the newest.
    * @throws the SDK's error.
    */
-  async recordFailure(failure: Omit<FailureRecord, 'firstFailureAt'>): Promise<void> {
-    const ttl = Math.floor(failure.lastFailureAt / 1000) + PIPELINE_SETTINGS.ledger.ttlSeconds;
-    await this.doc.send(
+  async recordLiveDeliveries(deliveries: readonly LiveDelivery[]): Promise<void> {
+    const now = this.now();
+    const ttl = this.ttl();
+    await Promise.all(
+      deliveries.map((d) =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.options.tableName,
+            Key: { pk: d.key },
+            UpdateExpression: `SET liveAt = :t, #at = :now, #ttl = :ttl${d.profileVersion > 0 ? ', v = :v' : ''}`,
+            ExpressionAttributeNames: { '#at': 'at', '#ttl': 'ttl' },
+            ExpressionAttributeValues: {
+              ':t': d.sourceTime,
+              ':now': now,
+              ':ttl': ttl,
+              ...(d.profileVersion > 0 && { ':v': d.profileVersion }),
+            },
+          }),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Marks destinations as having a failed export now, so that their entries are read while it can
+   * still come back (see core/staleness.ts, `needsLedger`).
+   * @throws the SDK's error.
+   */
+  async markDestinations(destinationIds: readonly string[]): Promise<void> {
+    const now = this.now();
+    const ttl = this.ttl();
+    await Promise.all(
+      [...new Set(destinationIds)].map((id) =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.options.tableName,
+            Key: { pk: destinationKey(id) },
+            UpdateExpression: 'SET markedAt = :now, #ttl = :ttl',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':now': now, ':ttl': ttl },
+          }),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Opens (or keeps open until at least `until`) a destination's backfill window: while it is open
+   * the export function records every live delivery of the destination, against which backfill
+   * exports are judged. Never shortens an open window.
+   * @throws the SDK's error.
+   */
+  async openBackfillWindow(destinationId: string, until: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { pk: destinationKey(destinationId) },
+          UpdateExpression: 'SET windowUntil = :until, #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(windowUntil) OR windowUntil < :until',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':until': until,
+            ':ttl': Math.max(this.ttl(), Math.floor(until / 1000)),
+          },
+        }),
+      );
+    } catch (error) {
+      // Already open for longer: nothing to do.
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+    }
+  }
+
+  /**
+   * Records an export's latest failure, keeping the time of its first, and returns the record.
+   * @throws the SDK's error.
+   */
+  async recordFailure(failure: Omit<FailureRecord, 'firstFailureAt'>): Promise<FailureRecord> {
+    const ttl =
+      Math.floor(failure.lastFailureAt / 1000) +
+      Math.max(PIPELINE_SETTINGS.ledger.ttlSeconds, LEDGER_HORIZON_MS / 1000);
+    const { Attributes } = await this.doc.send(
       new UpdateCommand({
         TableName: this.options.tableName,
         Key: { pk: failureKey(failure.exportId) },
@@ -132,7 +302,13 @@ export class StateTable {
           ':t': failure.lastFailureAt,
           ':ttl': ttl,
         },
+        ReturnValues: 'ALL_NEW',
       }),
     );
+    return {
+      ...failure,
+      message: failure.message.slice(0, 1_000),
+      firstFailureAt: numberOr(Attributes?.firstFailureAt) ?? failure.lastFailureAt,
+    };
   }
 }

@@ -89,7 +89,12 @@ async function measureInit(file: string, runs: number): Promise<{ initMs: number
           exportQueueUrl: 'http://127.0.0.1:1/queue/export.fifo',
           rejectsQueueUrl: 'http://127.0.0.1:1/queue/rejects',
         }),
-        ...exportEnvironment({ stateTableName: 'state', exportMaxReceiveCount: 3 }),
+        ...exportEnvironment({
+          stateTableName: 'state',
+          exportQueueUrl: 'http://127.0.0.1:1/queue/export.fifo',
+          deadLetterQueueUrl: 'http://127.0.0.1:1/queue/export-dlq.fifo',
+          exportMaxReceiveCount: 3,
+        }),
         ...backfillEnvironment({
           profileTableName: 'profiles',
           stateTableName: 'state',

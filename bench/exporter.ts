@@ -22,10 +22,13 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { SQSRecord } from 'aws-lambda';
 import { readAllRecords } from '../adapters/kinesis-reader.js';
 import { type PutEntry, putRecordsInChunks } from '../adapters/put-records.js';
+import type { StateTable } from '../adapters/state-table.js';
 import { decideExports } from '../core/decide.js';
 import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../core/export-message.js';
+import type { LedgerEntry } from '../core/staleness.js';
 import { parseStreamRecord } from '../core/stream-record.js';
 import { exportBatch } from '../lambdas/export/export-batch.js';
+import type { LedgerStore } from '../lambdas/export/export-ledger.js';
 import { type FaultProxy, startFaultProxy } from '../local/fault-proxy.js';
 import { benchConfig, benchConfigJson, benchStreamRecords } from './profiles.js';
 import { median, round } from './stats.js';
@@ -61,6 +64,13 @@ export interface ExporterBenchResult {
     putRecordsCalls: number;
     callsPerInvocation: number;
     medianInvocationMs: number;
+    /** State-table items read (strongly consistent) per export: the cost model's ledger reads. */
+    stateItemsReadPerExport: number;
+    /** State-table items written per export: the cost model's ledger writes. */
+    stateItemsWrittenPerExport: number;
+    /** The function's own DeleteMessageBatch calls per export (messages put before a later round). */
+    sqsDeleteCallsPerExport: number;
+    deadLetterMovesPerExport: number;
   };
   /** The naive design's export: one PutRecord of one document, median ms (the whole invocation's I/O). */
   naivePutRecordMs: number;
@@ -95,6 +105,46 @@ function documents(n: number): { profileId: string; json: string; message: Expor
     });
   }
   return out;
+}
+
+/**
+ * The delivery ledger in memory, counting the items read and written: the same store interface as
+ * the state table, so the export function runs its real ledger logic against it.
+ */
+function countingLedger(): LedgerStore &
+  Pick<StateTable, 'recordFailure'> & {
+    counts: { itemsRead: number; itemsWritten: number };
+  } {
+  const items = new Map<string, LedgerEntry>();
+  const counts = { itemsRead: 0, itemsWritten: 0 };
+  return {
+    counts,
+    destinationStates: async (ids) => {
+      counts.itemsRead += ids.length;
+      return new Map();
+    },
+    ledgerEntries: async (keys) => {
+      counts.itemsRead += keys.length;
+      return new Map(keys.flatMap((k) => (items.has(k) ? [[k, items.get(k) as LedgerEntry]] : [])));
+    },
+    writeLedgerEntries: async (entries) => {
+      counts.itemsWritten += entries.size;
+      for (const [k, e] of entries) items.set(k, e);
+    },
+    recordLiveDeliveries: async (deliveries) => {
+      counts.itemsWritten += deliveries.length;
+    },
+    markDestinations: async (ids) => {
+      counts.itemsWritten += ids.length;
+    },
+    openBackfillWindow: async () => {
+      counts.itemsWritten += 1;
+    },
+    recordFailure: async (failure) => {
+      counts.itemsWritten += 1;
+      return { ...failure, firstFailureAt: failure.lastFailureAt };
+    },
+  };
 }
 
 async function streamCounts(client: KinesisClient, streamName: string): Promise<Map<string, number>> {
@@ -176,7 +226,8 @@ export async function runExporterBench(options: { exports?: number } = {}): Prom
     proxy.resetStats();
     const destination = benchConfigJson('bench-fifo').destinations[0];
     if (destination === undefined) throw new Error('bench config has no destination');
-    const ledger = new Map<string, number>();
+    const state = countingLedger();
+    const queueCalls = { deletes: 0, moves: 0 };
     const invocationMs: number[] = [];
     const noop = () => undefined;
     for (let i = 0; i < docs.length; i += 10) {
@@ -201,25 +252,25 @@ export async function runExporterBench(options: { exports?: number } = {}): Prom
       const t0 = performance.now();
       await exportBatch(batch, () => 25_000, {
         destinations: new Map([[destination.id, destination]]),
-        clients: { forDestination: () => ({ client: viaProxy, target: { StreamName: 'bench-fifo' } }) },
-        state: {
-          deliveredVersions: async (keys) => {
-            const out = new Map<string, number>();
-            for (const k of keys) {
-              const key = `delivered#${k.destinationId}#${k.profileId}`;
-              const v = ledger.get(key);
-              if (v !== undefined) out.set(key, v);
-            }
-            return out;
+        clients: {
+          forDestination: () => ({ client: viaProxy, target: { StreamName: 'bench-fifo' } }),
+          refresh: () => false,
+          redact: (text) => text,
+        },
+        state,
+        queue: {
+          deleteMessages: async () => {
+            queueCalls.deletes++;
+            return new Set();
           },
-          recordDelivered: async (updates) => {
-            for (const [k, v] of updates) ledger.set(k, v);
+          moveToDeadLetterQueue: async () => {
+            queueCalls.moves++;
+            return { outcome: 'moved' as const };
           },
-          recordFailure: async () => undefined,
         },
         maxReceiveCount: 3,
         metrics: { count: noop, countWithDimension: noop, milliseconds: noop },
-        logger: { debug: noop, info: noop, warn: noop, error: noop } as never,
+        logger: { debug: noop, info: noop, warn: noop, error: noop },
       });
       invocationMs.push(performance.now() - t0);
     }
@@ -262,6 +313,10 @@ export async function runExporterBench(options: { exports?: number } = {}): Prom
         putRecordsCalls: fifoCalls,
         callsPerInvocation: round(fifoCalls / invocations, 2),
         medianInvocationMs: round(median(invocationMs), 2),
+        stateItemsReadPerExport: round(state.counts.itemsRead / docs.length, 4),
+        stateItemsWrittenPerExport: round(state.counts.itemsWritten / docs.length, 4),
+        sqsDeleteCallsPerExport: round(queueCalls.deletes / docs.length, 4),
+        deadLetterMovesPerExport: round(queueCalls.moves / docs.length, 4),
       },
       naivePutRecordMs: round(median(single), 2),
     };

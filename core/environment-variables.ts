@@ -11,6 +11,7 @@ export const VARIABLE = {
   configJson: 'KD_CONFIG_JSON',
   exportQueueUrl: 'EXPORT_QUEUE_URL',
   rejectsQueueUrl: 'REJECTS_QUEUE_URL',
+  deadLetterQueueUrl: 'DLQ_URL',
   stateTableName: 'STATE_TABLE_NAME',
   profileTableName: 'PROFILE_TABLE_NAME',
   exportMaxReceiveCount: 'EXPORT_MAX_RECEIVE_COUNT',
@@ -26,7 +27,7 @@ export const DEPLOYMENT_VARIABLE = {
   profileTableName: VARIABLE.profileTableName,
   stateTableName: VARIABLE.stateTableName,
   exportQueueUrl: VARIABLE.exportQueueUrl,
-  dlqUrl: 'DLQ_URL',
+  dlqUrl: VARIABLE.deadLetterQueueUrl,
   rejectsQueueUrl: VARIABLE.rejectsQueueUrl,
 } as const;
 

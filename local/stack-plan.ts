@@ -104,6 +104,8 @@ export function functionEnvironment(input: FunctionEnvironmentInput): Record<str
     }),
     ...exportEnvironment({
       stateTableName: resources.stateTableName,
+      exportQueueUrl: resources.exportQueueUrl,
+      deadLetterQueueUrl: resources.deadLetterQueueUrl,
       exportMaxReceiveCount: input.timings.maxReceiveCount,
     }),
     ...backfillEnvironment({

@@ -8,7 +8,17 @@ const variables = {
     name: VARIABLE.stateTableName,
     schema: z.string().min(3, 'must name the state table'),
   },
-  /** The export queue's maxReceiveCount, to count dead-lettered records. */
+  /** The export queue: the function deletes what it has put while later rounds still run. */
+  exportQueueUrl: {
+    name: VARIABLE.exportQueueUrl,
+    schema: z.url('must be the export queue URL'),
+  },
+  /** The dead-letter queue: the function moves a message there itself on its last attempt. */
+  deadLetterQueueUrl: {
+    name: VARIABLE.deadLetterQueueUrl,
+    schema: z.url('must be the dead-letter queue URL'),
+  },
+  /** The export queue's maxReceiveCount: a failure on this receive is the message's last attempt. */
   exportMaxReceiveCount: {
     name: VARIABLE.exportMaxReceiveCount,
     schema: z.coerce.number().int().min(1).default(PIPELINE_SETTINGS.exportQueue.maxReceiveCount),

@@ -3,6 +3,7 @@ import type { PutFailure } from '../../adapters/put-records.js';
 import { deliveredKey } from '../../adapters/state-table.js';
 import type { Destination } from '../../core/config.js';
 import { type ExportMessage, exportMessageSchema } from '../../core/export-message.js';
+import type { ExportFacts } from '../../core/staleness.js';
 
 /** What every SQS message of the batch carries. */
 interface Envelope {
@@ -17,6 +18,10 @@ export interface PuttableItem extends Envelope {
   readonly kind: 'puttable';
   readonly message: ExportMessage;
   readonly destination: Destination;
+  /** Its delivery ledger key ({@link deliveredKey}). */
+  readonly key: string;
+  /** What the staleness rule needs of it. */
+  readonly facts: ExportFacts;
 }
 
 /**
@@ -34,8 +39,23 @@ export type ExportItem = PuttableItem | UnputtableItem;
 
 /** What became of one message. */
 export type Settled =
-  | { readonly status: 'delivered' | 'superseded'; readonly item: PuttableItem }
+  | { readonly status: 'delivered'; readonly item: PuttableItem }
+  | { readonly status: 'superseded'; readonly item: PuttableItem; readonly repeat: boolean }
+  /** Moved to the dead-letter queue by the function itself (on its last attempt). */
+  | { readonly status: 'dead-lettered'; readonly item: ExportItem; readonly failure: PutFailure }
+  /** Reported to SQS as a batch item failure. */
   | { readonly status: 'failed'; readonly item: ExportItem; readonly failure: PutFailure };
+
+/** The facts the staleness rule reads from a message and its receive count. */
+export function factsOf(message: ExportMessage, receiveCount: number): ExportFacts {
+  return {
+    exportId: message.exportId,
+    profileVersion: message.profileVersion,
+    receiveCount,
+    backfill: message.reasons.includes('backfill'),
+    sourceTime: message.sourceTime,
+  };
+}
 
 /**
  * Validates one SQS message of the export queue. Never throws: an invalid body becomes an
@@ -86,24 +106,14 @@ export function parseItem(record: SQSRecord, destinations: ReadonlyMap<string, D
       },
     };
   }
-  return { kind: 'puttable', record, group, receiveCount, message, destination };
-}
-
-/** The delivery ledger key of a message's destination and profile. */
-export function ledgerKeyOf(message: ExportMessage): string {
-  return deliveredKey(message.destinationId, message.profileId);
-}
-
-/**
- * Whether delivering `message` would repeat or undo what the destination already has:
- * - its version is older than the one delivered (a redriven or backfilled export overtaken by a newer one);
- * - or it is the version delivered, again (SQS redelivered a message whose put succeeded, or the decide
- *   function queued a change twice beyond the FIFO deduplication window). A backfill export of the
- *   delivered version is not a repeat: it carries segments newly mapped since.
- * Version 0 means unversioned (not written by the profile writer): never stale.
- */
-export function isStale(message: ExportMessage, deliveredVersion: number | undefined): boolean {
-  if (deliveredVersion === undefined || message.profileVersion === 0) return false;
-  if (message.profileVersion < deliveredVersion) return true;
-  return message.profileVersion === deliveredVersion && !message.reasons.includes('backfill');
+  return {
+    kind: 'puttable',
+    record,
+    group,
+    receiveCount,
+    message,
+    destination,
+    key: deliveredKey(message.destinationId, message.profileId),
+    facts: factsOf(message, receiveCount),
+  };
 }

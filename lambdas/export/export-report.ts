@@ -1,7 +1,7 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { StateTable } from '../../adapters/state-table.js';
 import { errorFields, type LogSink, logSafely, METRIC, type MetricSink } from '../commons/observability.js';
-import { type ExportItem, ledgerKeyOf, type Settled } from './export-items.js';
+import type { ExportItem, Settled } from './export-items.js';
 
 /**
  * What became of every message, in batch order: the settled ones as they were, and each one left
@@ -25,7 +25,7 @@ export function settle(items: readonly ExportItem[], outcomes: ReadonlyMap<Expor
 
 /** What recording a batch's outcome needs. */
 export interface ReportDependencies {
-  readonly state: Pick<StateTable, 'recordDelivered' | 'recordFailure'>;
+  readonly state: Pick<StateTable, 'recordFailure'>;
   /** The export queue's maxReceiveCount: a failure on this attempt dead-letters the message. */
   readonly maxReceiveCount: number;
   readonly metrics: MetricSink;
@@ -33,58 +33,29 @@ export interface ReportDependencies {
   readonly now?: () => number;
 }
 
-/** What the puts left behind besides the outcomes. */
-export interface BatchTotals {
-  /** Entries throttled by Kinesis (retries included). */
-  readonly throttled: number;
-  /** The delivery ledger after the puts: the highest version delivered per destination and profile. */
-  readonly delivered: ReadonlyMap<string, number>;
-}
-
 /**
- * Records a batch's outcome — the delivery ledger for delivered messages, the failure log for
- * failed ones — logs and counts it, and answers with the failed messages as `batchItemFailures`.
- * Never throws: a state table that cannot be written is logged, since the records are in Kinesis.
+ * Records a batch's outcome — the failure log (`failure#<exportId>`) for the messages reported as
+ * failures (the dead-lettered ones recorded theirs before they were moved) — logs and counts it, and
+ * answers with the failed messages as `batchItemFailures`. Never throws: a state table that cannot
+ * be written is logged.
  */
 export async function reportBatch(
   settled: readonly Settled[],
-  totals: BatchTotals,
+  throttled: number,
   deps: ReportDependencies,
 ): Promise<SQSBatchResponse> {
   const now = deps.now ?? Date.now;
-  const delivered = settled.flatMap((s) => (s.status === 'delivered' ? [s.item] : []));
-  const superseded = settled.flatMap((s) => (s.status === 'superseded' ? [s.item] : []));
   const failed = settled.flatMap((s) => (s.status === 'failed' ? [s] : []));
-
-  if (delivered.length > 0) {
-    const updates = new Map<string, number>();
-    for (const { message } of delivered) {
-      const key = ledgerKeyOf(message);
-      updates.set(key, totals.delivered.get(key) ?? message.profileVersion);
-    }
-    try {
-      await deps.state.recordDelivered(updates);
-    } catch (error) {
-      // The records are in Kinesis: failing the messages now would put them again, after later ones.
-      logSafely(
-        deps.logger,
-        'error',
-        'delivery ledger not updated; stale redrives of these profiles are not skipped',
-        { count: updates.size, ...errorFields(error) },
-      );
-    }
-  }
-
   const at = now();
   await Promise.all(
     failed.map(async ({ item, failure }) => {
       const m = item.message;
-      const deadLettered = item.receiveCount >= deps.maxReceiveCount;
+      const last = item.receiveCount >= deps.maxReceiveCount;
       logSafely(
         deps.logger,
-        deadLettered ? 'error' : 'warn',
-        deadLettered
-          ? 'export failed on its last attempt: dead-lettered'
+        last ? 'error' : 'warn',
+        last
+          ? 'export failed on its last receive: the queue dead-letters it'
           : 'export failed; SQS will retry it',
         {
           messageId: item.record.messageId,
@@ -113,11 +84,15 @@ export async function reportBatch(
     }),
   );
 
-  for (const { message: m } of superseded) {
+  for (const s of settled) {
+    if (s.status !== 'superseded') continue;
+    const m = s.item.message;
     logSafely(
       deps.logger,
       'info',
-      'stale export skipped: a newer version of the profile was already delivered',
+      s.repeat
+        ? 'export skipped: this version of the profile was already delivered'
+        : 'stale export skipped: a later export of the profile was already delivered',
       {
         exportId: m.exportId,
         destinationId: m.destinationId,
@@ -126,13 +101,23 @@ export async function reportBatch(
       },
     );
   }
-  deps.metrics.count(METRIC.recordsPut, delivered.length);
-  deps.metrics.count(METRIC.recordsThrottled, totals.throttled);
-  deps.metrics.count(METRIC.recordsFailed, failed.length);
+  const count = (status: Settled['status']) => settled.filter((s) => s.status === status).length;
+  deps.metrics.count(METRIC.recordsPut, count('delivered'));
+  deps.metrics.count(METRIC.recordsThrottled, throttled);
+  deps.metrics.count(METRIC.recordsFailed, failed.length + count('dead-lettered'));
   deps.metrics.count(
     METRIC.recordsDeadLettered,
-    failed.filter((f) => f.item.receiveCount >= deps.maxReceiveCount).length,
+    count('dead-lettered') + failed.filter((f) => f.item.receiveCount >= deps.maxReceiveCount).length,
   );
-  deps.metrics.count(METRIC.exportsSuperseded, superseded.length);
-  return { batchItemFailures: failed.map((f) => ({ itemIdentifier: f.item.record.messageId })) };
+  deps.metrics.count(METRIC.exportsSuperseded, count('superseded'));
+  return batchResponse(settled);
+}
+
+/** The answer to SQS: every message reported as failed (the others are deleted by the event source). */
+export function batchResponse(settled: readonly Settled[]): SQSBatchResponse {
+  return {
+    batchItemFailures: settled.flatMap((s) =>
+      s.status === 'failed' ? [{ itemIdentifier: s.item.record.messageId }] : [],
+    ),
+  };
 }

@@ -21,7 +21,12 @@ import { exportEnvironment, readExportEnvironment } from '../../../lambdas/expor
 describe('the functions’ environment.ts', () => {
   it('builds the variables each function reads back', () => {
     const decide = { exportQueueUrl: 'https://sqs/export.fifo', rejectsQueueUrl: 'https://sqs/rejects' };
-    const exporter = { stateTableName: 'state', exportMaxReceiveCount: 3 };
+    const exporter = {
+      stateTableName: 'state',
+      exportQueueUrl: 'https://sqs/export.fifo',
+      deadLetterQueueUrl: 'https://sqs/dlq.fifo',
+      exportMaxReceiveCount: 3,
+    };
     const backfill = {
       profileTableName: 'profiles',
       stateTableName: 'state',
@@ -32,7 +37,12 @@ describe('the functions’ environment.ts', () => {
       EXPORT_QUEUE_URL: 'https://sqs/export.fifo',
       REJECTS_QUEUE_URL: 'https://sqs/rejects',
     });
-    expect(exportEnvironment(exporter)).toEqual({ STATE_TABLE_NAME: 'state', EXPORT_MAX_RECEIVE_COUNT: '3' });
+    expect(exportEnvironment(exporter)).toEqual({
+      STATE_TABLE_NAME: 'state',
+      EXPORT_QUEUE_URL: 'https://sqs/export.fifo',
+      DLQ_URL: 'https://sqs/dlq.fifo',
+      EXPORT_MAX_RECEIVE_COUNT: '3',
+    });
     expect(connectionCheckEnvironment()).toEqual({});
     expect(readDecideEnvironment(decideEnvironment(decide))).toEqual(decide);
     expect(readExportEnvironment(exportEnvironment(exporter))).toEqual(exporter);
@@ -54,7 +64,13 @@ describe('the functions’ environment.ts', () => {
   });
 
   it('defaults the optional variables', () => {
-    expect(readExportEnvironment({ STATE_TABLE_NAME: 'state' }).exportMaxReceiveCount).toBe(3);
+    expect(
+      readExportEnvironment({
+        STATE_TABLE_NAME: 'state',
+        EXPORT_QUEUE_URL: 'https://sqs/export.fifo',
+        DLQ_URL: 'https://sqs/dlq.fifo',
+      }).exportMaxReceiveCount,
+    ).toBe(3);
     expect(readCommonEnvironment({})).toEqual({
       serviceName: 'kinesis-destination',
       metricsNamespace: 'KinesisDestination',

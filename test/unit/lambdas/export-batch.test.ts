@@ -7,23 +7,32 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { FailureRecord } from '../../../adapters/state-table.js';
+import { redactCredentials } from '../../../adapters/destination-credentials.js';
 import { parseConfig } from '../../../core/config.js';
+import { readDeadLetterReason } from '../../../core/dead-letter.js';
 import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../../../core/export-message.js';
-import { type ExportDependencies, exportBatch } from '../../../lambdas/export/export-batch.js';
-import { isStale } from '../../../lambdas/export/export-items.js';
+import { BACKFILL_WINDOW_GRACE_MS, EMPTY_ENTRY } from '../../../core/staleness.js';
+import { exportBatch } from '../../../lambdas/export/export-batch.js';
 import { CATALOG, destination } from '../core/fixtures.js';
+import { type FakeDependencies, fakeQueue, fakeState } from './export-fakes.js';
 import { logRecorder, metricRecorder } from './recorders.js';
 
 const config = parseConfig({ destinations: [destination()], segmentCatalog: CATALOG });
 const kinesis = mockClient(KinesisClient);
 const client = new KinesisClient({ region: 'us-east-1' });
+const KEY = (profileId: string) => `delivered#marketing#${profileId}`;
 
 let messageCounter = 0;
 function sqsRecord(
   profileId: string,
   profileVersion: number,
-  options: { receiveCount?: number; body?: string } = {},
+  options: {
+    receiveCount?: number;
+    body?: string;
+    backfill?: boolean;
+    sourceTime?: number;
+    name?: string;
+  } = {},
 ): SQSRecord {
   messageCounter++;
   const message: ExportMessage = {
@@ -32,25 +41,25 @@ function sqsRecord(
     destinationId: 'marketing',
     profileId,
     profileVersion,
-    reasons: ['mapped-attribute'],
+    reasons: options.backfill === true ? ['backfill'] : ['mapped-attribute'],
     sourceEventId: `event-${messageCounter}`,
-    sourceTime: 1_000,
+    sourceTime: options.sourceTime ?? 1_000,
     queuedAt: 1_000,
     document: {
-      person: { name: { firstName: `v${profileVersion}` } },
+      person: { name: { firstName: options.name ?? `v${profileVersion}` } },
       segmentMembership: { ups: {} },
       identityMap: {},
     },
   };
   return {
     messageId: `msg-${messageCounter}`,
-    receiptHandle: 'rh',
+    receiptHandle: `rh-${messageCounter}`,
     body: options.body ?? JSON.stringify(message),
     attributes: {
       ApproximateReceiveCount: String(options.receiveCount ?? 1),
       SentTimestamp: '1',
       SenderId: 's',
-      ApproximateFirstReceiveTimestamp: '1',
+      ApproximateFirstReceiveTimestamp: '900',
       MessageGroupId: messageGroupIdFor('marketing', profileId),
     },
     messageAttributes: {},
@@ -60,16 +69,21 @@ function sqsRecord(
     awsRegion: 'us-east-1',
   };
 }
+const exportIdOf = (record: SQSRecord) => (JSON.parse(record.body) as ExportMessage).exportId;
 
 /** Kinesis answering each PutRecords entry with `decide(partitionKey, data)`: undefined = accepted, else an error code. */
 let putCalls: { partitionKey: string; data: string }[][];
-function kinesisAnswering(decide: (partitionKey: string, data: string) => string | undefined) {
+function kinesisAnswering(
+  decide: (partitionKey: string, data: string) => string | undefined,
+  log?: string[],
+) {
   kinesis.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => {
     const call = (input.Records ?? []).map((r) => ({
       partitionKey: r.PartitionKey as string,
       data: Buffer.from(r.Data as Uint8Array).toString('utf8'),
     }));
     putCalls.push(call);
+    log?.push(`put ${call.map((r) => `${r.partitionKey}:${names(r.data)}`).join(',')}`);
     const records = call.map((r, i) => {
       const code = decide(r.partitionKey, r.data);
       return code === undefined
@@ -80,41 +94,35 @@ function kinesisAnswering(decide: (partitionKey: string, data: string) => string
   });
 }
 
-function fakeState(ledger: Record<string, number> = {}) {
-  const delivered = new Map(Object.entries(ledger));
-  const failures: Omit<FailureRecord, 'firstFailureAt'>[] = [];
-  return {
-    delivered,
-    failures,
-    deliveredVersions: async () => new Map(delivered),
-    recordDelivered: async (entries: ReadonlyMap<string, number>) => {
-      for (const [k, v] of entries) delivered.set(k, v);
-    },
-    recordFailure: async (f: Omit<FailureRecord, 'firstFailureAt'>) => {
-      failures.push(f);
-    },
-  };
-}
-
 function deps(
   state = fakeState(),
-): ExportDependencies & { metrics: ReturnType<typeof metricRecorder>; state: ReturnType<typeof fakeState> } {
+  queue = fakeQueue(),
+  clients: Partial<FakeDependencies['clients']> = {},
+): FakeDependencies & { metrics: ReturnType<typeof metricRecorder> } {
   return {
     destinations: new Map(config.destinations.map((d) => [d.id, d])),
-    clients: { forDestination: () => ({ client, target: { StreamName: 'profile-exports' } }) },
+    clients: {
+      forDestination: () => ({ client, target: { StreamName: 'profile-exports' } }),
+      refresh: () => false,
+      redact: (text: string) => text,
+      ...clients,
+    },
     state,
+    queue,
     maxReceiveCount: 3,
     metrics: metricRecorder(),
     logger: logRecorder(),
     now: () => 1_500,
     sleep: async () => undefined,
     random: () => 0.5,
-  } as never;
+  };
 }
 
 const budget = () => 10_000;
 const names = (data: string) =>
   (JSON.parse(data) as { person: { name: { firstName: string } } }).person.name.firstName;
+/** A destination whose export failed a minute ago: its entries are read. */
+const marked = { marketing: { markedAt: 1_500 - 60_000 } };
 
 beforeEach(() => {
   kinesis.reset();
@@ -122,7 +130,7 @@ beforeEach(() => {
 });
 
 describe('exportBatch()', () => {
-  it('puts each document as the record data with the profile id as partition key', async () => {
+  it('puts each document as the record data with the profile id as partition key, writing nothing else', async () => {
     kinesisAnswering(() => undefined);
     const d = deps();
 
@@ -143,7 +151,9 @@ describe('exportBatch()', () => {
     ]);
     expect(d.metrics.totals.get('RecordsPut')).toBe(2);
     expect(d.metrics.latencies).toEqual([500, 500]);
-    expect(d.state.delivered.get('delivered#marketing#p-1')).toBe(1);
+    // The common path: one read of the destination's state, no entry read, no write, no delete.
+    expect(d.state.stats).toEqual({ destinationReads: 1, entryReads: 0, entryWrites: 0, marks: 0 });
+    expect(d.queue.deletes).toEqual([]);
   });
 
   it('puts the messages of one profile in separate calls, in order', async () => {
@@ -154,6 +164,21 @@ describe('exportBatch()', () => {
     expect(putCalls.map((call) => call.map((r) => `${r.partitionKey}:${names(r.data)}`))).toEqual([
       ['p-1:v1', 'p-2:v1'],
       ['p-1:v2'],
+    ]);
+  });
+
+  it('deletes what it put before a later round, so a timeout cannot have it handed out again', async () => {
+    const queue = fakeQueue();
+    kinesisAnswering(() => undefined, queue.log);
+    const first = sqsRecord('p-1', 1);
+    const other = sqsRecord('p-2', 1);
+
+    await exportBatch([first, sqsRecord('p-1', 2), other], budget, deps(fakeState(), queue));
+
+    expect(queue.log).toEqual([
+      'put p-1:v1,p-2:v1',
+      `delete ${first.receiptHandle},${other.receiptHandle}`,
+      'put p-1:v2',
     ]);
   });
 
@@ -181,40 +206,85 @@ describe('exportBatch()', () => {
       ['p-1', 'ProvisionedThroughputExceededException'],
       ['p-1', 'PrecedingExportFailed'],
     ]);
-    expect(d.state.delivered.get('delivered#marketing#p-2')).toBe(1);
+    // The failed export is pending in its profile's entry, and its destination is marked.
+    expect(d.state.entry('marketing', 'p-1')?.pending).toEqual([exportIdOf(first)]);
+    expect(d.state.destinations.get('marketing')?.markedAt).toBe(1_500);
+    expect(d.state.entry('marketing', 'p-2')).toBeUndefined();
   });
 
-  it('skips an export older than the version already delivered, or that version again, and puts newer ones', async () => {
+  it('skips a redriven export a later delivery superseded, and a versioned export older than, or equal to, the one recorded', async () => {
     kinesisAnswering(() => undefined);
-    const d = deps(fakeState({ 'delivered#marketing#p-1': 5 }));
+    const superseded = sqsRecord('p-1', 0, { name: 'old' });
+    const older = sqsRecord('p-2', 3);
+    const same = sqsRecord('p-2', 5);
+    const newer = sqsRecord('p-2', 6);
+    const state = fakeState({
+      destinations: marked,
+      entries: {
+        [KEY('p-1')]: { ...EMPTY_ENTRY, retired: [exportIdOf(superseded)] },
+        [KEY('p-2')]: { ...EMPTY_ENTRY, version: 5 },
+      },
+    });
+    const d = deps(state);
 
-    const result = await exportBatch(
-      [sqsRecord('p-1', 3), sqsRecord('p-1', 5), sqsRecord('p-1', 6), sqsRecord('p-1', 6)],
-      budget,
-      d,
-    );
+    const result = await exportBatch([superseded, older, same, newer], budget, d);
 
     expect(result.batchItemFailures).toEqual([]);
     expect(putCalls.flat().map((r) => names(r.data))).toEqual(['v6']);
     expect(d.metrics.totals.get('ExportsSuperseded')).toBe(3);
-    expect(d.state.delivered.get('delivered#marketing#p-1')).toBe(6);
   });
 
-  it.each([
-    [
-      'a backfill export of the delivered version (it carries newly mapped segments)',
-      { profileVersion: 5, reasons: ['backfill'] },
-      false,
-    ],
-    [
-      'an unversioned export (not written by the profile writer)',
-      { profileVersion: 0, reasons: ['mapped-attribute'] },
-      false,
-    ],
-    ['a live export of the delivered version', { profileVersion: 5, reasons: ['mapped-attribute'] }, true],
-    ['an export older than the delivered version', { profileVersion: 4, reasons: ['backfill'] }, true],
-  ] as const)('isStale(): %s → %s', (_label, message, stale) => {
-    expect(isStale({ ...message, reasons: [...message.reasons] } as unknown as ExportMessage, 5)).toBe(stale);
+  it('puts a redriven export that is still pending, and its delivery supersedes the exports that failed before it', async () => {
+    kinesisAnswering(() => undefined);
+    const redriven = sqsRecord('p-1', 0, { name: 'second' });
+    const state = fakeState({
+      destinations: marked,
+      entries: { [KEY('p-1')]: { ...EMPTY_ENTRY, pending: ['first', exportIdOf(redriven), 'third'] } },
+    });
+
+    await exportBatch([redriven], budget, deps(state));
+
+    expect(putCalls.flat().map((r) => names(r.data))).toEqual(['second']);
+    expect(state.entry('marketing', 'p-1')).toMatchObject({
+      pending: ['third'],
+      retired: ['first', exportIdOf(redriven)],
+    });
+  });
+
+  it('enters an export in the pending list before putting it while others are pending, then retires them', async () => {
+    const live = sqsRecord('p-1', 0, { name: 'newest' });
+    const state = fakeState({
+      destinations: marked,
+      entries: { [KEY('p-1')]: { ...EMPTY_ENTRY, pending: ['dead-lettered'] } },
+    });
+    kinesisAnswering(() => undefined, state.log);
+
+    await exportBatch([live], budget, deps(state));
+
+    const id = exportIdOf(live);
+    expect(state.log.filter((l) => !l.startsWith('read'))).toEqual([
+      `write ${KEY('p-1')} pending=[dead-lettered,${id}] retired=[]`,
+      'put p-1:newest',
+      `write ${KEY('p-1')} pending=[] retired=[dead-lettered,${id}]`,
+    ]);
+  });
+
+  it('enters a retried message in the pending list, and marks its destination, before putting it (its last attempt may have left no trace)', async () => {
+    const retried = sqsRecord('p-1', 0, { receiveCount: 2 });
+    const state = fakeState();
+    kinesisAnswering(() => undefined, state.log);
+
+    await exportBatch([retried], budget, deps(state));
+
+    const id = exportIdOf(retried);
+    const writes = state.log.filter((l) => !l.startsWith('read'));
+    // The mark and the entry are written together, both before the put.
+    expect(writes.slice(0, 2).sort()).toEqual([
+      'mark marketing',
+      `write ${KEY('p-1')} pending=[${id}] retired=[]`,
+    ]);
+    expect(writes.slice(2)).toEqual(['put p-1:v0', `write ${KEY('p-1')} pending=[] retired=[${id}]`]);
+    expect(state.stats.entryReads).toBe(1);
   });
 
   it('treats a missing stream as an ordinary failure, recording the error and the attempt', async () => {
@@ -237,40 +307,195 @@ describe('exportBatch()', () => {
       }),
     ]);
     expect(d.metrics.totals.get('RecordsDeadLettered') ?? 0).toBe(0);
+    expect(d.queue.moves).toEqual([]);
   });
 
-  it('counts a failure on the last attempt as dead-lettered', async () => {
-    kinesis.on(PutRecordsCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
-    const d = deps();
+  it('moves a message that fails its last attempt to the DLQ with its failure as attributes, then goes on with its profile', async () => {
+    const queue = fakeQueue();
+    kinesisAnswering((_key, data) => (names(data) === 'v1' ? 'InternalFailure' : undefined), queue.log);
+    const doomed = sqsRecord('p-1', 1, { receiveCount: 3 });
+    const later = sqsRecord('p-1', 2, { receiveCount: 3 });
+    const state = fakeState();
+    state.failures.push({
+      exportId: exportIdOf(doomed),
+      destinationId: 'marketing',
+      profileId: 'p-1',
+      code: 'InternalFailure',
+      message: 'first',
+      attempts: 1,
+      firstFailureAt: 700,
+      lastFailureAt: 700,
+    });
+    const d = deps(state, queue);
 
-    await exportBatch([sqsRecord('p-1', 1, { receiveCount: 3 })], budget, d);
+    const result = await exportBatch([doomed, later], budget, d);
 
+    // Not reported to SQS: it has left the queue. The later export of the profile follows it.
+    expect(result.batchItemFailures).toEqual([]);
+    expect(queue.log.filter((l) => !l.startsWith('put p-1:v1'))).toEqual([
+      `move ${doomed.receiptHandle}`,
+      'put p-1:v2',
+    ]);
+    const [move] = queue.moves;
+    expect(move).toMatchObject({ body: doomed.body, groupId: messageGroupIdFor('marketing', 'p-1') });
+    expect(readDeadLetterReason(move?.attributes)).toEqual({
+      errorCode: 'InternalFailure',
+      errorMessage: 'InternalFailure',
+      attempts: 3,
+      firstFailureAt: 700,
+      lastFailureAt: 1_500,
+      destinationId: 'marketing',
+      exportId: exportIdOf(doomed),
+    });
     expect(d.metrics.totals.get('RecordsDeadLettered')).toBe(1);
+    // Pending, then retired by the later delivery: a redrive of it is skipped.
+    expect(state.entry('marketing', 'p-1')?.retired).toEqual([exportIdOf(doomed), exportIdOf(later)]);
   });
 
-  it('reports an invalid message as a failure that holds its profile back, and exports the others', async () => {
+  it('keeps a message whose move fails, and the later ones of its profile, in the queue (the redrive policy moves it)', async () => {
+    kinesisAnswering((_key, data) => (names(data) === 'v1' ? 'InternalFailure' : undefined));
+    const doomed = sqsRecord('p-1', 1, { receiveCount: 3 });
+    const later = sqsRecord('p-1', 2, { receiveCount: 3 });
+    const d = deps(fakeState(), fakeQueue({ sendFails: true }));
+
+    const result = await exportBatch([doomed, later], budget, d);
+
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
+      doomed.messageId,
+      later.messageId,
+    ]);
+    expect(putCalls.flat().map((r) => names(r.data))).not.toContain('v2');
+    // Both will be moved by the queue itself: both are pending, in order.
+    expect(d.state.entry('marketing', 'p-1')?.pending).toEqual([exportIdOf(doomed), exportIdOf(later)]);
+  });
+
+  it('moves an invalid message on its last attempt, holding its profile back until then', async () => {
     kinesisAnswering(() => undefined);
     const broken = sqsRecord('p-1', 1, { body: '{"v":1}' });
     const next = sqsRecord('p-1', 2);
     const other = sqsRecord('p-2', 1);
+    const d = deps();
 
-    const result = await exportBatch([broken, next, other], budget, deps());
+    const result = await exportBatch([broken, next, other], budget, d);
 
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([broken.messageId, next.messageId]);
     expect(putCalls.flat().map((r) => r.partitionKey)).toEqual(['p-2']);
+
+    const lastTime = sqsRecord('p-3', 1, { body: 'not json', receiveCount: 3 });
+    const lastResult = await exportBatch([lastTime], budget, d);
+    expect(lastResult.batchItemFailures).toEqual([]);
+    expect(readDeadLetterReason(d.queue.moves[0]?.attributes)?.errorCode).toBe('InvalidMessage');
   });
 
-  it('puts nothing and reports every message when the delivery ledger cannot be read', async () => {
+  it('puts nothing and reports every message when the delivery ledger cannot be read; moves those on their last attempt', async () => {
     kinesisAnswering(() => undefined);
-    const state = {
-      ...fakeState(),
-      deliveredVersions: async () => Promise.reject(new Error('table unavailable')),
-    };
-    const records = [sqsRecord('p-1', 1), sqsRecord('p-2', 1)];
+    const state = fakeState();
+    state.breakDown();
+    const records = [sqsRecord('p-1', 1), sqsRecord('p-2', 1, { receiveCount: 3 })];
+    const d = deps(state);
 
-    const result = await exportBatch(records, budget, deps(state as never));
+    const result = await exportBatch(records, budget, d);
 
-    expect(result.batchItemFailures).toHaveLength(2);
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([records[0]?.messageId]);
     expect(putCalls).toEqual([]);
+    expect(readDeadLetterReason(d.queue.moves[0]?.attributes)?.errorCode).toBe('StateTableUnavailable');
+  });
+
+  it('answers with what it has done when time runs out, never failing the whole batch', async () => {
+    kinesisAnswering((partitionKey) =>
+      partitionKey === 'p-2' ? 'ProvisionedThroughputExceededException' : undefined,
+    );
+    const done = sqsRecord('p-1', 1);
+    const stuck = sqsRecord('p-2', 1);
+    const d = deps();
+
+    const started = Date.now();
+    const result = await exportBatch([done, stuck], () => 300 - (Date.now() - started), {
+      ...d,
+      // The backoff before the retry of p-2 never ends.
+      sleep: () => new Promise(() => undefined),
+    });
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: stuck.messageId }]);
+  });
+
+  it('refreshes credentials AWS refused once, and puts the entries again with fresh ones', async () => {
+    const refused = Object.assign(new Error('The security token included in the request is invalid.'), {
+      name: 'UnrecognizedClientException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    kinesis
+      .on(PutRecordsCommand)
+      .rejectsOnce(refused)
+      .resolves({
+        FailedRecordCount: 0,
+        Records: [{ SequenceNumber: '1', ShardId: 'shardId-0' }],
+      });
+    let refreshes = 0;
+    const d = deps(fakeState(), fakeQueue(), { refresh: () => ++refreshes > 0 });
+
+    const result = await exportBatch([sqsRecord('p-1', 1)], budget, d);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(refreshes).toBe(1);
+    expect(kinesis.commandCalls(PutRecordsCommand)).toHaveLength(2);
+  });
+
+  it('refreshes at most once per invocation, and not at all for the function’s own credentials', async () => {
+    const refused = Object.assign(new Error('The security token included in the request is expired'), {
+      name: 'ExpiredTokenException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    kinesis.on(PutRecordsCommand).rejects(refused);
+    let refreshes = 0;
+    const d = deps(fakeState(), fakeQueue(), { refresh: () => ++refreshes > 0 });
+
+    const result = await exportBatch([sqsRecord('p-1', 1), sqsRecord('p-1', 2)], budget, d);
+    expect(result.batchItemFailures).toHaveLength(2);
+    expect(refreshes).toBe(1);
+    expect(kinesis.commandCalls(PutRecordsCommand)).toHaveLength(2);
+
+    kinesis.resetHistory();
+    await exportBatch([sqsRecord('p-1', 1)], budget, deps());
+    expect(kinesis.commandCalls(PutRecordsCommand)).toHaveLength(1);
+  });
+
+  it('takes credential material out of a failure before it is recorded or attached to a dead letter', async () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const refused = Object.assign(
+      new Error(`The request signature we calculated does not match: ${secret} AKIAIOSFODNN7EXAMPLE`),
+      {
+        name: 'InvalidSignatureException',
+        $metadata: { httpStatusCode: 400 },
+      },
+    );
+    kinesis.on(PutRecordsCommand).rejects(refused);
+    const d = deps(fakeState(), fakeQueue(), { redact: (text) => redactCredentials(text, [secret]) });
+
+    await exportBatch([sqsRecord('p-1', 1, { receiveCount: 3 })], budget, d);
+
+    const recorded = JSON.stringify([d.state.failures, d.queue.moves]);
+    expect(recorded).toContain('InvalidSignatureException');
+    expect(recorded).not.toContain(secret);
+    expect(recorded).not.toContain('AKIAIOSFODNN7EXAMPLE');
+  });
+
+  it('records live deliveries while a backfill window is open, and skips a backfill export scanned before one of them', async () => {
+    kinesisAnswering(() => undefined);
+    const state = fakeState({ destinations: { marketing: { windowUntil: 10_000 } } });
+    const live = sqsRecord('p-1', 0, { sourceTime: 1_200, name: 'live' });
+
+    await exportBatch([live], budget, deps(state));
+    expect(state.live).toEqual([{ key: KEY('p-1'), sourceTime: 1_200, profileVersion: 0 }]);
+
+    const stale = sqsRecord('p-1', 0, { backfill: true, sourceTime: 1_100, name: 'stale backfill' });
+    const fresh = sqsRecord('p-2', 0, { backfill: true, sourceTime: 1_100, name: 'fresh backfill' });
+    const d = deps(state);
+    await exportBatch([stale, fresh], budget, d);
+
+    expect(putCalls.flat().map((r) => names(r.data))).toEqual(['live', 'fresh backfill']);
+    expect(d.metrics.totals.get('ExportsSuperseded')).toBe(1);
+    // Backfill exports still flowing keep the window open.
+    expect(state.windows).toEqual([{ destinationId: 'marketing', until: 1_500 + BACKFILL_WINDOW_GRACE_MS }]);
   });
 });

@@ -41,6 +41,7 @@ describe('logs of a run', () => {
     }),
     EXPORT_QUEUE_URL: 'https://sqs.local/000000000000/export.fifo',
     REJECTS_QUEUE_URL: 'https://sqs.local/000000000000/rejects',
+    DLQ_URL: 'https://sqs.local/000000000000/export-dlq.fifo',
     STATE_TABLE_NAME: 'state',
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
     POWERTOOLS_METRICS_DISABLED: 'true',
