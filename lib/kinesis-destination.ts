@@ -128,6 +128,8 @@ export class KinesisDestination extends Construct {
       timeout: seconds(PIPELINE_SETTINGS.export.timeoutSeconds),
       environment: exportEnvironment({
         stateTableName: this.stateTable.tableName,
+        exportQueueUrl: this.queues.exportQueue.queueUrl,
+        deadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
         exportMaxReceiveCount: PIPELINE_SETTINGS.exportQueue.maxReceiveCount,
       }),
     });
@@ -259,6 +261,8 @@ export class KinesisDestination extends Construct {
     );
     grantExportToDestinations(this.export.role, this.streams);
     this.grantStateTable(this.export);
+    // On a message's last attempt the function moves it to the DLQ itself, with its failure attached.
+    this.sendTo(this.export, 'MoveToDeadLetterQueue', [this.queues.deadLetterQueue]);
   }
 
   private wireBackfill(functionName: string): void {

@@ -31,11 +31,13 @@ describe('KinesisDestinationStack (example config)', () => {
       ]);
     });
 
-    it('has no kms:GenerateDataKey when no stream has a key', () => {
-      expect(actionsOf(template, 'ExportRole')).not.toContain('kms:GenerateDataKey');
+    it('has no kms:GenerateDataKey for a stream when no stream has a key (only for the dead-letter queue)', () => {
+      expect(statementsWith(template, 'ExportRole', 'kms:GenerateDataKey').map((s) => s.Sid)).toEqual([
+        'MoveToDeadLetterQueueEncrypted',
+      ]);
     });
 
-    it('holds nothing beyond logs, tracing, the queue it consumes, the state table and the streams', () => {
+    it('holds nothing beyond logs, tracing, the queue it consumes, the dead-letter queue, the state table and the streams', () => {
       expect(actionsOf(template, 'ExportRole')).toEqual(
         [
           'dynamodb:BatchGetItem',
@@ -47,6 +49,8 @@ describe('KinesisDestinationStack (example config)', () => {
           'kinesis:PutRecord',
           'kinesis:PutRecords',
           'kms:Decrypt',
+          'kms:Decrypt',
+          'kms:GenerateDataKey',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
           'sqs:ChangeMessageVisibility',
@@ -54,10 +58,18 @@ describe('KinesisDestinationStack (example config)', () => {
           'sqs:GetQueueAttributes',
           'sqs:GetQueueUrl',
           'sqs:ReceiveMessage',
+          'sqs:SendMessage',
           'xray:PutTelemetryRecords',
           'xray:PutTraceSegments',
         ].sort(),
       );
+      // It sends only to the dead-letter queue: a message that failed its last attempt, with its failure.
+      expect(statementsWith(template, 'ExportRole', 'sqs:SendMessage')).toEqual([
+        expect.objectContaining({
+          Sid: 'MoveToDeadLetterQueue',
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^QueuesDeadLetterQueue/), 'Arn'] },
+        }),
+      ]);
       expect(statementsWith(template, 'ExportRole', 'dynamodb:')).toEqual([
         expect.objectContaining({
           Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StateTable/), 'Arn'] },

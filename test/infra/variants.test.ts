@@ -58,7 +58,12 @@ describe('only cross-account destinations', () => {
     const actions = actionsOf(template, 'ExportRole');
     expect(actions.filter((a) => a.startsWith('kinesis:'))).toEqual(['kinesis:ListStreams']);
     expect(actions.filter((a) => a.startsWith('sts:'))).toEqual(['sts:AssumeRole']);
-    expect(actions.filter((a) => a.startsWith('kms:'))).toEqual(['kms:Decrypt']);
+    // The pipeline key only: consuming the export queue, moving a failed export to the dead-letter queue.
+    expect(actions.filter((a) => a.startsWith('kms:'))).toEqual([
+      'kms:Decrypt',
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+    ]);
   });
 });
 
@@ -101,6 +106,7 @@ describe('imported stream with a customer-managed key in another account', () =>
   it('adds kms:GenerateDataKey on that key only, and builds the ARN from region and accountId', () => {
     expect(statementsWith(template, 'ExportRole', 'kms:GenerateDataKey')).toEqual([
       { Sid: 'EncryptStreamRecords', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: KEY_ARN },
+      expect.objectContaining({ Sid: 'MoveToDeadLetterQueueEncrypted' }),
     ]);
     expect(statementsWith(template, 'ExportRole', 'kinesis:Put')).toEqual([
       expect.objectContaining({
@@ -151,9 +157,10 @@ describe('streams created by the stack', () => {
         ],
       }),
     ]);
-    // aws/kinesis needs no grant; the configured key does.
+    // aws/kinesis needs no grant; the configured key does (and the pipeline key, for the dead-letter queue).
     expect(statementsWith(template, 'ExportRole', 'kms:GenerateDataKey')).toEqual([
       { Sid: 'EncryptStreamRecords', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: KEY_ARN },
+      expect.objectContaining({ Sid: 'MoveToDeadLetterQueueEncrypted' }),
     ]);
   });
 
