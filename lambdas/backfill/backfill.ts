@@ -1,7 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { StateTable } from '../../adapters/state-table.js';
 import type { CompiledConfig } from '../../core/compiled-config.js';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
+import { BACKFILL_WINDOW_GRACE_MS } from '../../core/staleness.js';
 import { BackfillError } from '../commons/errors.js';
 import { type BackfillProgress, type BackfillResult, BackfillRun } from './backfill-run.js';
 import { type BackfillCheckpoint, CheckpointStore, newCheckpoint, totals } from './checkpoints.js';
@@ -123,6 +125,12 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
     await checkpoints.create(checkpoint);
   }
 
+  // Before the first read: while the window is open the export function records the destination's
+  // live deliveries, so an export of this run that a live change overtakes is skipped (core/staleness.ts).
+  await new StateTable({ client: options.dynamo, tableName: options.stateTableName, now }).openBackfillWindow(
+    destination.id,
+    now() + BACKFILL_WINDOW_GRACE_MS,
+  );
   const facts = await describeProfileTable(options.dynamo, options.profileTableName, options);
   options.onStart?.({
     runId: checkpoint.runId,
