@@ -1,8 +1,10 @@
 /**
  * `dlq list` and `dlq redrive`: inspect and replay the exports the export function gave up on.
  *
- * Messages in the dead-letter queue are export message envelopes (core/export-message.ts);
- * the failure detail lives in the state table under `failure#<exportId>`.
+ * Messages in the dead-letter queue are export message envelopes (core/export-message.ts). The
+ * export function attaches the failure to a message it moves (message attributes,
+ * core/dead-letter.ts); for one the queue's redrive policy moved, it lives in the state table under
+ * `failure#<exportId>`.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';

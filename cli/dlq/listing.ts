@@ -33,6 +33,12 @@ export interface DeadLetterRow {
   readonly lastFailureAt: string | undefined;
   /** When the export was first queued (ISO-8601). */
   readonly queuedAt: string | undefined;
+  /**
+   * Who moved it to the DLQ: the export function on its last attempt (the failure is attached to the
+   * message), or the queue's redrive policy (the function crashed or timed out on its last attempt,
+   * or could not move it: the failure comes from the state table, if recorded).
+   */
+  readonly movedBy: 'function' | 'queue';
   /** The export document; only with `--show-payload` (it holds attribute values and identities). */
   readonly document?: Record<string, unknown>;
 }
@@ -90,19 +96,33 @@ async function readFailures(
   return found;
 }
 
-/** Joins a dead letter with its failure record into a row; the document only when asked. */
+/**
+ * A dead letter as a row: the failure attached to the message when the export function moved it,
+ * else its failure record (moved by the queue's redrive policy); the document only when asked.
+ */
 export function toRow(
   letter: DeadLetter,
-  failure: FailureRecord | undefined,
+  record: FailureRecord | undefined,
   showPayload: boolean,
 ): DeadLetterRow {
   const m = letter.message;
-  const errorCode = m === undefined ? 'UNREADABLE' : (failure?.code ?? 'UNKNOWN');
+  const attached = letter.reason;
+  const failure: FailureRecord | undefined =
+    attached === undefined
+      ? record
+      : {
+          code: attached.errorCode,
+          message: attached.errorMessage,
+          attempts: attached.attempts,
+          firstFailureAt: attached.firstFailureAt,
+          lastFailureAt: attached.lastFailureAt,
+        };
+  const errorCode = failure?.code ?? (m === undefined ? 'UNREADABLE' : 'UNKNOWN');
   const errorMessage =
-    m === undefined
+    failure?.message ??
+    (m === undefined
       ? (letter.unreadable ?? 'not an export message')
-      : (failure?.message ??
-        'no failure record in the state table (expired, or the export function could not write it)');
+      : 'moved by the queue itself, and no failure record in the state table (expired, or the export function could not write it: it crashed or timed out on its last attempt)');
   return {
     messageId: letter.messageId,
     exportId: m?.exportId,
@@ -116,19 +136,25 @@ export function toRow(
     firstFailureAt: isoTime(failure?.firstFailureAt),
     lastFailureAt: isoTime(failure?.lastFailureAt),
     queuedAt: m === undefined ? undefined : new Date(m.queuedAt).toISOString(),
+    movedBy: attached === undefined ? 'queue' : 'function',
     ...(showPayload && m !== undefined ? { document: m.document } : {}),
   };
 }
 
 /**
- * Lists dead-lettered exports, joined with their `failure#<exportId>` records. Does not consume
- * the messages (see {@link peekDeadLetters}). Documents are left out unless `showPayload`.
+ * Lists dead-lettered exports with their failure: the message attributes the export function
+ * attached (core/dead-letter.ts), or, for a message the queue's redrive policy moved, its
+ * `failure#<exportId>` record. Does not consume the messages (see {@link peekDeadLetters}).
+ * Documents are left out unless `showPayload`.
  * @throws the SDK's error.
  */
 export async function listDeadLetters(options: ListDeadLettersOptions): Promise<DeadLetterListing> {
   const { depth } = await queueDepth(options.sqs, options.dlqUrl);
   const peek = await peekDeadLetters({ ...options, queueUrl: options.dlqUrl });
-  const exportIds = peek.letters.flatMap((l) => (l.message === undefined ? [] : [l.message.exportId]));
+  // A message the export function moved carries its failure; the others are joined with the table.
+  const exportIds = peek.letters.flatMap((l) =>
+    l.message === undefined || l.reason !== undefined ? [] : [l.message.exportId],
+  );
   const failures = await readFailures(options.dynamo, options.stateTableName, exportIds);
   const rows = peek.letters.map((l) =>
     toRow(

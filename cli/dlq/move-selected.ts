@@ -54,6 +54,8 @@ export async function moveSelected(options: RedriveOptions, destinationId: strin
           // The SQS emulator reads only the older AttributeNames; AWS accepts both.
           AttributeNames: ['All'],
           MessageSystemAttributeNames: ['All'],
+          // Moved with the message, as StartMessageMoveTask does: its failure stays attached.
+          MessageAttributeNames: ['All'],
         }),
       );
       if (Messages.length === 0) {
@@ -128,6 +130,8 @@ async function sendAndDelete(
         MessageBody: m.Body ?? '',
         MessageGroupId: m.groupId,
         MessageDeduplicationId: redriveDeduplicationId(m.MessageId ?? String(i)),
+        ...(m.MessageAttributes !== undefined &&
+          Object.keys(m.MessageAttributes).length > 0 && { MessageAttributes: m.MessageAttributes }),
       })),
     }),
   );

@@ -3,6 +3,7 @@
  * export envelope, or why the body is not one), held while the queue is read and released after.
  */
 import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type DeadLetterReason, readDeadLetterReason } from '../../core/dead-letter.js';
 import { type ExportMessage, exportMessageSchema, messageGroupIdFor } from '../../core/export-message.js';
 import { release } from './queue.js';
 
@@ -18,6 +19,11 @@ export interface DeadLetter {
   readonly body: string;
   /** SentTimestamp of the DLQ copy (epoch ms). */
   readonly sentAt: number | undefined;
+  /**
+   * The failure the export function attached when it moved the message (core/dead-letter.ts);
+   * undefined for a message the queue's redrive policy moved.
+   */
+  readonly reason: DeadLetterReason | undefined;
 }
 
 /** Options of {@link peekDeadLetters}. */
@@ -79,6 +85,7 @@ export function toDeadLetter(m: Message): DeadLetter {
     ...(unreadable === undefined ? {} : { unreadable }),
     body,
     sentAt: Number.isFinite(sent) && sent > 0 ? sent : undefined,
+    reason: readDeadLetterReason(m.MessageAttributes),
   };
 }
 
@@ -118,6 +125,8 @@ export async function peekDeadLetters(options: PeekOptions): Promise<PeekResult>
           // The SQS emulator reads only the older AttributeNames; AWS accepts both.
           AttributeNames: ['All'],
           MessageSystemAttributeNames: ['All'],
+          // The failure the export function attached (core/dead-letter.ts).
+          MessageAttributeNames: ['All'],
         }),
       );
       const received = response.Messages ?? [];

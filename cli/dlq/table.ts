@@ -10,7 +10,16 @@ function clip(text: string, width: number): string {
  * each export's document. Never prints a document that is not on the row.
  */
 export function formatDeadLetterTable(rows: readonly DeadLetterRow[]): string {
-  const header = ['PROFILE', 'DESTINATION', 'ERROR', 'ATTEMPTS', 'FIRST FAILURE', 'LAST FAILURE', 'MESSAGE'];
+  const header = [
+    'PROFILE',
+    'DESTINATION',
+    'ERROR',
+    'ATTEMPTS',
+    'FIRST FAILURE',
+    'LAST FAILURE',
+    'MOVED BY',
+    'MESSAGE',
+  ];
   const lines = rows.map((r) => [
     clip(r.profileId ?? '?', 40),
     r.destinationId ?? '?',
@@ -18,6 +27,7 @@ export function formatDeadLetterTable(rows: readonly DeadLetterRow[]): string {
     r.attempts === undefined ? '-' : String(r.attempts),
     r.firstFailureAt ?? '-',
     r.lastFailureAt ?? '-',
+    r.movedBy,
     clip(r.errorMessage.replace(/\s+/g, ' '), 100),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));

@@ -17,6 +17,7 @@ import { listDeadLetters } from '../../cli/dlq/listing.js';
 import { redriveDeduplicationId } from '../../cli/dlq/move-selected.js';
 import { redriveDeadLetters } from '../../cli/dlq/redrive.js';
 import { formatDeadLetterTable } from '../../cli/dlq/table.js';
+import { deadLetterAttributes } from '../../core/dead-letter.js';
 import { type ExportMessage, messageGroupIdFor } from '../../core/export-message.js';
 
 const sqsMock = mockClient(SQSClient);
@@ -159,6 +160,48 @@ describe('listDeadLetters()', () => {
     expect(listing.rows[0]?.document).toEqual(exportMessage('p-1', 'marketing', 'e1').document);
   });
 
+  it('reads the failure the export function attached to a message it moved, without the state table', async () => {
+    const moved = sqsMessage(exportMessage('p-9', 'marketing', 'e9'), 'm9');
+    moved.MessageAttributes = deadLetterAttributes({
+      errorCode: 'AccessDeniedException',
+      errorMessage: 'not authorized to perform kinesis:PutRecords',
+      attempts: 3,
+      firstFailureAt: 1_700_000_001_000,
+      lastFailureAt: 1_700_000_061_000,
+      destinationId: 'marketing',
+      exportId: 'e9',
+    });
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [moved] })
+      .resolves({});
+
+    const listing = await listDeadLetters({ sqs, dynamo, dlqUrl: DLQ, stateTableName: 'state' });
+
+    expect(listing.rows).toEqual([
+      expect.objectContaining({
+        profileId: 'p-9',
+        errorCode: 'AccessDeniedException',
+        errorMessage: 'not authorized to perform kinesis:PutRecords',
+        attempts: 3,
+        firstFailureAt: '2023-11-14T22:13:21.000Z',
+        lastFailureAt: '2023-11-14T22:14:21.000Z',
+        movedBy: 'function',
+      }),
+    ]);
+    expect(sqsMock.commandCalls(ReceiveMessageCommand)[0]?.args[0].input.MessageAttributeNames).toEqual([
+      'All',
+    ]);
+    expect(docMock.commandCalls(BatchGetCommand)).toHaveLength(0);
+  });
+
+  it('says why a message the queue moved has no failure', async () => {
+    const listing = await listDeadLetters({ sqs, dynamo, dlqUrl: DLQ, stateTableName: 'state' });
+
+    expect(listing.rows[1]).toMatchObject({ errorCode: 'UNKNOWN', movedBy: 'queue' });
+    expect(listing.rows[1]?.errorMessage).toMatch(/moved by the queue itself, and no failure record/);
+  });
+
   it('reports a body that is not an export message instead of failing', async () => {
     sqsMock
       .on(ReceiveMessageCommand)
@@ -179,9 +222,11 @@ describe('formatDeadLetterTable()', () => {
 
     const lines = table.trimEnd().split('\n');
     expect(lines[0]).toMatch(
-      /^PROFILE\s+DESTINATION\s+ERROR\s+ATTEMPTS\s+FIRST FAILURE\s+LAST FAILURE\s+MESSAGE$/,
+      /^PROFILE\s+DESTINATION\s+ERROR\s+ATTEMPTS\s+FIRST FAILURE\s+LAST FAILURE\s+MOVED BY\s+MESSAGE$/,
     );
-    expect(lines[1]).toMatch(/^p-1\s+marketing\s+ResourceNotFoundException\s+3\s+2023-11-14T22:13:21.000Z/);
+    expect(lines[1]).toMatch(
+      /^p-1\s+marketing\s+ResourceNotFoundException\s+3\s+2023-11-14T22:13:21.000Z\s+2023-11-14T22:14:21.000Z\s+queue\s+Stream/,
+    );
     expect(lines).toHaveLength(4);
     expect(table).not.toContain('jane.doe');
   });
@@ -320,6 +365,29 @@ describe('redriveDeadLetters()', () => {
       .commandCalls(ChangeMessageVisibilityBatchCommand)
       .flatMap((c) => c.args[0].input.Entries ?? []);
     expect(released.map((e) => e.ReceiptHandle)).toEqual(['handle-m2']);
+  });
+
+  it('moves a message with the failure attached to it, as StartMessageMoveTask does', async () => {
+    const attributes = deadLetterAttributes({
+      errorCode: 'InternalFailure',
+      errorMessage: 'x',
+      attempts: 3,
+      firstFailureAt: 1,
+      lastFailureAt: 2,
+      destinationId: 'marketing',
+      exportId: 'e1',
+    });
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [{ ...(letters[0] as Message), MessageAttributes: attributes }] })
+      .resolves({});
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+
+    await redriveDeadLetters({ sqs, dlqUrl: DLQ, exportQueueUrl: EXPORT_QUEUE, destinationId: 'marketing' });
+
+    const sent = sqsMock.commandCalls(SendMessageBatchCommand)[0]?.args[0].input;
+    expect(sent?.Entries?.[0]?.MessageAttributes).toEqual(attributes);
   });
 
   it('keeps a message whose send failed in the DLQ, with the later ones of its group', async () => {
