@@ -30,6 +30,15 @@ export const LOCAL_RESOURCE_NAMES = {
   decideFailuresQueue: 'kinesis-destination-decide-failures',
 } as const;
 
+/**
+ * Receives the local export queue's redrive policy allows beyond `maxReceiveCount`: local-aws-sqs
+ * counts receives while the local mapping holds a message behind an earlier one of its group (SQS
+ * would not have handed it out), so without them a message could be dead-lettered before any attempt.
+ * The function still sees SQS's count and moves a message on its `maxReceiveCount`-th attempt; this
+ * backstop only catches an invocation that crashes or times out on every attempt.
+ */
+export const HELD_RECEIVES_ALLOWED = 3;
+
 /** The local timing derived from the settings and the time scale. */
 export interface LocalTimings {
   /** Export queue visibility timeout, whole seconds (SQS takes integers), at least 1. */
@@ -172,7 +181,7 @@ export async function createResources(
       MessageRetentionPeriod: String(PIPELINE_SETTINGS.exportQueue.retentionSeconds),
       RedrivePolicy: JSON.stringify({
         deadLetterTargetArn: dlqArn,
-        maxReceiveCount: timings.maxReceiveCount,
+        maxReceiveCount: timings.maxReceiveCount + HELD_RECEIVES_ALLOWED,
       }),
     }),
     createQueue(clients.sqs, names.rejectsQueue, {

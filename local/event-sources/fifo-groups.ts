@@ -29,10 +29,37 @@ export class FifoGroups {
   private readonly busy = new Set<string>();
   /** Per group, the failed messages (by id) not yet received again: later messages wait for them. */
   private readonly awaiting = new Map<string, Map<string, Awaited>>();
+  /**
+   * Receives the emulator counted for a message while it was held here, by id: its visibility was
+   * extended, or it lapsed and was received again. SQS would not have handed it out at all while an
+   * earlier message of its group was in flight, so these are not receives the function sees.
+   */
+  private readonly phantoms = new Map<string, number>();
 
   /** True when nothing is held, running or awaited. */
   isEmpty(): boolean {
     return this.known.size === 0 && this.awaiting.size === 0;
+  }
+
+  private isHeld(message: LocalMessage): boolean {
+    return this.held.get(message.groupId)?.includes(message) === true;
+  }
+
+  private addPhantoms(messageId: string, count: number): void {
+    if (count > 0) this.phantoms.set(messageId, (this.phantoms.get(messageId) ?? 0) + count);
+  }
+
+  /** A held message's visibility was extended: the emulator counted a receive SQS would not. */
+  extended(message: LocalMessage): void {
+    this.addPhantoms(message.messageId, 1);
+  }
+
+  /**
+   * The receive count SQS would give the message: the emulator's, less the receives it counted
+   * while the message was held here (at least 1).
+   */
+  receiveCountOf(message: LocalMessage): number {
+    return Math.max(1, message.receiveCount - (this.phantoms.get(message.messageId) ?? 0));
   }
 
   /** Held messages and groups blocked behind a failure. */
@@ -52,6 +79,8 @@ export class FifoGroups {
     for (const message of sorted) {
       const existing = this.known.get(message.messageId);
       if (existing !== undefined) {
+        if (this.isHeld(existing))
+          this.addPhantoms(existing.messageId, message.receiveCount - existing.receiveCount);
         // The new handle is the valid one.
         existing.receiptHandle = message.receiptHandle;
         existing.receiveCount = message.receiveCount;
@@ -148,7 +177,10 @@ export class FifoGroups {
   ): void {
     for (const message of batch) {
       this.known.delete(message.messageId);
-      if (!failedIds.has(message.messageId)) continue;
+      if (!failedIds.has(message.messageId)) {
+        this.phantoms.delete(message.messageId);
+        continue;
+      }
       const waiting = this.awaiting.get(message.groupId) ?? new Map<string, Awaited>();
       waiting.set(message.messageId, {
         sequence: message.sequence,

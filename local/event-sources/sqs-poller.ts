@@ -15,9 +15,11 @@
  *   when that message had used its last receive, until the queue has moved it to the DLQ).
  * - A held message whose visibility is about to end is extended, so nobody else can take it out of
  *   order. Measured here: local-aws-sqs counts a ChangeMessageVisibility as a receive (SQS does
- *   not), so an extension costs the message one of its `maxReceiveCount` receives — the same as
- *   letting it lapse and receiving it again. Extensions are therefore made only at the last moment,
- *   which with the scaled 18 s visibility timeout means almost never.
+ *   not), as it counts the receive of a held message whose visibility lapsed — receives SQS would
+ *   never make, since it hands a group's next message out only after the previous one is done.
+ *   Extensions are made only at the last moment; the receives the emulator counts while a message
+ *   is held are taken off the `ApproximateReceiveCount` the function sees (`FifoGroups.receiveCountOf`),
+ *   and the local export queue's redrive policy allows for them (`local/resources.ts`).
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
@@ -215,7 +217,16 @@ export class SqsPoller {
     try {
       const outcome = await invokeHandler(
         this.options.handler,
-        { Records: batch.map((m) => ({ ...m.record, receiptHandle: m.receiptHandle })) },
+        {
+          Records: batch.map((m) => ({
+            ...m.record,
+            receiptHandle: m.receiptHandle,
+            attributes: {
+              ...m.record.attributes,
+              ApproximateReceiveCount: String(this.groups.receiveCountOf(m)),
+            },
+          })),
+        },
         {
           functionName: this.options.functionName,
           timeoutMs: this.options.timeoutMs,
@@ -242,7 +253,7 @@ export class SqsPoller {
         type: 'invoke',
         messageIds: batch.map((m) => m.messageId),
         groups,
-        receiveCounts: batch.map((m) => m.receiveCount),
+        receiveCounts: batch.map((m) => this.groups.receiveCountOf(m)),
         outcome: outcomeKind,
         failedMessageIds: [...failedIds],
         ...(error !== undefined && { error }),
@@ -281,6 +292,7 @@ export class SqsPoller {
       this.queue.visibilityTimeoutSeconds * HOLD_EXTENSION_FACTOR,
       // If the message is still in the queue, it will be received again.
       (message) => this.groups.forget(message),
+      (message) => this.groups.extended(message),
     );
   }
 }

@@ -100,7 +100,7 @@ export async function deleteMessages(
 /**
  * Makes messages invisible for `seconds` from now, ten at a time, and moves their `visibleAt`.
  * `onRefused` receives each message whose handle was refused (purged, moved, or visible again and
- * received elsewhere) as soon as its call answered.
+ * received elsewhere) as soon as its call answered, `onExtended` each one extended.
  * @throws the SDK's error.
  */
 export async function extendVisibility(
@@ -109,6 +109,7 @@ export async function extendVisibility(
   messages: readonly LocalMessage[],
   seconds: number,
   onRefused: (message: LocalMessage) => void,
+  onExtended: (message: LocalMessage) => void = () => undefined,
 ): Promise<void> {
   for (const part of chunk(messages, 10)) {
     const sentAt = Date.now();
@@ -125,7 +126,10 @@ export async function extendVisibility(
     const failed = new Set(Failed.map((f) => Number(f.Id)));
     part.forEach((message, i) => {
       if (failed.has(i)) onRefused(message);
-      else message.visibleAt = sentAt + seconds * 1000;
+      else {
+        message.visibleAt = sentAt + seconds * 1000;
+        onExtended(message);
+      }
     });
   }
 }

@@ -68,4 +68,24 @@ describe('FifoGroups', () => {
     const batch = groups.takeBatch(10);
     expect(batch?.map((m) => [m.receiptHandle, m.receiveCount])).toEqual([['new-handle', 2]]);
   });
+
+  it('gives a held message the receive count SQS would: not the receives the emulator counted while it was held', () => {
+    const groups = new FifoGroups();
+    const first = message('a1', 'A', '1');
+    const later = message('a2', 'A', '2');
+    groups.admit([first, later]);
+    const batch = groups.takeBatch(1) ?? [];
+    groups.settle(batch, new Set(['a1']), 6);
+    groups.release(['A']);
+    // While a1 waits to come back, a2 is extended once and lapses once (the emulator counts both).
+    groups.extended(later);
+    groups.admit([message('a2', 'A', '2', 3)]);
+    groups.admit([message('a1', 'A', '1', 2)]);
+
+    const next = groups.takeBatch(10) ?? [];
+    expect(next.map((m) => [m.messageId, groups.receiveCountOf(m)])).toEqual([
+      ['a1', 2],
+      ['a2', 1],
+    ]);
+  });
 });
