@@ -2,7 +2,7 @@
  * End to end through the real functions: a profile's exports arrive in order while the export
  * mapping runs concurrent batches and partial failures are injected; a message the export function
  * keeps failing is attempted exactly maxReceiveCount (3) times and then sits in the dead-letter
- * queue with its full document.
+ * queue with its full document and its failure attached.
  */
 import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -10,6 +10,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeProfiles } from '../../adapters/profile-writer.js';
 import type { DestinationConfig } from '../../core/config.js';
+import { readDeadLetterReason } from '../../core/dead-letter.js';
 import { exportMessageSchema } from '../../core/export-message.js';
 import type { LambdaHandler } from '../../local/event-sources/invoke.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
@@ -173,7 +174,7 @@ describe('ordering and dead letters, end to end', () => {
     expect(await stack.queueDepth('dlq')).toBe(0);
   });
 
-  it('attempts a message that keeps failing exactly three times, then it sits in the DLQ with its full document', async () => {
+  it('attempts a message that keeps failing exactly three times, then it sits in the DLQ with its full document and its failure', async () => {
     await writeProfiles(
       [
         {
@@ -195,6 +196,7 @@ describe('ordering and dead letters, end to end', () => {
         QueueUrl: stack.resources.deadLetterQueueUrl,
         MaxNumberOfMessages: 10,
         WaitTimeSeconds: 0,
+        MessageAttributeNames: ['All'],
       }),
     );
     expect(Messages).toHaveLength(1);
@@ -207,5 +209,12 @@ describe('ordering and dead letters, end to end', () => {
     });
     // Three deliveries to the real function (receive counts 1, 2, 3), none after.
     expect(doomedReceiveCounts).toEqual([1, 2, 3]);
+    // The function moved it on its last attempt, with the failure attached.
+    expect(readDeadLetterReason(Messages[0]?.MessageAttributes)).toMatchObject({
+      errorCode: 'ResourceNotFoundException',
+      attempts: 3,
+      destinationId: 'doomed',
+      exportId: message.exportId,
+    });
   });
 });
