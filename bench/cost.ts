@@ -1,9 +1,14 @@
 /**
  * Benchmark 5 — cost per million exports on AWS (us-east-1 list prices), modelled from measured
- * handler durations and payload sizes, beside the same model for a naive design (one SQS message
- * and one `PutRecord` per export, an export function invoked per message).
+ * handler durations, payload sizes and state-table operations per export, beside the same model for a
+ * naive design (one SQS message and one `PutRecord` per export, an export function invoked per message).
+ * Every request an export causes is a line: Lambda requests and GB-s, SQS sends, receives and deletes
+ * (the event source's and the function's own), Kinesis data in, state-table reads and writes, CloudWatch
+ * Logs ingestion (platform lines and metrics) and X-Ray traces. Costs that do not grow with exports
+ * (stream-hours, custom metrics, alarms, keys, idle polling) are listed apart, in `FIXED_COSTS`.
  */
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
+import type { ExporterBenchResult } from './exporter.js';
 
 /** A list price and where it comes from. */
 export interface Price {
@@ -67,11 +72,71 @@ export const PRICES = {
     unit: 'write request unit (1 KB), on-demand (after the Nov 2024 price cut)',
     source: 'aws.amazon.com/dynamodb/pricing/on-demand',
   },
+  cloudwatchLogsIngestionGb: {
+    usd: 0.5,
+    unit: 'GB of log data ingested, Standard class (Lambda logs: first tier of the May 2025 tiered price)',
+    source:
+      'aws.amazon.com/cloudwatch/pricing, as quoted by duckbillgroup.com on the May 2025 Lambda log tiers (first tier = the former flat $0.50/GB)',
+  },
+  xrayTraceRecorded: {
+    usd: 5 / 1e6,
+    unit: 'trace recorded (the default sampling rule records the first request each second and 5% of the rest)',
+    source: 'aws.amazon.com/xray/pricing ($5.00 per million traces recorded)',
+  },
 } as const satisfies Record<string, Price>;
+
+/** The share of invocations X-Ray's default sampling rule records at volume (the 1/s reservoir aside). */
+export const XRAY_DEFAULT_SAMPLING = 0.05;
+
+/**
+ * Bytes CloudWatch Logs ingests per invocation for Lambda's own START, END and REPORT lines (with the
+ * X-Ray trace line REPORT carries when tracing is on): an estimate from their documented formats
+ * (request id, version, durations, memory, trace id), each event counted with CloudWatch's 26 bytes.
+ */
+export const LAMBDA_PLATFORM_LOG_BYTES = 70 + 55 + 230 + 3 * 26;
+
+/** Costs that do not grow with the number of exports: listed beside the model, not in it. */
+export const FIXED_COSTS: readonly string[] = [
+  'Kinesis on-demand stream-hour ($0.04 per stream and hour), or provisioned shard-hours',
+  'CloudWatch custom metrics (per metric and month), alarms and the dashboard',
+  'KMS: the pipeline key (per month); SQS reuses a data key for 5 minutes per principal, so key requests do not grow with messages',
+  "the Lambda SQS poller's empty receives while the queue is idle",
+  'state-table storage (ledger entries of profiles with a failure, failure records, checkpoints; all expire)',
+];
 
 /** When the prices above were last taken from the pricing pages (list prices change rarely). */
 export const PRICES_AS_OF =
   '2025 list prices (checked 2026-11-29 against secondary copies; see BENCHMARKS.md)';
+
+/**
+ * The inputs the exporter bench measured: state-table items read and written per export by the real
+ * export function's ledger logic, its own deletes, and the metrics documents it prints (plus Lambda's
+ * platform lines). Without a measurement every figure is NaN — never guessed.
+ */
+export function exporterCostInputs(
+  exporter: ExporterBenchResult | undefined,
+): Pick<
+  CostInputs,
+  | 'stateReadsPerExport'
+  | 'stateWritesPerExport'
+  | 'stateItemBytes'
+  | 'ownDeleteCallsPerExport'
+  | 'exportLogBytesPerInvocation'
+  | 'decideLogBytesPerInvocation'
+> {
+  const h = exporter?.fifoHandler;
+  return {
+    stateReadsPerExport: h?.stateItemsReadPerExport ?? Number.NaN,
+    stateWritesPerExport: h?.stateItemsWrittenPerExport ?? Number.NaN,
+    // A destination state, or a ledger entry with a few ids: well under the 1 KB write / 4 KB read unit.
+    stateItemBytes: 200,
+    ownDeleteCallsPerExport: h?.sqsDeleteCallsPerExport ?? Number.NaN,
+    exportLogBytesPerInvocation:
+      LAMBDA_PLATFORM_LOG_BYTES + (exporter?.metricsLogBytes.exportInvocation ?? Number.NaN),
+    decideLogBytesPerInvocation:
+      LAMBDA_PLATFORM_LOG_BYTES + (exporter?.metricsLogBytes.decideInvocation ?? Number.NaN),
+  };
+}
 
 /** Measured inputs of the model. */
 export interface CostInputs {
@@ -87,10 +152,18 @@ export interface CostInputs {
   readonly messageBytes: number;
   /** Median Kinesis record size (data + partition key), bytes. */
   readonly recordBytes: number;
-  /** State-table writes per export (the delivery ledger). */
+  /** State-table items read per export (strongly consistent), measured by the exporter bench. */
+  readonly stateReadsPerExport: number;
+  /** State-table items written per export, measured by the exporter bench. */
   readonly stateWritesPerExport: number;
-  /** Size of one state-table item written per export, bytes. */
+  /** Size of one state-table item read or written, bytes. */
   readonly stateItemBytes: number;
+  /** The export function's own DeleteMessageBatch calls per export, measured by the exporter bench. */
+  readonly ownDeleteCallsPerExport: number;
+  /** CloudWatch Logs bytes per export invocation: platform lines and the metrics (EMF) document. */
+  readonly exportLogBytesPerInvocation: number;
+  /** CloudWatch Logs bytes per decide invocation. */
+  readonly decideLogBytesPerInvocation: number;
 }
 
 export interface CostLine {
@@ -105,6 +178,25 @@ export interface CostModel {
 }
 
 const MB = 1024 * 1024;
+const GB = 1024 * MB;
+
+/** CloudWatch Logs ingestion and X-Ray traces of `invocations` invocations. */
+function observabilityLines(name: string, invocations: number, logBytes: number): CostLine[] {
+  const gb = (invocations * logBytes) / GB;
+  const traces = invocations * XRAY_DEFAULT_SAMPLING;
+  return [
+    {
+      item: `${name} CloudWatch Logs ingestion (${Math.round(logBytes)} B per invocation: platform lines, metrics)`,
+      quantityPerMillion: gb,
+      usdPerMillion: gb * PRICES.cloudwatchLogsIngestionGb.usd,
+    },
+    {
+      item: `${name} X-Ray traces (default sampling, ${XRAY_DEFAULT_SAMPLING * 100}% of invocations)`,
+      quantityPerMillion: traces,
+      usdPerMillion: traces * PRICES.xrayTraceRecorded.usd,
+    },
+  ];
+}
 
 function lambdaLines(name: string, invocations: number, msEach: number, memoryMb: number): CostLine[] {
   const gbSeconds = invocations * Math.ceil(msEach) * 0.001 * (memoryMb / 1024);
@@ -150,7 +242,10 @@ function kinesisLines(exports: number, recordBytes: number, mode: 'on-demand' | 
   ];
 }
 
-/** This project's design: decide batches of 100 → SendMessageBatch of 10 → export batches of 10 → PutRecords. */
+/**
+ * This project's design: decide batches of 100 → SendMessageBatch of 10 → export batches of 10 →
+ * PutRecords, with the delivery ledger read and written as the exporter bench measured it.
+ */
 export function modelPipeline(
   inputs: CostInputs,
   kinesisMode: 'on-demand' | 'provisioned' = 'on-demand',
@@ -165,11 +260,13 @@ export function modelPipeline(
   const receiveRequests =
     exportInvocations * Math.ceil((inputs.messageBytes * inputs.exportBatchSize) / (64 * 1024));
   const deleteRequests = exportInvocations;
+  const ownDeletes = n * inputs.ownDeleteCallsPerExport;
+  // Strongly consistent: one read unit per item of up to 4 KB (the ledger reads must see the last write).
+  const rru = n * inputs.stateReadsPerExport * Math.ceil(inputs.stateItemBytes / 4096);
   const wru = n * inputs.stateWritesPerExport * Math.ceil(inputs.stateItemBytes / 1024);
-  // The ledger is read (BatchGetItem, eventually consistent: half a unit per item) before each put.
-  const rru = n * 0.5;
   const lines: CostLine[] = [
     ...lambdaLines('decide', decideInvocations, inputs.decideMsPerBatch, PIPELINE_SETTINGS.decide.memoryMb),
+    ...observabilityLines('decide', decideInvocations, inputs.decideLogBytesPerInvocation),
     { item: 'DynamoDB Streams reads by the Lambda trigger', quantityPerMillion: n / 100, usdPerMillion: 0 },
     {
       item: `SQS FIFO SendMessageBatch (${chunksPerBatch} × 64 KB chunks per batch of 10)`,
@@ -181,15 +278,21 @@ export function modelPipeline(
       quantityPerMillion: receiveRequests + deleteRequests,
       usdPerMillion: (receiveRequests + deleteRequests) * PRICES.sqsFifoRequest.usd,
     },
+    {
+      item: "SQS FIFO DeleteMessageBatch by the export function (messages put before a batch's later rounds)",
+      quantityPerMillion: ownDeletes,
+      usdPerMillion: ownDeletes * PRICES.sqsFifoRequest.usd,
+    },
     ...lambdaLines('export', exportInvocations, inputs.exportMsPerBatch, PIPELINE_SETTINGS.export.memoryMb),
+    ...observabilityLines('export', exportInvocations, inputs.exportLogBytesPerInvocation),
     ...kinesisLines(n, inputs.recordBytes, kinesisMode),
     {
-      item: 'DynamoDB state-table reads (delivery ledger, eventually consistent)',
+      item: 'DynamoDB state-table reads (destination state per invocation; ledger entries only where tracked)',
       quantityPerMillion: rru,
       usdPerMillion: rru * PRICES.dynamodbReadRequestUnit.usd,
     },
     {
-      item: 'DynamoDB state-table writes (delivery ledger, on-demand)',
+      item: 'DynamoDB state-table writes (delivery ledger: only where a stale redrive or a repeat is possible)',
       quantityPerMillion: wru,
       usdPerMillion: wru * PRICES.dynamodbWriteRequestUnit.usd,
     },
@@ -217,7 +320,9 @@ export function modelNaive(
       quantityPerMillion: n * (2 * chunks + 1),
       usdPerMillion: n * (2 * chunks + 1) * PRICES.sqsStandardRequest.usd,
     },
+    ...observabilityLines('decide', n / inputs.decideBatchSize, inputs.decideLogBytesPerInvocation),
     ...lambdaLines('export', n, inputs.naiveExportMsPerMessage, PIPELINE_SETTINGS.export.memoryMb),
+    ...observabilityLines('export', n, inputs.exportLogBytesPerInvocation),
     ...kinesisLines(n, inputs.recordBytes, kinesisMode),
   ];
   return { lines, total: lines.reduce((sum, line) => sum + line.usdPerMillion, 0) };

@@ -27,6 +27,7 @@ import { decideExports } from '../core/decide.js';
 import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../core/export-message.js';
 import type { LedgerEntry } from '../core/staleness.js';
 import { parseStreamRecord } from '../core/stream-record.js';
+import { createObservability, METRIC, type MetricSink } from '../lambdas/commons/observability.js';
 import { exportBatch } from '../lambdas/export/export-batch.js';
 import type { LedgerStore } from '../lambdas/export/export-ledger.js';
 import { type FaultProxy, startFaultProxy } from '../local/fault-proxy.js';
@@ -74,6 +75,10 @@ export interface ExporterBenchResult {
   };
   /** The naive design's export: one PutRecord of one document, median ms (the whole invocation's I/O). */
   naivePutRecordMs: number;
+  /** Median export-queue message body (the envelope with its document), bytes. */
+  messageBytesMedian: number;
+  /** Bytes of the metrics (EMF) documents one invocation writes to CloudWatch Logs, as Powertools prints them. */
+  metricsLogBytes: { exportInvocation: number; decideInvocation: number };
 }
 
 function documents(n: number): { profileId: string; json: string; message: ExportMessage }[] {
@@ -144,6 +149,42 @@ function countingLedger(): LedgerStore &
       counts.itemsWritten += 1;
       return { ...failure, firstFailureAt: failure.lastFailureAt };
     },
+  };
+}
+
+/**
+ * The metrics documents of a typical invocation, as the functions' Powertools Metrics print them
+ * (captured from stdout): the export function's (records put and ten latencies) and the decide
+ * function's (records evaluated, exports queued, and one single-metric document per reason).
+ */
+function measureMetricsLogBytes(): { exportInvocation: number; decideInvocation: number } {
+  const measure = (emit: (sink: MetricSink) => void): number => {
+    const { metrics, metricSink } = createObservability();
+    const write = process.stdout.write.bind(process.stdout);
+    let bytes = 0;
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.byteLength;
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      emit(metricSink);
+      metrics.publishStoredMetrics();
+    } finally {
+      process.stdout.write = write;
+    }
+    return bytes;
+  };
+  return {
+    exportInvocation: measure((sink) => {
+      sink.count(METRIC.recordsPut, 10);
+      for (let i = 0; i < 10; i++) sink.milliseconds(METRIC.exportLatency, 180 + i);
+    }),
+    decideInvocation: measure((sink) => {
+      sink.count(METRIC.profilesEvaluated, 100);
+      sink.count(METRIC.exportsQueued, 75);
+      for (const reason of ['segment-membership', 'identity-map', 'mapped-attribute'])
+        sink.countWithDimension(METRIC.exportsQueued, 25, 'Reason', reason);
+    }),
   };
 }
 
@@ -319,6 +360,8 @@ export async function runExporterBench(options: { exports?: number } = {}): Prom
         deadLetterMovesPerExport: round(queueCalls.moves / docs.length, 4),
       },
       naivePutRecordMs: round(median(single), 2),
+      messageBytesMedian: median(docs.map((d) => Buffer.byteLength(JSON.stringify(d.message), 'utf8'))),
+      metricsLogBytes: measureMetricsLogBytes(),
     };
   } finally {
     for (const c of clients) c.destroy();

@@ -8,7 +8,15 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import { runBundleBench } from './bundles.js';
-import { type CostInputs, modelNaive, modelPipeline, PRICES, PRICES_AS_OF } from './cost.js';
+import {
+  type CostInputs,
+  exporterCostInputs,
+  FIXED_COSTS,
+  modelNaive,
+  modelPipeline,
+  PRICES,
+  PRICES_AS_OF,
+} from './cost.js';
 import { runDecideBench } from './decide.js';
 import { runE2eBench } from './e2e.js';
 import { runExporterBench } from './exporter.js';
@@ -91,10 +99,9 @@ async function main(): Promise<void> {
     exportMsPerBatch: exportMs,
     exportBatchSize: PIPELINE_SETTINGS.export.batchSize,
     naiveExportMsPerMessage: naiveMs,
-    messageBytes: isError(decide) ? 2048 : decide.documentBytes + 400,
+    messageBytes: isError(exporter) ? Number.NaN : exporter.messageBytesMedian,
     recordBytes: isError(decide) ? 2048 : decide.documentBytes + 10,
-    stateWritesPerExport: 1,
-    stateItemBytes: 120,
+    ...exporterCostInputs(isError(exporter) ? undefined : exporter),
   };
   results.cost = await section('cost model', () => {
     const pipeline = modelPipeline(inputs);
@@ -112,6 +119,7 @@ async function main(): Promise<void> {
       },
       prices: PRICES,
       pricesAsOf: PRICES_AS_OF,
+      fixedCostsNotPerExport: FIXED_COSTS,
     };
   });
 
