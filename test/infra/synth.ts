@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -10,6 +10,16 @@ import { addNagPacks } from '../../lib/nag.js';
 
 /** The example config every deploy guide starts from. */
 export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../examples/config.json', import.meta.url));
+
+const CDK_JSON = fileURLToPath(new URL('../../cdk.json', import.meta.url));
+
+/**
+ * The context of cdk.json — the recommended feature flags among it — which the CDK CLI gives the
+ * default app: the tests synthesize the template `cdk synth` and `cdk deploy` produce.
+ */
+export function cdkJsonContext(): Record<string, unknown> {
+  return (JSON.parse(readFileSync(CDK_JSON, 'utf8')) as { context: Record<string, unknown> }).context;
+}
 
 const FIXTURE_ENTRY = fileURLToPath(new URL('./fixtures/handler.ts', import.meta.url));
 
@@ -76,7 +86,10 @@ export interface Synthesized {
 export function synth(config: DestinationConfig, options: SynthOptions = {}): Synthesized {
   const app = new App({
     ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
-    context: options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] },
+    context: {
+      ...cdkJsonContext(),
+      ...(options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    },
   });
   const stack = new KinesisDestinationStack(app, 'KinesisDestination', { config, entries: testEntries() });
   if (options.nag === true) addNagPacks(app);

@@ -105,8 +105,8 @@ describe('imported stream with a customer-managed key in another account', () =>
     expect(statementsWith(template, 'ExportRole', 'kinesis:Put')).toEqual([
       expect.objectContaining({
         Resource: [
-          importedStreamArn('us-east-2', 'profile-exports', '123456789012'),
           importedStreamArn('us-east-2', 'profile-analytics'),
+          importedStreamArn('us-east-2', 'profile-exports', '123456789012'),
         ],
       }),
     ]);
@@ -146,8 +146,8 @@ describe('streams created by the stack', () => {
     expect(statementsWith(template, 'ExportRole', 'kinesis:Put')).toEqual([
       expect.objectContaining({
         Resource: [
-          { 'Fn::GetAtt': [expect.stringMatching(/^DestinationsStreammarketing/), 'Arn'] },
           { 'Fn::GetAtt': [expect.stringMatching(/^DestinationsStreamanalytics/), 'Arn'] },
+          { 'Fn::GetAtt': [expect.stringMatching(/^DestinationsStreammarketing/), 'Arn'] },
         ],
       }),
     ]);
