@@ -180,6 +180,7 @@ export class KinesisDestination extends Construct {
       },
       exportQueue: this.queues.exportQueue,
       sinks: this.queues.sinks,
+      stateTable: this.stateTable,
     });
 
     this.exportQueue = this.queues.exportQueue;

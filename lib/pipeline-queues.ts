@@ -2,6 +2,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
+import type { SinkQueue } from './pipeline-alerts.js';
 import { seconds } from './pipeline-function.js';
 
 export interface PipelineQueuesProps {
@@ -71,13 +72,14 @@ export class PipelineQueues extends Construct {
     });
   }
 
-  /** The queues that are terminal sinks: anything in them needs a human. */
-  get sinks(): readonly { readonly name: string; readonly queue: sqs.Queue }[] {
+  /** The queues that are terminal sinks: anything in them needs a human before it expires. */
+  get sinks(): readonly SinkQueue[] {
+    const { deadLetterQueue, rejectsQueue } = PIPELINE_SETTINGS;
     return [
-      { name: 'DeadLetterQueue', queue: this.deadLetterQueue },
-      { name: 'RejectsQueue', queue: this.rejectsQueue },
-      { name: 'DecideFailuresQueue', queue: this.decideFailuresQueue },
-      { name: 'BackfillFailuresQueue', queue: this.backfillFailuresQueue },
+      { name: 'DeadLetterQueue', queue: this.deadLetterQueue, ...deadLetterQueue },
+      { name: 'RejectsQueue', queue: this.rejectsQueue, ...rejectsQueue },
+      { name: 'DecideFailuresQueue', queue: this.decideFailuresQueue, ...deadLetterQueue },
+      { name: 'BackfillFailuresQueue', queue: this.backfillFailuresQueue, ...deadLetterQueue },
     ];
   }
 }
