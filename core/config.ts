@@ -158,6 +158,16 @@ const profileTableSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * What deleting the stack (or replacing a resource) does to the resources that hold undelivered
+ * exports and delivery state — the queues, the state table and the streams the stack creates:
+ * `retain` (the default) keeps them; `destroy` deletes them with their contents, for test stacks.
+ */
+const dataRemovalPolicySchema = z.enum(['retain', 'destroy'], {
+  error:
+    'must be "retain" (keep queues, state table and created streams when the stack is deleted) or "destroy" (delete them: test stacks only)',
+});
+
 /** The destination config file: one JSON document read by the CLI, the CDK app and the local stack. */
 export const configSchema = z
   .strictObject({
@@ -170,6 +180,7 @@ export const configSchema = z
     }),
     profileTable: profileTableSchema.optional(),
     alerts: z.strictObject({ emails: z.array(z.email('is not an e-mail address')).default([]) }).optional(),
+    dataRemovalPolicy: dataRemovalPolicySchema.optional(),
   })
   .superRefine((config, ctx) => {
     reportDuplicates(

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import type { DestinationConfig } from '../core/config.js';
@@ -33,6 +33,7 @@ export class KinesisDestinationStack extends Stack {
       segmentCatalog: config.segmentCatalog,
       ...(config.alerts === undefined ? {} : { alertEmails: config.alerts.emails }),
       ...this.profileTableProps(config),
+      ...(config.dataRemovalPolicy === 'destroy' ? { dataRemovalPolicy: RemovalPolicy.DESTROY } : {}),
       ...(props.entries === undefined ? {} : { entries: props.entries }),
     });
     this.outputs();

@@ -23,6 +23,7 @@ import {
   checkExistingProfileTable,
   consolidateProfileTableProps,
   DEFAULT_ENTRIES,
+  dataRemovalPolicyOf,
   PIPELINE_KEY_PROPS,
   pipelineKeyStatements,
   STATE_TABLE_PROPS,
@@ -104,9 +105,13 @@ export class KinesisDestination extends Construct {
     this.encryptionKey = props.existingEncryptionKey ?? new kms.Key(this, 'PipelineKey', PIPELINE_KEY_PROPS);
     for (const statement of pipelineKeyStatements()) this.encryptionKey.addToResourcePolicy(statement);
     this.profileTable = this.profileTableFrom(props);
-    this.stateTable = new dynamodb.Table(this, 'StateTable', STATE_TABLE_PROPS);
-    this.queues = new PipelineQueues(this, 'Queues', { key: this.encryptionKey });
-    this.streams = new DestinationStreams(this, 'Destinations', { destinations: config.destinations });
+    const removalPolicy = dataRemovalPolicyOf(props.dataRemovalPolicy);
+    this.stateTable = new dynamodb.Table(this, 'StateTable', { ...STATE_TABLE_PROPS, removalPolicy });
+    this.queues = new PipelineQueues(this, 'Queues', { key: this.encryptionKey, removalPolicy });
+    this.streams = new DestinationStreams(this, 'Destinations', {
+      destinations: config.destinations,
+      removalPolicy,
+    });
 
     const common = { config, logKey: this.encryptionKey };
     this.decide = new PipelineFunction(this, 'Decide', {
