@@ -157,19 +157,18 @@ export class KinesisDestination extends Construct {
     this.wireExport();
     this.wireBackfill(backfillName);
 
-    const connectionCheck = this.streams.resolved.some((r) => !r.created)
-      ? new ConnectionCheck(this, 'ConnectionCheck', {
-          ...common,
-          entry: entries.connectionCheck,
-          destinations: this.streams.resolved,
-        })
-      : undefined;
+    const connectionCheck = new ConnectionCheck(this, 'ConnectionCheck', {
+      ...common,
+      entry: entries.connectionCheck,
+      destinations: this.streams.resolved,
+      exportRole: this.export.role,
+    });
     const backfillTrigger = new BackfillTrigger(this, 'BackfillTrigger', {
       destinations: config.destinations,
       backfillFunction: this.backfill.function,
       logKey: this.encryptionKey,
     });
-    if (connectionCheck !== undefined) {
+    if (connectionCheck.resource !== undefined) {
       // No backfill into a stream the check has not found writable.
       backfillTrigger.node.addDependency(connectionCheck.resource);
     }
@@ -203,7 +202,7 @@ export class KinesisDestination extends Construct {
       scope: this,
       pipelineFunctions: [this.decide, this.export, this.backfill],
       asyncFunctions: [this.backfill],
-      ...(connectionCheck === undefined ? {} : { connectionCheck }),
+      connectionCheck,
       backfillTrigger,
       streams: this.streams,
       queues: this.queues,

@@ -184,9 +184,8 @@ describe('KinesisDestinationStack (example config)', () => {
   });
 
   describe('deploy-time functions', () => {
-    it('lets the connection check list streams and describe only the imported streams', () => {
+    it("lets the connection check describe only the imported streams, and simulate only the export role's policy", () => {
       expect(statementsWith(template, 'ConnectionCheckHandlerRole', 'kinesis:')).toEqual([
-        { Sid: 'ListStreams', Effect: 'Allow', Action: 'kinesis:ListStreams', Resource: '*' },
         {
           Sid: 'DescribeDestinationStreams',
           Effect: 'Allow',
@@ -198,12 +197,50 @@ describe('KinesisDestinationStack (example config)', () => {
           ],
         },
       ]);
+      expect(statementsWith(template, 'ConnectionCheckHandlerRole', 'iam:')).toEqual([
+        {
+          Sid: 'SimulateExportRole',
+          Effect: 'Allow',
+          Action: 'iam:SimulatePrincipalPolicy',
+          Resource: getAttValue('ExportRole'),
+        },
+      ]);
+      expect(statementsWith(template, 'ConnectionCheckHandlerRole', 'cloudformation:')).toEqual([
+        {
+          Sid: 'ReadOwnStack',
+          Effect: 'Allow',
+          Action: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks'],
+          Resource: { Ref: 'AWS::StackId' },
+        },
+      ]);
       template.hasResourceProperties('Custom::KinesisConnectionCheck', {
+        ExportRoleArn: getAtt('ExportRole'),
         Destinations: [
-          { destinationId: 'marketing', region: 'us-east-2', streamName: 'profile-exports' },
-          { destinationId: 'analytics', region: 'us-east-2', streamName: 'profile-analytics' },
+          {
+            destinationId: 'marketing',
+            region: 'us-east-2',
+            streamName: 'profile-exports',
+            streamArn: importedStreamArn('us-east-2', 'profile-exports'),
+          },
+          {
+            destinationId: 'analytics',
+            region: 'us-east-2',
+            streamName: 'profile-analytics',
+            streamArn: importedStreamArn('us-east-2', 'profile-analytics'),
+          },
         ],
       });
+    });
+
+    it("runs the connection check after the export role's policy exists (the simulation reads it)", () => {
+      const [check] = Object.values(template.findResources('Custom::KinesisConnectionCheck'));
+      expect(check?.DependsOn).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^ExportRoleDefaultPolicy/),
+          expect.stringMatching(/^ExportRole[0-9A-F]{8}$/),
+        ]),
+      );
+      template.resourceCountIs('Custom::KinesisStreamNameCheck', 0);
     });
 
     it('lets the backfill trigger invoke only the backfill function', () => {

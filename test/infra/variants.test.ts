@@ -157,6 +157,66 @@ describe('streams created by the stack', () => {
     ]);
   });
 
+  it('checks the names first: each created stream waits for the stream-name check', () => {
+    const streams = Object.entries(template.findResources('AWS::Kinesis::Stream'));
+    expect(streams).toHaveLength(2);
+    for (const [, stream] of streams) {
+      expect(stream.DependsOn).toEqual([expect.stringMatching(/^ConnectionCheckStreamNames/)]);
+    }
+    template.hasResourceProperties('Custom::KinesisStreamNameCheck', {
+      Streams: [
+        {
+          destinationId: 'marketing',
+          region: 'us-east-2',
+          streamName: 'profile-exports',
+          logicalId: streams.find(([id]) => id.startsWith('DestinationsStreammarketing'))?.[0],
+        },
+        {
+          destinationId: 'analytics',
+          region: 'us-east-2',
+          streamName: 'profile-analytics',
+          logicalId: streams.find(([id]) => id.startsWith('DestinationsStreamanalytics'))?.[0],
+        },
+      ],
+    });
+    // Built from the names, so the check does not wait for the streams it runs before.
+    expect(statementsWith(template, 'ConnectionCheckHandlerRole', 'kinesis:')).toEqual([
+      expect.objectContaining({
+        Action: 'kinesis:DescribeStreamSummary',
+        Resource: [
+          {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':kinesis:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':stream/profile-analytics',
+              ],
+            ],
+          },
+          {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':kinesis:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':stream/profile-exports',
+              ],
+            ],
+          },
+        ],
+      }),
+    ]);
+  });
+
   it('skips the connection check and asserts the deploy region', () => {
     template.resourceCountIs('Custom::KinesisConnectionCheck', 0);
     const rules = template.toJSON().Rules as Record<string, { Assertions: { AssertDescription: string }[] }>;
