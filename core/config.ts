@@ -77,6 +77,14 @@ const destinationSchema = z
       .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'is not an IAM role ARN')
       .optional(),
     externalId: z.string().min(2).max(1224).optional(),
+    /**
+     * Why `roleArn` is assumed without an external id (the role's trust policy then checks none).
+     * Without this reason, a `roleArn` needs an `externalId`.
+     */
+    noExternalIdReason: z
+      .string()
+      .min(10, 'must say in a sentence why the role needs no external id')
+      .optional(),
     /** The source page's access-key method: a Secrets Manager secret holding {accessKeyId, secretAccessKey}. */
     credentialsSecretArn: z
       .string()
@@ -99,6 +107,23 @@ const destinationSchema = z
         code: 'custom',
         path: ['credentialsSecretArn'],
         message: 'use either roleArn or credentialsSecretArn, not both',
+      });
+    }
+    if (d.roleArn !== undefined && d.externalId === undefined && d.noExternalIdReason === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['externalId'],
+        message: `is required with roleArn: the role's trust policy should require it (sts:ExternalId), so that nobody else can make this pipeline write with that role (the confused-deputy problem). Add "externalId": "<the value the trust policy checks>" (\`npx kinesis-destination policy --destination ${d.id} --trust-policy\` prints that policy), or, if the role must be trusted without one, say why in "noExternalIdReason"`,
+      });
+    }
+    if (d.noExternalIdReason !== undefined && (d.roleArn === undefined || d.externalId !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['noExternalIdReason'],
+        message:
+          d.roleArn === undefined
+            ? 'is only used with roleArn; remove it'
+            : 'the destination has an externalId; remove noExternalIdReason',
       });
     }
     if (d.externalId !== undefined && d.roleArn === undefined) {

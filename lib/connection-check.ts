@@ -18,6 +18,11 @@ export interface ConnectionCheckProps {
   readonly entry: string;
   readonly config: DestinationConfig;
   readonly logKey: kms.IKey;
+  /**
+   * The check role's fixed name: it assumes the destinations' cross-account roles, whose trust
+   * policies name it.
+   */
+  readonly roleName: string;
 }
 
 /**
@@ -57,6 +62,7 @@ export class ConnectionCheck extends Construct {
       timeout: Duration.minutes(2),
       config: props.config,
       logKey: props.logKey,
+      roleName: props.roleName,
     });
     const role = this.handler.role;
     role.addToPrincipalPolicy(

@@ -69,6 +69,11 @@ export class KinesisDestinationStack extends Stack {
       p.exportRole.roleArn,
       'Role that writes to the streams (trust it in cross-account roles)',
     );
+    out(
+      'ConnectionCheckRoleArn',
+      p.connectionCheckRole.roleArn,
+      'Role of the deploy-time connection check (trust it in cross-account roles too)',
+    );
     out('PipelineKeyArn', p.encryptionKey.keyArn, 'KMS key of the queues, alert topic and logs');
     out('AlertTopicArn', p.alarmTopic.topicArn, 'Alert topic: subscribe more endpoints here');
     out('DashboardName', p.dashboard.dashboardName, 'CloudWatch dashboard of the flow');

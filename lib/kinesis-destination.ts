@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -30,6 +29,7 @@ import {
 } from './kinesis-destination-defaults.js';
 import { type KinesisDestinationProps, validatedConfig } from './kinesis-destination-props.js';
 import { acknowledgeFindings } from './nag.js';
+import { assumingRoleName, backfillFunctionName } from './physical-names.js';
 import { PipelineAlerts } from './pipeline-alerts.js';
 import { PipelineFunction, seconds } from './pipeline-function.js';
 import { PipelineQueues } from './pipeline-queues.js';
@@ -83,6 +83,8 @@ export class KinesisDestination extends Construct {
   readonly backfillFunction: NodejsFunction;
   /** The role that writes to the streams (trust it in cross-account roles). */
   readonly exportRole: iam.Role;
+  /** The deploy-time connection check's role: it assumes cross-account roles too (trust it as well). */
+  readonly connectionCheckRole: iam.Role;
   /** The topic every alarm notifies on ALARM and OK. */
   readonly alarmTopic: sns.ITopic;
   /** The pipeline's alarms (docs/RUNBOOK.md says what each means). */
@@ -129,6 +131,8 @@ export class KinesisDestination extends Construct {
       ...common,
       entry: entries.export,
       description: 'FIFO export queue -> PutRecords to the destination Kinesis streams',
+      // Cross-account roles trust it by name (core/role-names.ts).
+      roleName: assumingRoleName(this, 'export'),
       memorySize: PIPELINE_SETTINGS.export.memoryMb,
       timeout: seconds(PIPELINE_SETTINGS.export.timeoutSeconds),
       environment: exportEnvironment({
@@ -162,6 +166,7 @@ export class KinesisDestination extends Construct {
       entry: entries.connectionCheck,
       destinations: this.streams.resolved,
       exportRole: this.export.role,
+      roleName: assumingRoleName(this, 'connectionCheck'),
     });
     const backfillTrigger = new BackfillTrigger(this, 'BackfillTrigger', {
       destinations: config.destinations,
@@ -194,6 +199,7 @@ export class KinesisDestination extends Construct {
     this.exportFunction = this.export.function;
     this.backfillFunction = this.backfill.function;
     this.exportRole = this.export.role;
+    this.connectionCheckRole = connectionCheck.handler.role;
     this.alarmTopic = alerts.topic;
     this.alarms = alerts.alarms;
     this.dashboard = alerts.dashboard;
@@ -315,24 +321,4 @@ export class KinesisDestination extends Construct {
       }),
     );
   }
-}
-
-const BACKFILL_SUFFIX = '-backfill';
-/** Lambda function names have at most 64 characters. */
-const MAX_PREFIX = 64 - BACKFILL_SUFFIX.length;
-
-/**
- * The backfill's fixed name. `<stack name>-backfill` for a construct with the id `Default` directly
- * in its stack (the default app: the name it had when the pipeline was a stack); otherwise
- * `<stack name>-<id>-<hash of the construct's path>-backfill`, shortened to fit, so two constructs
- * never share a name.
- */
-function backfillFunctionName(construct: Construct): string {
-  const stack = Stack.of(construct);
-  if (construct.node.id === 'Default' && construct.node.scope === stack) {
-    return `${stack.stackName.slice(0, MAX_PREFIX)}${BACKFILL_SUFFIX}`;
-  }
-  const hash = createHash('sha256').update(construct.node.path).digest('hex').slice(0, 8);
-  const base = `${stack.stackName}-${construct.node.id}`.replace(/[^A-Za-z0-9_-]/g, '');
-  return `${base.slice(0, MAX_PREFIX - hash.length - 1)}-${hash}${BACKFILL_SUFFIX}`;
 }
