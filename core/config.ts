@@ -181,6 +181,14 @@ const profileTableSchema = z.strictObject({
       'is not a DynamoDB stream ARN',
     )
     .optional(),
+  /**
+   * The customer-managed KMS key of an existing table (with `streamArn`): decide reads its stream and
+   * the backfill scans it, so both get kms:Decrypt on this key.
+   */
+  kmsKeyArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'is not a KMS key ARN')
+    .optional(),
 });
 
 /**
@@ -234,6 +242,14 @@ export const configSchema = z
         }
       });
     });
+    if (config.profileTable?.kmsKeyArn !== undefined && config.profileTable.streamArn === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['profileTable', 'kmsKeyArn'],
+        message:
+          'is the key of an existing table: set streamArn (and tableName) to import it; the table this stack creates uses the AWS managed key aws/dynamodb',
+      });
+    }
     if (config.profileTable?.streamArn !== undefined && config.profileTable.tableName === undefined) {
       ctx.addIssue({
         code: 'custom',

@@ -157,8 +157,8 @@ export const PIPELINE_KEY_PROPS: kms.KeyProps = {
 };
 
 /**
- * The key policy statements the pipeline key needs: CloudWatch alarms publish to the encrypted alert
- * topic, CloudWatch Logs encrypts the log groups of this account and region. Added to the created key
+ * The key policy statements the pipeline key needs: CloudWatch alarms of this account publish to the
+ * encrypted alert topic, CloudWatch Logs encrypts the log groups of this account and region. Added to the created key
  * and to an `existingEncryptionKey` of this app; an imported key must already allow both.
  */
 export function pipelineKeyStatements(): iam.PolicyStatement[] {
@@ -168,6 +168,8 @@ export function pipelineKeyStatements(): iam.PolicyStatement[] {
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
+      // Only on behalf of this account's alarms (the confused-deputy guard of service principals).
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
     }),
     new iam.PolicyStatement({
       sid: 'CloudWatchLogsEncryptLogGroups',

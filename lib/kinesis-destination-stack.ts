@@ -1,5 +1,6 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { DestinationConfig } from '../core/config.js';
 import { KinesisDestination } from './kinesis-destination.js';
@@ -39,7 +40,10 @@ export class KinesisDestinationStack extends Stack {
     this.outputs();
   }
 
-  /** The config's `profileTable`: import the table by name and stream ARN, or name the new one. */
+  /**
+   * The config's `profileTable`: import the table by name and stream ARN (with its customer-managed
+   * key, if any), or name the new one.
+   */
   private profileTableProps(
     config: DestinationConfig,
   ): Pick<KinesisDestinationProps, 'existingProfileTable' | 'profileTableProps'> {
@@ -49,6 +53,9 @@ export class KinesisDestinationStack extends Stack {
         existingProfileTable: dynamodb.Table.fromTableAttributes(this, 'ProfileTable', {
           tableName: settings.tableName,
           tableStreamArn: settings.streamArn,
+          ...(settings.kmsKeyArn === undefined
+            ? {}
+            : { encryptionKey: kms.Key.fromKeyArn(this, 'ProfileTableKey', settings.kmsKeyArn) }),
         }),
       };
     }

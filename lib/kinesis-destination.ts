@@ -160,6 +160,7 @@ export class KinesisDestination extends Construct {
     this.wireDecide();
     this.wireExport();
     this.wireBackfill(backfillName);
+    this.grantProfileTableKey();
 
     const connectionCheck = new ConnectionCheck(this, 'ConnectionCheck', {
       ...common,
@@ -232,12 +233,35 @@ export class KinesisDestination extends Construct {
     return new dynamodb.Table(this, 'ProfileTable', consolidateProfileTableProps(props.profileTableProps));
   }
 
+  /**
+   * A profile table under a customer-managed key (an existing table with its key, or
+   * profileTableProps.encryption): decide reads its stream and the backfill scans it, so both may
+   * kms:Decrypt with that key — and nothing else with it.
+   */
+  private grantProfileTableKey(): void {
+    const key = this.profileTable.encryptionKey;
+    if (key === undefined) return;
+    for (const fn of [this.decide, this.backfill]) key.grantDecrypt(fn.role);
+  }
+
+  /** The profile table's stream, as the event source sees it: no key, so no key grant. */
+  private profileStreamView(): dynamodb.ITable {
+    const table = this.profileTable;
+    if (table.encryptionKey === undefined) return table;
+    return dynamodb.Table.fromTableAttributes(this, 'ProfileStream', {
+      tableArn: table.tableArn,
+      ...(table.tableStreamArn === undefined ? {} : { tableStreamArn: table.tableStreamArn }),
+    });
+  }
+
   /** Stream → decide; decide may send to the export and rejects queues and nothing else. */
   private wireDecide(): void {
     const s = PIPELINE_SETTINGS.decide;
     const failures = this.queues.decideFailuresQueue;
     this.decide.function.addEventSource(
-      new DynamoEventSource(this.profileTable, {
+      // The stream without the table's key: CDK's stream grant would add kms:Decrypt and
+      // kms:DescribeKey; grantProfileTableKey gives exactly kms:Decrypt, to decide and the backfill.
+      new DynamoEventSource(this.profileStreamView(), {
         startingPosition: s.startingPosition as lambda.StartingPosition,
         batchSize: s.batchSize,
         maxBatchingWindow: seconds(s.maxBatchingWindowSeconds),
@@ -282,8 +306,6 @@ export class KinesisDestination extends Construct {
         resources: [this.profileTable.tableArn],
       }),
     );
-    // A profile table under a customer-managed key (an existing table, or profileTableProps.encryption).
-    this.profileTable.encryptionKey?.grantDecrypt(role);
     this.grantStateTable(this.backfill);
     this.sendTo(this.backfill, 'SendExports', [this.queues.exportQueue]);
     role.addToPrincipalPolicy(
