@@ -6,6 +6,7 @@ import type { DestinationConfig } from '../core/config.js';
 import { KinesisDestination } from './kinesis-destination.js';
 import type { HandlerEntries } from './kinesis-destination-defaults.js';
 import type { KinesisDestinationProps } from './kinesis-destination-props.js';
+import { tagPipeline } from './pipeline-tags.js';
 
 /** Props of {@link KinesisDestinationStack}. */
 export interface KinesisDestinationStackProps extends StackProps {
@@ -37,6 +38,8 @@ export class KinesisDestinationStack extends Stack {
       ...(config.dataRemovalPolicy === 'destroy' ? { dataRemovalPolicy: RemovalPolicy.DESTROY } : {}),
       ...(props.entries === undefined ? {} : { entries: props.entries }),
     });
+    // The stack's own resources outside the construct (the AwsCustomResource singleton) too.
+    tagPipeline(this, config.destinations, []);
     this.outputs();
   }
 

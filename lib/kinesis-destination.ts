@@ -33,6 +33,8 @@ import { assumingRoleName, backfillFunctionName } from './physical-names.js';
 import { PipelineAlerts } from './pipeline-alerts.js';
 import { PipelineFunction, seconds } from './pipeline-function.js';
 import { PipelineQueues } from './pipeline-queues.js';
+import { tagPipeline } from './pipeline-tags.js';
+import { restrictRedriveSources } from './redrive-allow-policy.js';
 
 /** The backfill scans the whole table in one run that re-invokes itself: Lambda's maximum timeout. */
 const BACKFILL_TIMEOUT = Duration.minutes(15);
@@ -178,6 +180,12 @@ export class KinesisDestination extends Construct {
       // No backfill into a stream the check has not found writable.
       backfillTrigger.node.addDependency(connectionCheck.resource);
     }
+    // After the backfill trigger: both use the stack's AwsCustomResource singleton.
+    const redriveAllowPolicy = restrictRedriveSources(this, 'DeadLetterRedriveAllowPolicy', {
+      deadLetterQueue: this.queues.deadLetterQueue,
+      sourceQueue: this.queues.exportQueue,
+      logKey: this.encryptionKey,
+    });
 
     const alerts = new PipelineAlerts(this, 'Alerts', {
       key: this.encryptionKey,
@@ -205,12 +213,14 @@ export class KinesisDestination extends Construct {
     this.alarms = alerts.alarms;
     this.dashboard = alerts.dashboard;
 
+    tagPipeline(this, config.destinations, this.streams.resolved);
     acknowledgeFindings({
       scope: this,
-      pipelineFunctions: [this.decide, this.export, this.backfill],
+      functions: { decide: this.decide, export: this.export, backfill: this.backfill },
       asyncFunctions: [this.backfill],
       connectionCheck,
       backfillTrigger,
+      redriveAllowPolicy,
       streams: this.streams,
       queues: this.queues,
       // An existing table's findings are its owner's to settle.

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exampleConfig, synth, variantsConfig } from './synth.js';
 
@@ -20,6 +21,16 @@ describe('cdk-nag (AwsSolutions + NIST 800-53 rev 5)', () => {
   it('passes cross-account, access-key and created-stream destinations', () => {
     const { app } = synth(variantsConfig(), { nag: true, outdir: join(scratch, 'nag-variants') });
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it('fails synthesis on a new wildcard grant on a role whose Resource "*" findings are acknowledged', () => {
+    const { app, stack } = synth(exampleConfig(), { nag: true, outdir: join(scratch, 'nag-wildcard') });
+    stack.pipeline.exportRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['kinesis:DescribeStream'], resources: ['*'] }),
+    );
+    expect(() => app.synth()).toThrow(
+      /KinesisDestination\/Default\/Export\/Role holds kinesis:DescribeStream on Resource "\*": only xray:PutTraceSegments, xray:PutTelemetryRecords, kinesis:ListStreams may use "\*" on this role/,
+    );
   });
 
   it('fails synthesis on an unacknowledged finding', async () => {

@@ -107,16 +107,25 @@ export function synth(config: DestinationConfig, options: SynthOptions = {}): Sy
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
-/** The `Statement` list of the default policy of the role whose logical id starts with `rolePrefix`. */
+/**
+ * The `Statement` list of the policies attached to the role whose logical id starts with `rolePrefix`
+ * (its default policy first, then any other, e.g. an AwsCustomResource's policy on the singleton's role).
+ */
 export function statementsOf(template: Template, rolePrefix: string): Record<string, unknown>[] {
   const policies = template.findResources('AWS::IAM::Policy') as Resources;
-  const matches = Object.entries(policies).filter(([, p]) =>
-    ((p.Properties?.Roles as { Ref: string }[] | undefined) ?? []).some((r) => r.Ref.startsWith(rolePrefix)),
+  const matches = Object.entries(policies)
+    .filter(([, p]) =>
+      ((p.Properties?.Roles as { Ref: string }[] | undefined) ?? []).some((r) =>
+        r.Ref.startsWith(rolePrefix),
+      ),
+    )
+    .sort(([a], [b]) => Number(b.includes('DefaultPolicy')) - Number(a.includes('DefaultPolicy')));
+  if (matches.length === 0) throw new Error(`expected a policy for role ${rolePrefix}*, found none`);
+  return matches.flatMap(
+    ([, p]) =>
+      (p.Properties?.PolicyDocument as { Statement?: Record<string, unknown>[] } | undefined)?.Statement ??
+      [],
   );
-  if (matches.length !== 1)
-    throw new Error(`expected one policy for role ${rolePrefix}*, found ${matches.length}`);
-  const document = matches[0]?.[1].Properties?.PolicyDocument as { Statement: Record<string, unknown>[] };
-  return document.Statement;
 }
 
 /** Every action a role's policy allows, flattened. */
