@@ -201,6 +201,29 @@ const dataRemovalPolicySchema = z.enum(['retain', 'destroy'], {
     'must be "retain" (keep queues, state table and created streams when the stack is deleted) or "destroy" (delete them: test stacks only)',
 });
 
+/**
+ * Where the functions that reach the destination streams run from. `staticEgressIps`: the export
+ * function and the connection check run in a VPC whose NAT gateways hold one Elastic IP per
+ * availability zone, listed in the stack output `StaticEgressIps` for the customer's allowlist
+ * (`aws:SourceIp`). `kinesisEndpoint`: also an interface VPC endpoint for Kinesis Data Streams in the
+ * stack's region, for customers who allowlist `aws:SourceVpce` instead (through it, `aws:SourceIp`
+ * is absent). docs/DEPLOY.md, "Static egress IPs".
+ */
+const networkSchema = z
+  .strictObject({
+    staticEgressIps: z.boolean().default(false),
+    kinesisEndpoint: z.boolean().default(false),
+  })
+  .superRefine((n, ctx) => {
+    if (n.kinesisEndpoint && !n.staticEgressIps) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kinesisEndpoint'],
+        message: 'needs "staticEgressIps": true: the endpoint is placed in the VPC that option creates',
+      });
+    }
+  });
+
 /** The destination config file: one JSON document read by the CLI, the CDK app and the local stack. */
 export const configSchema = z
   .strictObject({
@@ -214,6 +237,7 @@ export const configSchema = z
     profileTable: profileTableSchema.optional(),
     alerts: z.strictObject({ emails: z.array(z.email('is not an e-mail address')).default([]) }).optional(),
     dataRemovalPolicy: dataRemovalPolicySchema.optional(),
+    network: networkSchema.optional(),
   })
   .superRefine((config, ctx) => {
     reportDuplicates(

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import type { DestinationConfig } from '../core/config.js';
 import { grantDestinationCredentials, type ResolvedDestination } from './destination-streams.js';
 import { logGroupWithRole } from './function-logging.js';
-import { PipelineFunction } from './pipeline-function.js';
+import { type FunctionNetwork, PipelineFunction } from './pipeline-function.js';
 
 export interface ConnectionCheckProps {
   /** Every destination: imported streams are checked, created streams' names are checked first. */
@@ -23,6 +23,12 @@ export interface ConnectionCheckProps {
    * policies name it.
    */
   readonly roleName: string;
+  /**
+   * The export function's network (network.staticEgressIps): the check runs from the same addresses,
+   * so a stream policy that allowlists them lets it through too.
+   * @default - not in a VPC
+   */
+  readonly network?: FunctionNetwork;
 }
 
 /**
@@ -63,6 +69,7 @@ export class ConnectionCheck extends Construct {
       config: props.config,
       logKey: props.logKey,
       roleName: props.roleName,
+      ...(props.network === undefined ? {} : { network: props.network }),
     });
     const role = this.handler.role;
     role.addToPrincipalPolicy(

@@ -67,6 +67,18 @@ export interface KinesisDestinationProps {
    */
   readonly dataRemovalPolicy?: RemovalPolicy;
   /**
+   * Static egress IPs (the source page's allowlisting): `staticEgressIps` runs the export function
+   * and the connection check in a VPC whose NAT gateways hold one Elastic IP per availability zone
+   * (two: the construct's `staticEgressIps`); `kinesisEndpoint` adds an interface endpoint for
+   * Kinesis Data Streams in the stack's region, for `aws:SourceVpce` allowlists (through it,
+   * `aws:SourceIp` is absent). docs/DEPLOY.md, "Static egress IPs".
+   * @default - no VPC: the functions reach AWS from Lambda's shared addresses
+   */
+  readonly network?: {
+    readonly staticEgressIps?: boolean;
+    readonly kinesisEndpoint?: boolean;
+  };
+  /**
    * Handler files of the functions (tests pass stand-ins).
    * @default - DEFAULT_ENTRIES, the handlers under lambdas/
    */

@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -36,6 +36,7 @@ export class KinesisDestinationStack extends Stack {
       ...(config.alerts === undefined ? {} : { alertEmails: config.alerts.emails }),
       ...this.profileTableProps(config),
       ...(config.dataRemovalPolicy === 'destroy' ? { dataRemovalPolicy: RemovalPolicy.DESTROY } : {}),
+      ...(config.network === undefined ? {} : { network: config.network }),
       ...(props.entries === undefined ? {} : { entries: props.entries }),
     });
     // The stack's own resources outside the construct (the AwsCustomResource singleton) too.
@@ -87,5 +88,23 @@ export class KinesisDestinationStack extends Stack {
     out('PipelineKeyArn', p.encryptionKey.keyArn, 'KMS key of the queues, alert topic and logs');
     out('AlertTopicArn', p.alarmTopic.topicArn, 'Alert topic: subscribe more endpoints here');
     out('DashboardName', p.dashboard.dashboardName, 'CloudWatch dashboard of the flow');
+    const egress = p.egressNetwork;
+    if (egress !== undefined) {
+      out(
+        'StaticEgressIps',
+        Fn.join(
+          ',',
+          egress.elasticIps.map((ip) => ip.attrPublicIp),
+        ),
+        "The addresses the export function and the connection check reach the streams from: the customer's aws:SourceIp allowlist",
+      );
+      if (egress.kinesisEndpoint !== undefined) {
+        out(
+          'KinesisVpcEndpointId',
+          egress.kinesisEndpoint.vpcEndpointId,
+          "Kinesis requests in this region go through this endpoint: the customer's aws:SourceVpce allowlist",
+        );
+      }
+    }
   }
 }

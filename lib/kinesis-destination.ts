@@ -17,6 +17,7 @@ import { exportEnvironment } from '../lambdas/export/environment.js';
 import { BackfillTrigger } from './backfill-trigger.js';
 import { ConnectionCheck } from './connection-check.js';
 import { DestinationStreams, grantExportToDestinations } from './destination-streams.js';
+import { EgressNetwork } from './egress-network.js';
 import { KinesisDestinationPropsError } from './errors.js';
 import {
   checkExistingProfileTable,
@@ -93,6 +94,8 @@ export class KinesisDestination extends Construct {
   readonly alarms: readonly cloudwatch.Alarm[];
   /** The CloudWatch dashboard of the flow. */
   readonly dashboard: cloudwatch.Dashboard;
+  /** The VPC of `network.staticEgressIps`, with the Elastic IPs requests to the streams leave from. */
+  readonly egressNetwork?: EgressNetwork;
 
   private readonly queues: PipelineQueues;
   private readonly streams: DestinationStreams;
@@ -118,6 +121,8 @@ export class KinesisDestination extends Construct {
     });
 
     const common = { config, logKey: this.encryptionKey };
+    this.egressNetwork = EgressNetwork.ifRequested(this, props.network, this.encryptionKey);
+    const network = this.egressNetwork === undefined ? {} : { network: this.egressNetwork.functionNetwork };
     this.decide = new PipelineFunction(this, 'Decide', {
       ...common,
       entry: entries.decide,
@@ -135,6 +140,7 @@ export class KinesisDestination extends Construct {
       description: 'FIFO export queue -> PutRecords to the destination Kinesis streams',
       // Cross-account roles trust it by name (core/role-names.ts).
       roleName: assumingRoleName(this, 'export'),
+      ...network,
       memorySize: PIPELINE_SETTINGS.export.memoryMb,
       timeout: seconds(PIPELINE_SETTINGS.export.timeoutSeconds),
       environment: exportEnvironment({
@@ -170,7 +176,13 @@ export class KinesisDestination extends Construct {
       destinations: this.streams.resolved,
       exportRole: this.export.role,
       roleName: assumingRoleName(this, 'connectionCheck'),
+      ...network,
     });
+    if (this.egressNetwork !== undefined) {
+      // The routes through the NAT gateways exist before the check or an export reaches a stream.
+      connectionCheck.resource?.node.addDependency(this.egressNetwork);
+      this.export.function.node.addDependency(this.egressNetwork);
+    }
     const backfillTrigger = new BackfillTrigger(this, 'BackfillTrigger', {
       destinations: config.destinations,
       backfillFunction: this.backfill.function,
@@ -221,6 +233,9 @@ export class KinesisDestination extends Construct {
       connectionCheck,
       backfillTrigger,
       redriveAllowPolicy,
+      ...(this.egressNetwork === undefined
+        ? {}
+        : { network: { egress: this.egressNetwork, inVpc: [this.export, connectionCheck.handler] } }),
       streams: this.streams,
       queues: this.queues,
       // An existing table's findings are its owner's to settle.

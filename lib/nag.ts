@@ -5,6 +5,7 @@ import type { IConstruct } from 'constructs';
 import type { BackfillTrigger } from './backfill-trigger.js';
 import type { ConnectionCheck } from './connection-check.js';
 import type { DestinationStreams } from './destination-streams.js';
+import { type EgressNetwork, NETWORK_INTERFACE_ACTIONS } from './egress-network.js';
 import type { PipelineFunction } from './pipeline-function.js';
 import type { PipelineQueues } from './pipeline-queues.js';
 import { AWS_CUSTOM_RESOURCE_FUNCTION_ID } from './redrive-allow-policy.js';
@@ -50,6 +51,10 @@ export const NAG_REASONS = {
     'The function calls only AWS regional service endpoints (DynamoDB, SQS, Kinesis, STS, Secrets Manager, IAM, CloudFormation) over TLS with SigV4, and reaches no private network resource; access is controlled by IAM. A VPC is optional, for the export function and the connection check only, when a customer allowlists source IPs (network.staticEgressIps): it adds NAT costs without reducing data exposure otherwise.',
   'AwsSolutions-KDS3':
     'The destination config names this customer-managed key (kmsKeyArn) for the stream; the customer requires it, and grants its consumers on it themselves.',
+  'NIST.800.53.R5-VPCDefaultSecurityGroupClosed':
+    "Nothing uses this VPC's default security group: the functions and the Kinesis endpoint have their own (HTTPS only). CloudFormation cannot remove the default group's rules; CDK does it with a custom resource Lambda, which would add a function and a role with a managed policy for a group that protects nothing here.",
+  'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW':
+    'The route of the public subnet that holds a NAT gateway: the NAT gateway reaches the internet through it, which is the purpose of the static egress IPs. Nothing else runs in these subnets (no public address is assigned on launch); the functions run in private subnets routed to the NAT gateways.',
   'NIST.800.53.R5-DynamoDBInBackupPlan':
     'Point-in-time recovery is on (continuous backups, restorable to any second of the last 35 days). An AWS Backup plan and vault are account-level choices (retention, cross-region copies, vault lock) for the account owner, not for this stack; a tag-based selection can include the tables (every resource carries the Application tag).',
 } as const;
@@ -80,8 +85,8 @@ export interface NagTargets {
   readonly queues: PipelineQueues;
   /** The tables the pipeline created (never a table the user brought). */
   readonly tables: readonly IConstruct[];
-  /** Functions placed in a VPC (network.staticEgressIps): no LambdaInsideVPC finding to acknowledge. */
-  readonly inVpc?: readonly IConstruct[];
+  /** network.staticEgressIps: the VPC, and the functions placed in it. */
+  readonly network?: { readonly egress: EgressNetwork; readonly inVpc: readonly PipelineFunction[] };
 }
 
 /**
@@ -92,7 +97,8 @@ export function acknowledgeFindings(targets: NagTargets): void {
   const check = targets.connectionCheck;
   const pipeline = Object.values(targets.functions);
   const asyncFunctions = new Set<IConstruct | undefined>(targets.asyncFunctions.map((f) => f.function));
-  const inVpc = new Set<IConstruct | undefined>(targets.inVpc ?? []);
+  const inVpc = new Set<IConstruct | undefined>((targets.network?.inVpc ?? []).map((f) => f.function));
+  const vpcRoles = new Set<IConstruct>((targets.network?.inVpc ?? []).map((f) => f.role));
   const functions = [
     ...pipeline.map((f) => f.function),
     check.handler.function,
@@ -121,8 +127,12 @@ export function acknowledgeFindings(targets: NagTargets): void {
     ['connectionCheck', check.handler.role],
   ] as const) {
     acknowledge(role, 'AwsSolutions-IAM5[Resource::*]');
-    guardWildcardGrants(role, WILDCARD_ACTIONS[name]);
+    guardWildcardGrants(role, [
+      ...WILDCARD_ACTIONS[name],
+      ...(vpcRoles.has(role) ? NETWORK_INTERFACE_ACTIONS : []),
+    ]);
   }
+  if (targets.network !== undefined) acknowledgeNetwork(targets.network.egress);
   const handlerArn = Stack.of(targets.scope).getLogicalId(
     check.handler.function.node.defaultChild as CfnElement,
   );
@@ -167,4 +177,14 @@ function wildcardActionsOf(role: iam.IRole): string[] {
     if (s.Effect !== 'Allow' || !resources.includes('*')) return [];
     return ([] as unknown[]).concat(s.Action ?? []).map(String);
   });
+}
+
+/** The findings of the egress network's VPC (network.staticEgressIps). */
+function acknowledgeNetwork(egress: EgressNetwork): void {
+  acknowledge(egress.node.tryFindChild('Vpc'), 'NIST.800.53.R5-VPCDefaultSecurityGroupClosed');
+  for (const child of egress.node.children) {
+    if (/^Public\d+DefaultRoute$/.test(child.node.id))
+      acknowledge(child, 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW');
+  }
+  acknowledge(egress.node.tryFindChild('FlowLog'), 'NIST.800.53.R5-IAMNoInlinePolicy');
 }

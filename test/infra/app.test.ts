@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exampleConfig, synth, variantsConfig } from './synth.js';
+import { configWith, exampleConfig, synth, variantsConfig } from './synth.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'kd-infra-'));
@@ -20,6 +20,14 @@ describe('cdk-nag (AwsSolutions + NIST 800-53 rev 5)', () => {
 
   it('passes cross-account, access-key and created-stream destinations', () => {
     const { app } = synth(variantsConfig(), { nag: true, outdir: join(scratch, 'nag-variants') });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('passes static egress IPs with the Kinesis endpoint (the VPC, NAT gateways, flow log, endpoint)', () => {
+    const config = configWith((raw) => {
+      raw.network = { staticEgressIps: true, kinesisEndpoint: true };
+    });
+    const { app } = synth(config, { nag: true, outdir: join(scratch, 'nag-egress') });
     expect(() => app.synth()).not.toThrow();
   });
 
