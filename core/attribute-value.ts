@@ -86,6 +86,11 @@ function members(value: unknown, type: string): unknown[] {
 }
 
 function numberOf(text: unknown): unknown {
+  if (typeof text === 'string') {
+    // Fast path: a number whose own text is `text` (DynamoDB's canonical text of most numbers).
+    const value = Number(text);
+    if (String(value) === text && Number.isFinite(value)) return value;
+  }
   if (typeof text !== 'string' || !isDecimalText(text))
     throw new ValueProblem('N must be a decimal number as text');
   return numberFromText(toJsonNumberText(text));
