@@ -5,6 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type ExportMessage, exportDocumentOf } from '../../core/export-message.js';
 import { type DeadLetter, type PeekOptions, peekDeadLetters } from './peek.js';
 import { queueDepth, sleep } from './queue.js';
 
@@ -96,6 +97,15 @@ async function readFailures(
   return found;
 }
 
+/** The document of a dead letter, numbers exact; a version 2 text that is not JSON is shown as text. */
+function documentOf(message: ExportMessage): Record<string, unknown> {
+  try {
+    return exportDocumentOf(message);
+  } catch {
+    return { unreadableDocumentJson: message.v === 2 ? message.documentJson : '' };
+  }
+}
+
 /**
  * A dead letter as a row: the failure attached to the message when the export function moved it,
  * else its failure record (moved by the queue's redrive policy); the document only when asked.
@@ -137,7 +147,7 @@ export function toRow(
     lastFailureAt: isoTime(failure?.lastFailureAt),
     queuedAt: m === undefined ? undefined : new Date(m.queuedAt).toISOString(),
     movedBy: attached === undefined ? 'queue' : 'function',
-    ...(showPayload && m !== undefined ? { document: m.document } : {}),
+    ...(showPayload && m !== undefined ? { document: documentOf(m) } : {}),
   };
 }
 

@@ -18,7 +18,7 @@ import { redriveDeduplicationId } from '../../cli/dlq/move-selected.js';
 import { redriveDeadLetters } from '../../cli/dlq/redrive.js';
 import { formatDeadLetterTable } from '../../cli/dlq/table.js';
 import { deadLetterAttributes } from '../../core/dead-letter.js';
-import { type ExportMessage, messageGroupIdFor } from '../../core/export-message.js';
+import { type ExportMessage, exportDocumentOf, messageGroupIdFor } from '../../core/export-message.js';
 
 const sqsMock = mockClient(SQSClient);
 const docMock = mockClient(DynamoDBDocumentClient);
@@ -157,7 +157,7 @@ describe('listDeadLetters()', () => {
 
     expect(listing.rows).toHaveLength(1);
     expect(listing.truncated).toBe(true);
-    expect(listing.rows[0]?.document).toEqual(exportMessage('p-1', 'marketing', 'e1').document);
+    expect(listing.rows[0]?.document).toEqual(exportDocumentOf(exportMessage('p-1', 'marketing', 'e1')));
   });
 
   it('reads the failure the export function attached to a message it moved, without the state table', async () => {

@@ -1,3 +1,5 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -98,19 +100,42 @@ describe('the access-key secret', () => {
 
   it('keeps the secret out of the CloudFormation reason of the deploy-time connection check', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: notJson });
+    const cloudFormation = mockClient(CloudFormationClient);
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        { StackName: 'KinesisDestination', StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date() },
+      ],
+    });
+    const iam = mockClient(IAMClient);
+    iam
+      .on(SimulatePrincipalPolicyCommand)
+      .callsFake((input: { ActionNames: string[]; ResourceArns: string[] }) => ({
+        EvaluationResults: input.ActionNames.map((action) => ({
+          EvalActionName: action,
+          EvalResourceName: input.ResourceArns[0],
+          EvalDecision: 'allowed',
+        })),
+      }));
     const logger = logRecorder();
     const event = {
       RequestType: 'Create',
       ServiceToken: 'token',
       ResponseURL: 'https://example.com',
-      StackId: 'stack',
       RequestId: 'req',
       LogicalResourceId: 'ConnectionCheck',
-      ResourceType: 'Custom::ConnectionCheck',
+      ResourceType: 'Custom::KinesisConnectionCheck',
+      StackId: 'arn:aws:cloudformation:us-east-2:123456789012:stack/KinesisDestination/abc',
       ResourceProperties: {
         ServiceToken: 'token',
+        ExportRoleArn: 'arn:aws:iam::123456789012:role/KinesisDestination-export-us-east-2',
         Destinations: [
-          { destinationId: 'marketing', region: 'us-east-2', streamName: 's', credentialsSecretArn: ARN },
+          {
+            destinationId: 'marketing',
+            region: 'us-east-2',
+            streamName: 's',
+            streamArn: 'arn:aws:kinesis:us-east-2:123456789012:stream/s',
+            credentialsSecretArn: ARN,
+          },
         ],
       },
     } as CloudFormationCustomResourceEvent;
@@ -122,11 +147,16 @@ describe('the access-key secret', () => {
         {
           sts: new STSClient({}),
           secrets: new SecretsManagerClient({}),
+          iam: new IAMClient({}),
+          cloudFormation: new CloudFormationClient({}),
           kinesisFor: () => new KinesisClient({}),
           logger,
+          sleep: async () => undefined,
         },
       ),
     );
+    cloudFormation.restore();
+    iam.restore();
 
     expect(error.message).toContain(ARN);
     expect(error.message).toContain('is not JSON');
