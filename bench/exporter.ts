@@ -24,7 +24,7 @@ import { readAllRecords } from '../adapters/kinesis-reader.js';
 import { type PutEntry, putRecordsInChunks } from '../adapters/put-records.js';
 import type { StateTable } from '../adapters/state-table.js';
 import { decideExports } from '../core/decide.js';
-import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../core/export-message.js';
+import { buildExportMessage, type ExportMessage, messageGroupIdFor } from '../core/export-message.js';
 import type { LedgerEntry } from '../core/staleness.js';
 import { parseStreamRecord } from '../core/stream-record.js';
 import { createObservability, METRIC, type MetricSink } from '../lambdas/commons/observability.js';
@@ -81,9 +81,9 @@ export interface ExporterBenchResult {
   metricsLogBytes: { exportInvocation: number; decideInvocation: number };
 }
 
-function documents(n: number): { profileId: string; json: string; message: ExportMessage }[] {
+function documents(n: number): { profileId: string; json: string; message: ExportMessage; body: string }[] {
   const config = benchConfig();
-  const out: { profileId: string; json: string; message: ExportMessage }[] = [];
+  const out: { profileId: string; json: string; message: ExportMessage; body: string }[] = [];
   // Exporting changes only (the benchmark's mix has a quarter that exports nothing).
   for (const r of benchStreamRecords(Math.ceil(n * 1.4), Math.ceil(n * 1.4))) {
     if (out.length >= n) break;
@@ -91,23 +91,18 @@ function documents(n: number): { profileId: string; json: string; message: Expor
     if (!parsed.ok) continue;
     const decision = decideExports(parsed.change, config)[0];
     if (decision?.export !== true) continue;
-    const eventId = `${r.record.eventID}-${out.length}`;
-    out.push({
-      profileId: `${parsed.profileId}-${out.length}`,
-      json: JSON.stringify(decision.document),
-      message: {
-        v: 1,
-        exportId: exportIdFor(eventId, 'bench'),
-        destinationId: 'bench',
-        profileId: `${parsed.profileId}-${out.length}`,
-        profileVersion: decision.profileVersion,
-        reasons: decision.reasons.map((x) => x.code) as ExportMessage['reasons'],
-        sourceEventId: eventId,
+    const profileId = `${parsed.profileId}-${out.length}`;
+    // The producers' own builder: the message body is exactly what the decide function queues.
+    const queued = buildExportMessage(
+      { ...decision, destinationId: 'bench' },
+      {
+        sourceEventId: `${r.record.eventID}-${out.length}`,
+        profileId,
         sourceTime: Date.now(),
         queuedAt: Date.now(),
-        document: decision.document,
       },
-    });
+    );
+    out.push({ profileId, json: decision.documentJson, message: queued.message, body: queued.body });
   }
   return out;
 }
@@ -275,7 +270,7 @@ export async function runExporterBench(options: { exports?: number } = {}): Prom
       const batch: SQSRecord[] = docs.slice(i, i + 10).map((d, j) => ({
         messageId: `m-${i + j}`,
         receiptHandle: `r-${i + j}`,
-        body: JSON.stringify(d.message),
+        body: d.body,
         attributes: {
           ApproximateReceiveCount: '1',
           SentTimestamp: String(Date.now()),
@@ -360,7 +355,7 @@ export async function runExporterBench(options: { exports?: number } = {}): Prom
         deadLetterMovesPerExport: round(queueCalls.moves / docs.length, 4),
       },
       naivePutRecordMs: round(median(single), 2),
-      messageBytesMedian: median(docs.map((d) => Buffer.byteLength(JSON.stringify(d.message), 'utf8'))),
+      messageBytesMedian: median(docs.map((d) => Buffer.byteLength(d.body, 'utf8'))),
       metricsLogBytes: measureMetricsLogBytes(),
     };
   } finally {

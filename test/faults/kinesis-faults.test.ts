@@ -70,10 +70,9 @@ describe('fault suite: Kinesis', () => {
     });
     expect(result.lost, `lost: ${result.lostSample.join(', ')}`).toBe(0);
     expect(result.orderViolations).toBe(0);
-    // Duplicates, and the odd dead letter whose failure record is missing, are printed and published
-    // but not asserted here: today an export invocation can end in an error as a whole, so SQS hands
-    // out again messages it had already delivered, and a last attempt that ends so records no failure
-    // (see BENCHMARKS.md, "Fault-injection suite"). Loss and order are the hard promises.
+    // Duplicates are printed and published (BENCHMARKS.md, "Fault-injection suite"), not asserted:
+    // the export function answers with what it has done rather than fail a batch whole, but a put whose
+    // answer is lost is put again (at least once). Loss and order are the hard promises.
     expect(fault.stats().entriesFailed).toBeGreaterThan(0);
   }, 180_000);
 
@@ -95,7 +94,8 @@ describe('fault suite: Kinesis', () => {
     report('responses slowed to near the function timeout', result, { proxy: fault.stats() });
     expect(result.lost, `lost: ${result.lostSample.join(', ')}`).toBe(0);
     expect(result.orderViolations).toBe(0);
-    // Dead letters without a failure record are reported, not asserted (see the throttling test).
+    // Duplicates and dead letters are reported, not asserted (see the throttling test): a call answered
+    // after the function's deadline was written, and is put again.
   }, 240_000);
 
   it('dead-letters exports through an outage longer than the retry window, then delivers them on redrive', async () => {
