@@ -57,8 +57,81 @@ export const exportMessageV2Schema = z.object({
   documentJson: z.string().regex(/^\{/, 'must be the JSON text of the export document (an object)'),
 });
 
-/** The export queue's message body, either envelope version; producers write version 2. */
-export const exportMessageSchema = z.discriminatedUnion('v', [exportMessageV1Schema, exportMessageV2Schema]);
+/**
+ * Envelope version 3: version 2's fields, carried so that the document is not a JSON string inside the
+ * body but the body's last member, `"document":` followed by its exact JSON text — no escaping, so ten
+ * messages of a ~6 KB document fit one 64 KB SQS request chunk (version 2's escaped quotes add about
+ * 7 %, and two chunks per batch cost a send and a receive request more per ten exports). The body is
+ * plain JSON (the console shows the document as an object); {@link readExportMessage} takes the exact
+ * text back out of it, and {@link exportMessageBody} writes it.
+ */
+export const exportMessageV3Schema = z.object({
+  v: z.literal(3),
+  ...envelope,
+  /** The export document's JSON text, exact: the Kinesis record's data, byte for byte. */
+  documentJson: z.string().regex(/^\{/, 'must be the JSON text of the export document (an object)'),
+});
+
+/** The export queue's message body, any envelope version; producers write version 3. */
+export const exportMessageSchema = z.discriminatedUnion('v', [
+  exportMessageV1Schema,
+  exportMessageV2Schema,
+  exportMessageV3Schema,
+]);
+
+const DOCUMENT_MEMBER = ',"document":';
+
+/** SQS refuses U+FFFE and U+FFFF in a body: written as JSON escapes. */
+function sqsSafeJson(text: string): string {
+  return text.replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
+/** The exact document text of a version 3 body: undoes {@link sqsSafeJson}'s escapes (and only them). */
+function restoreSqsEscapes(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const hex = text.slice(i + 2, i + 6).toLowerCase();
+    if (text[i + 1] === 'u' && (hex === 'fffe' || hex === 'ffff')) {
+      // JSON.stringify never escapes these two, so an escape of them is ours.
+      out += String.fromCharCode(Number.parseInt(hex, 16));
+      i += 5;
+    } else {
+      out += c + (text[i + 1] ?? '');
+      i += 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * The message an export queue body holds, ready for {@link exportMessageSchema}: the parsed JSON,
+ * with a version 3 body's document taken back out as its exact text (`documentJson`).
+ * @throws SyntaxError when the body is not JSON.
+ */
+export function readExportMessage(body: string): unknown {
+  const value: unknown = JSON.parse(body);
+  if (typeof value !== 'object' || value === null || (value as { v?: unknown }).v !== 3) return value;
+  // The envelope's strings cannot hold an unescaped quote, so the first `,"document":` is the member.
+  const at = body.indexOf(DOCUMENT_MEMBER);
+  if (at < 0 || !body.endsWith('}')) return value;
+  const { document: _parsed, ...envelope } = value as Record<string, unknown>;
+  return { ...envelope, documentJson: restoreSqsEscapes(body.slice(at + DOCUMENT_MEMBER.length, -1)) };
+}
+
+/**
+ * The export queue body of a message: version 3 with the document spliced in as the last member;
+ * versions 1 and 2 as plain JSON. Characters SQS refuses are escaped.
+ */
+export function exportMessageBody(message: ExportMessage): string {
+  if (message.v !== 3) return toSqsJson(message);
+  const { documentJson, ...envelope } = message;
+  return `${toSqsJson(envelope).slice(0, -1)}${DOCUMENT_MEMBER}${sqsSafeJson(documentJson)}}`;
+}
 
 export type ExportMessage = z.infer<typeof exportMessageSchema>;
 
@@ -93,7 +166,7 @@ export interface ExportSource {
 /** An export message and its FIFO export queue entry. */
 export interface QueuedExport {
   readonly message: ExportMessage;
-  /** The message body: {@link toSqsJson} of the message. */
+  /** The message body: {@link exportMessageBody} of the message. */
   readonly body: string;
   /** UTF-8 size of the body. */
   readonly bytes: number;
@@ -111,7 +184,7 @@ export interface QueuedExport {
 export function buildExportMessage(decision: ExportDecision, source: ExportSource): QueuedExport {
   const reasons = decision.reasons.flatMap((r): ReasonCode[] => (r.code === 'no-export' ? [] : [r.code]));
   const message: ExportMessage = {
-    v: 2,
+    v: 3,
     exportId: exportIdFor(source.sourceEventId, decision.destinationId),
     destinationId: decision.destinationId,
     profileId: source.profileId,
@@ -122,7 +195,7 @@ export function buildExportMessage(decision: ExportDecision, source: ExportSourc
     queuedAt: source.queuedAt,
     documentJson: decision.documentJson,
   };
-  const body = toSqsJson(message);
+  const body = exportMessageBody(message);
   return {
     message,
     body,
@@ -141,11 +214,11 @@ export function toSqsJson(value: unknown): string {
 }
 
 /**
- * The Kinesis record's data of an export message: version 2's document text as it is, version 1's
+ * The Kinesis record's data of an export message: version 2's or 3's document text as it is, version 1's
  * document written as JSON.
  */
 export function exportDocumentJson(message: ExportMessage): string {
-  return message.v === 2 ? message.documentJson : stringifyExact(message.document);
+  return message.v === 1 ? stringifyExact(message.document) : message.documentJson;
 }
 
 /**
@@ -153,5 +226,5 @@ export function exportDocumentJson(message: ExportMessage): string {
  * @throws JsonSyntaxError when a version 2 document is not JSON (the schema only checks its start).
  */
 export function exportDocumentOf(message: ExportMessage): ExportDocument {
-  return message.v === 2 ? (parseJson(message.documentJson) as ExportDocument) : message.document;
+  return message.v === 1 ? message.document : (parseJson(message.documentJson) as ExportDocument);
 }

@@ -102,7 +102,7 @@ function documentOf(message: ExportMessage): Record<string, unknown> {
   try {
     return exportDocumentOf(message);
   } catch {
-    return { unreadableDocumentJson: message.v === 2 ? message.documentJson : '' };
+    return { unreadableDocumentJson: message.v === 1 ? '' : message.documentJson };
   }
 }
 

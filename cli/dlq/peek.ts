@@ -4,7 +4,12 @@
  */
 import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type DeadLetterReason, readDeadLetterReason } from '../../core/dead-letter.js';
-import { type ExportMessage, exportMessageSchema, messageGroupIdFor } from '../../core/export-message.js';
+import {
+  type ExportMessage,
+  exportMessageSchema,
+  messageGroupIdFor,
+  readExportMessage,
+} from '../../core/export-message.js';
 import { release } from './queue.js';
 
 /** One message read from the dead-letter queue. */
@@ -68,7 +73,7 @@ export function toDeadLetter(m: Message): DeadLetter {
   let message: ExportMessage | undefined;
   let unreadable: string | undefined;
   try {
-    const parsed = exportMessageSchema.safeParse(JSON.parse(body));
+    const parsed = exportMessageSchema.safeParse(readExportMessage(body));
     if (parsed.success) message = parsed.data;
     else unreadable = `not an export message: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
   } catch {

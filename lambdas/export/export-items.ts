@@ -2,7 +2,7 @@ import type { SQSRecord } from 'aws-lambda';
 import type { PutFailure } from '../../adapters/put-records.js';
 import { deliveredKey } from '../../adapters/state-table.js';
 import type { Destination } from '../../core/config.js';
-import { type ExportMessage, exportMessageSchema } from '../../core/export-message.js';
+import { type ExportMessage, exportMessageSchema, readExportMessage } from '../../core/export-message.js';
 import type { ExportFacts } from '../../core/staleness.js';
 
 /** What every SQS message of the batch carries. */
@@ -66,7 +66,7 @@ export function parseItem(record: SQSRecord, destinations: ReadonlyMap<string, D
   const fallbackGroup = record.attributes.MessageGroupId ?? record.messageId;
   let json: unknown;
   try {
-    json = JSON.parse(record.body);
+    json = readExportMessage(record.body);
   } catch {
     return {
       kind: 'unputtable',

@@ -14,7 +14,9 @@ import {
   type ExportMessage,
   exportDocumentOf,
   exportIdFor,
+  exportMessageSchema,
   messageGroupIdFor,
+  readExportMessage,
 } from '../../core/export-message.js';
 import { checkpointKey, readCheckpoint } from '../../lambdas/backfill/checkpoints.js';
 import { handleBackfill } from '../../lambdas/backfill/invocation.js';
@@ -97,7 +99,7 @@ async function drainExportQueue(): Promise<ExportMessage[]> {
     }
     empty = 0;
     for (const m of Messages) {
-      const body = JSON.parse(m.Body ?? '{}') as ExportMessage;
+      const body = exportMessageSchema.parse(readExportMessage(m.Body ?? '{}'));
       expect(m.Attributes?.MessageGroupId).toBe(messageGroupIdFor(body.destinationId, body.profileId));
       expect(m.Attributes?.MessageDeduplicationId).toBe(body.exportId);
       messages.push(body);

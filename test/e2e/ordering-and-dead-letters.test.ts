@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeProfiles } from '../../adapters/profile-writer.js';
 import type { DestinationConfig } from '../../core/config.js';
 import { readDeadLetterReason } from '../../core/dead-letter.js';
-import { exportDocumentOf, exportMessageSchema } from '../../core/export-message.js';
+import { exportDocumentOf, exportMessageSchema, readExportMessage } from '../../core/export-message.js';
 import type { LambdaHandler } from '../../local/event-sources/invoke.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
@@ -200,7 +200,7 @@ describe('ordering and dead letters, end to end', () => {
       }),
     );
     expect(Messages).toHaveLength(1);
-    const message = exportMessageSchema.parse(JSON.parse(Messages[0]?.Body ?? '{}'));
+    const message = exportMessageSchema.parse(readExportMessage(Messages[0]?.Body ?? '{}'));
     expect(message.destinationId).toBe('doomed');
     expect(message.profileId).toBe('doomed-1');
     expect(exportDocumentOf(message)).toMatchObject({

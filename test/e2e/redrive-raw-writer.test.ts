@@ -21,7 +21,7 @@ import { deliveredKey } from '../../adapters/state-table.js';
 import { redriveDeadLetters } from '../../cli/dlq/redrive.js';
 import type { DestinationConfig } from '../../core/config.js';
 import { readDeadLetterReason } from '../../core/dead-letter.js';
-import { exportMessageSchema } from '../../core/export-message.js';
+import { exportMessageSchema, readExportMessage } from '../../core/export-message.js';
 import { type FaultProxy, startFaultProxy } from '../../local/fault-proxy.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
@@ -204,7 +204,7 @@ async function outageThenRedrive(
   const letters = await peekDeadLetters();
   expect(letters).toHaveLength(deadLettered);
   for (const letter of letters) {
-    const message = exportMessageSchema.parse(JSON.parse(letter.body));
+    const message = exportMessageSchema.parse(readExportMessage(letter.body));
     expect(message.profileVersion).toBe(0);
     expect(letter.attributes).toMatchObject({
       destinationId: 'marketing',
@@ -219,7 +219,7 @@ async function outageThenRedrive(
   }
   const deadIds = new Map<string, string[]>();
   for (const letter of letters) {
-    const m = exportMessageSchema.parse(JSON.parse(letter.body));
+    const m = exportMessageSchema.parse(readExportMessage(letter.body));
     deadIds.set(m.profileId, [...(deadIds.get(m.profileId) ?? []), m.exportId]);
   }
 

@@ -3,7 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { exportMessageSchema } from '../../../core/export-message.js';
+import { exportMessageSchema, readExportMessage } from '../../../core/export-message.js';
 import type { StoredProfile } from '../../../core/profile.js';
 import { type DecideDependencies, decideBatch } from '../../../lambdas/decide/decide-batch.js';
 import { makeConfig, member, SEG, seg } from '../core/fixtures.js';
@@ -75,7 +75,7 @@ beforeEach(() => {
     const ok = (input.Entries ?? []).filter((e) => !failedIds.has(e.Id as string));
     sent.push({
       queue: input.QueueUrl as string,
-      bodies: ok.map((e) => JSON.parse(e.MessageBody as string)),
+      bodies: ok.map((e) => readExportMessage(e.MessageBody as string) as Record<string, unknown>),
       groups: ok.map((e) => e.MessageGroupId),
     });
     return {

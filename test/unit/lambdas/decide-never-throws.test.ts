@@ -7,7 +7,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { exportDocumentJson, exportMessageSchema } from '../../../core/export-message.js';
+import { exportDocumentJson, exportMessageSchema, readExportMessage } from '../../../core/export-message.js';
 import { parseJson } from '../../../core/json-text.js';
 import { planExports, rejectBody } from '../../../lambdas/decide/plan-exports.js';
 import { makeConfig, SEG } from '../core/fixtures.js';
@@ -169,7 +169,7 @@ describe('planExports(): decide never fails a batch because of one record', () =
           expect(() => JSON.parse(rejectBody(reject.message))).not.toThrow();
         }
         for (const { export: queued } of plan.exports) {
-          const message = exportMessageSchema.parse(JSON.parse(queued.body));
+          const message = exportMessageSchema.parse(readExportMessage(queued.body));
           expect(() => parseJson(exportDocumentJson(message))).not.toThrow();
         }
         // Order: exports and rejects come in record order.
