@@ -1,4 +1,5 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { fullJitterDelay, sleep } from '../../adapters/backoff.js';
 import type { ExportQueue } from '../../adapters/export-queue.js';
 import type { PutFailure } from '../../adapters/put-records.js';
 import type { Destination } from '../../core/config.js';
@@ -221,7 +222,7 @@ class BatchRun {
     for (const { item } of failures) ledger.failed(item);
     let delivered = [...outcome.accepted];
     try {
-      await ledger.flush();
+      await this.flushWithRetries(ledger);
     } catch (error) {
       // Put but not recorded: answer them as failed, so they are put again (in order) and recorded then.
       logSafely(
@@ -284,6 +285,25 @@ class BatchRun {
         }
       }),
     );
+  }
+
+  /**
+   * Writes what the ledger owes, trying again with backoff while time lasts: a delivery whose write
+   * cannot be made is answered as failed and put again, so a short state-table outage is worth waiting
+   * out rather than turned into duplicates.
+   */
+  private async flushWithRetries(ledger: LedgerSession): Promise<void> {
+    const wait = this.deps.sleep ?? sleep;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await ledger.flush();
+        return;
+      } catch (error) {
+        const delay = fullJitterDelay(attempt + 1, 100, 1_000, this.deps.random);
+        if (attempt >= 4 || this.answered || this.budget.callMs() - delay < 500) throw error;
+        await wait(delay);
+      }
+    }
   }
 
   private settleFailed(item: ExportItem, failure: PutFailure): void {

@@ -287,6 +287,48 @@ describe('exportBatch()', () => {
     expect(state.stats.entryReads).toBe(1);
   });
 
+  it('writes the ledger again after a short state-table outage, rather than have a put repeated', async () => {
+    kinesisAnswering(() => undefined);
+    const redriven = sqsRecord('p-1', 0);
+    const state = fakeState({
+      destinations: marked,
+      entries: { [KEY('p-1')]: { ...EMPTY_ENTRY, pending: [exportIdOf(redriven)] } },
+    });
+    const write = state.writeLedgerEntries;
+    let failures = 1;
+    const d = deps({
+      ...state,
+      writeLedgerEntries: async (entries) => {
+        if (failures-- > 0) throw Object.assign(new Error('connection refused'), { name: 'ECONNREFUSED' });
+        await write(entries);
+      },
+    });
+
+    const result = await exportBatch([redriven], budget, d);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(state.entry('marketing', 'p-1')?.retired).toEqual([exportIdOf(redriven)]);
+  });
+
+  it('answers a put whose ledger write keeps failing as failed, so it is put again and recorded then', async () => {
+    kinesisAnswering(() => undefined);
+    const redriven = sqsRecord('p-1', 0);
+    const state = fakeState({
+      destinations: marked,
+      entries: { [KEY('p-1')]: { ...EMPTY_ENTRY, pending: [exportIdOf(redriven)] } },
+    });
+    const d = deps({
+      ...state,
+      writeLedgerEntries: async () => {
+        throw Object.assign(new Error('connection refused'), { name: 'ECONNREFUSED' });
+      },
+    });
+
+    const result = await exportBatch([redriven], budget, d);
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: redriven.messageId }]);
+  });
+
   it('treats a missing stream as an ordinary failure, recording the error and the attempt', async () => {
     kinesis
       .on(PutRecordsCommand)
