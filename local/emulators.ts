@@ -115,12 +115,21 @@ async function listenOn(server: Server, port: number): Promise<number> {
   return address.port;
 }
 
-async function closeServer(server: Server): Promise<void> {
+/**
+ * Stops accepting connections and lets the requests in flight finish (the emulators answer in
+ * milliseconds; after `drainMs` the rest are cut). Answers are not lost: a message the SQS emulator
+ * handed out always reaches the local mapping, which holds a FIFO group's later messages behind it —
+ * a receive answer lost in a restart would leave the message invisible where the mapping cannot see
+ * it, and let its group's later messages overtake it (SQS would hold them back).
+ */
+async function closeServer(server: Server, drainMs = 2_000): Promise<void> {
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Keep-alive sockets of SDK clients would hold close() open; an outage drops them anyway.
-  server.closeAllConnections();
+  // Idle keep-alive sockets of SDK clients would hold close() open; busy ones end after their answer.
+  server.closeIdleConnections();
+  const cut = setTimeout(() => server.closeAllConnections(), drainMs);
   await closed;
+  clearTimeout(cut);
 }
 
 /** Resolves when nothing listens on `port` (all interfaces), else throws PortInUseError. */
