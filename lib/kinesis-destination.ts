@@ -28,6 +28,7 @@ import {
   STATE_TABLE_PROPS,
 } from './kinesis-destination-defaults.js';
 import { type KinesisDestinationProps, validatedConfig } from './kinesis-destination-props.js';
+import { mappingSettingsOf } from './mapping-settings.js';
 import { acknowledgeFindings } from './nag.js';
 import { PipelineAlerts } from './pipeline-alerts.js';
 import { PipelineFunction, seconds } from './pipeline-function.js';
@@ -233,7 +234,7 @@ export class KinesisDestination extends Construct {
         bisectBatchOnError: s.bisectBatchOnError,
         retryAttempts: s.retryAttempts,
         maxRecordAge: seconds(s.maxRecordAgeSeconds),
-        parallelizationFactor: s.parallelizationFactor,
+        parallelizationFactor: mappingSettingsOf(this).parallelizationFactor,
         reportBatchItemFailures: true,
         // The mapping sends the failed batch's description with the function's role.
         onFailure: { bind: () => ({ destination: failures.queueArn }) },
@@ -254,7 +255,7 @@ export class KinesisDestination extends Construct {
       new SqsEventSource(this.queues.exportQueue, {
         batchSize: s.batchSize,
         reportBatchItemFailures: true,
-        maxConcurrency: s.maxConcurrency,
+        maxConcurrency: mappingSettingsOf(this).maxConcurrency,
       }),
     );
     grantExportToDestinations(this.export.role, this.streams);
