@@ -32,6 +32,7 @@ export class KinesisDestinationStack extends Stack {
       destinations: config.destinations,
       segmentCatalog: config.segmentCatalog,
       ...(config.alerts === undefined ? {} : { alertEmails: config.alerts.emails }),
+      ...(config.throughput === undefined ? {} : { throughput: config.throughput }),
       ...this.profileTableProps(config),
       ...(props.entries === undefined ? {} : { entries: props.entries }),
     });
