@@ -90,11 +90,23 @@ export function scanLayout(input: {
   readonly timings: Pick<CodeTimings, 'backfillItemMicros'>;
   readonly memoryMb: number;
   readonly pageSize?: number;
+  /**
+   * The table's item count, when known: a small table gets no more than one segment per 2,000 items
+   * and one worker per 200,000 (a count of 0, as a table reports before DynamoDB updates it, gets one).
+   */
+  readonly itemCount?: number;
 }): ScanLayout {
   const pageSize = input.pageSize ?? PIPELINE_SETTINGS.backfill.pageSize;
   const itemsPerSecond = input.readUnitsPerSecond / readUnitsPerItem(input.itemBytes);
-  const segments = Math.ceil(itemsPerSecond / segmentItemsPerSecond(input.timings, pageSize));
-  const workers = Math.ceil(itemsPerSecond / workerItemsPerSecond(input.timings, input.memoryMb));
+  const count = input.itemCount ?? Number.POSITIVE_INFINITY;
+  const segments = Math.min(
+    Math.ceil(itemsPerSecond / segmentItemsPerSecond(input.timings, pageSize)),
+    Math.ceil(count / 2_000),
+  );
+  const workers = Math.min(
+    Math.ceil(itemsPerSecond / workerItemsPerSecond(input.timings, input.memoryMb)),
+    Math.max(1, Math.ceil(count / 200_000)),
+  );
   const totalSegments = Math.min(
     1_000,
     Math.max(PIPELINE_SETTINGS.backfill.totalSegments, segments, workers),

@@ -55,6 +55,22 @@ describe('scan layout', () => {
     expect(layout.workers).toBeLessThanOrEqual(layout.totalSegments);
   });
 
+  it('gives a small table (or one whose item count is not known yet) the least segments and one worker', () => {
+    for (const itemCount of [0, 65, 150_000]) {
+      const layout = scanLayout({
+        readUnitsPerSecond: 10_000,
+        itemBytes: 5_400,
+        timings: PLANNING_TIMINGS,
+        memoryMb: 1024,
+        itemCount,
+      });
+      expect(layout.workers).toBe(1);
+      expect(layout.totalSegments).toBeLessThanOrEqual(
+        Math.max(PIPELINE_SETTINGS.backfill.totalSegments, itemCount / 2_000 + 1),
+      );
+    }
+  });
+
   it('keeps the least number of segments on a small pace', () => {
     const layout = scanLayout({
       readUnitsPerSecond: 100,
