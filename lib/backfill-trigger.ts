@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { Destination } from '../core/config.js';
+import { deployBackfillEvent } from '../lambdas/backfill/deploy-backfill.js';
 import type { DeployBackfillEvent } from '../lambdas/backfill/invocation.js';
 import { logGroupWithRole } from './function-logging.js';
 
@@ -46,14 +46,7 @@ export class BackfillTrigger extends Construct {
       }),
     );
 
-    const pairs = props.destinations.flatMap((d) =>
-      d.segments.map((segment) => ({
-        destinationId: d.id,
-        segmentId: segment.id,
-        runId: backfillRunId(d.id, segment.id, segment.mappingCreatedAt),
-      })),
-    );
-    this.run = { runId: deployRunId(pairs.map((p) => p.runId)), pairs };
+    this.run = deployBackfillEvent(props.destinations);
     const call = {
       service: 'Lambda',
       action: 'Invoke',
@@ -75,20 +68,4 @@ export class BackfillTrigger extends Construct {
   }
 }
 
-/** The run id of a deploy's backfill: a digest of its pairs' run ids. */
-export function deployRunId(pairRunIds: readonly string[]): string {
-  const digest = createHash('sha256')
-    .update([...pairRunIds].sort().join('\u0000'))
-    .digest('hex')
-    .slice(0, 16);
-  return `deploy-${digest}`;
-}
-
-/** A stable id for the backfill of one mapping: the same mapping never starts two different runs. */
-export function backfillRunId(destinationId: string, segmentId: string, mappingCreatedAt: number): string {
-  const digest = createHash('sha256')
-    .update(`${destinationId}\u0000${segmentId}\u0000${mappingCreatedAt}`)
-    .digest('hex')
-    .slice(0, 16);
-  return `deploy-${digest}`;
-}
+export { backfillRunId, deployRunId } from '../lambdas/backfill/deploy-backfill.js';

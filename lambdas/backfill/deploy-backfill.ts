@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { CompiledConfig } from '../../core/compiled-config.js';
+import type { Destination } from '../../core/config.js';
 import { backfillTarget, runScan, type ScanRunOptions } from './backfill.js';
 import type { BackfillResult, RunTarget } from './backfill-run.js';
 import {
@@ -108,4 +110,37 @@ export async function runDeployBackfill(
   if (result.status === 'completed' || result.status === 'already-completed')
     await checkpoints.markPairsCompleted(pairs);
   return { result, workers: checkpoint?.workers ?? 1, pairs };
+}
+
+/** The run id of a deploy's backfill: a digest of its pairs' run ids. */
+export function deployRunId(pairRunIds: readonly string[]): string {
+  const digest = createHash('sha256')
+    .update([...pairRunIds].sort().join('\u0000'))
+    .digest('hex')
+    .slice(0, 16);
+  return `deploy-${digest}`;
+}
+
+/** A stable id for the backfill of one mapping: the same mapping never starts two different runs. */
+export function backfillRunId(destinationId: string, segmentId: string, mappingCreatedAt: number): string {
+  const digest = createHash('sha256')
+    .update(`${destinationId}\u0000${segmentId}\u0000${mappingCreatedAt}`)
+    .digest('hex')
+    .slice(0, 16);
+  return `deploy-${digest}`;
+}
+
+/** The event a deploy sends: every mapped (destination, segment) pair with its run id. */
+export function deployBackfillEvent(destinations: readonly Pick<Destination, 'id' | 'segments'>[]): {
+  readonly runId: string;
+  readonly pairs: BackfillPair[];
+} {
+  const pairs = destinations.flatMap((d) =>
+    d.segments.map((segment) => ({
+      destinationId: d.id,
+      segmentId: segment.id,
+      runId: backfillRunId(d.id, segment.id, segment.mappingCreatedAt),
+    })),
+  );
+  return { runId: deployRunId(pairs.map((p) => p.runId)), pairs };
 }

@@ -13,9 +13,9 @@ import { writeProfiles } from '../../adapters/profile-writer.js';
 import { compileConfig } from '../../core/compiled-config.js';
 import { type DestinationConfig, parseConfig } from '../../core/config.js';
 import type { ExportMessage } from '../../core/export-message.js';
+import { backfillRunId, deployRunId } from '../../lambdas/backfill/deploy-backfill.js';
 import { type DeployBackfillEvent, handleBackfill } from '../../lambdas/backfill/invocation.js';
 import { powertoolsMetricSink } from '../../lambdas/commons/observability.js';
-import { backfillRunId, deployRunId } from '../../lib/backfill-trigger.js';
 import { createDynamoDbClient } from '../../local/clients.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 
