@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../core/errors.js';
+import { JsonSyntaxError, UsageError } from '../core/errors.js';
+import { type JsonSequenceValue, parseJson, parseJsonValues } from '../core/json-text.js';
 
 /** Reading JSON files people hand to the CLI, the CDK app and the local stack: errors name the file, line and column. */
 
@@ -21,61 +22,46 @@ export function readTextFile(path: string, what: string): string {
   }
 }
 
-function jsonErrorLocation(text: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const match = /position (\d+)/.exec(message);
-  if (match === null) return message;
-  const position = Number(match[1]);
-  const before = text.slice(0, position);
-  const line = before.split('\n').length;
-  const column = position - before.lastIndexOf('\n');
-  return `${message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${column}`;
+function invalidJson(what: string, path: string, error: unknown): UsageError {
+  if (!(error instanceof JsonSyntaxError)) throw error;
+  return new UsageError(`${what} "${path}": invalid JSON: ${error.message}`, { cause: error });
 }
 
-/** Parses JSON text. @throws UsageError with the file, line and column of the syntax error. */
+/**
+ * Parses JSON text, numbers exact (`parseJson`: a number beyond a double's precision keeps its digits).
+ * @throws UsageError with the file, line and column of the syntax error.
+ */
 export function parseJsonText(text: string, path: string, what: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch (error) {
-    throw new UsageError(`${what} "${path}": invalid JSON: ${jsonErrorLocation(text, error)}`, {
-      cause: error,
-    });
+    throw invalidJson(what, path, error);
   }
 }
 
-/** Reads and parses a JSON file. @throws UsageError */
+/** Reads and parses a JSON file, numbers exact. @throws UsageError */
 export function readJsonFile(path: string, what: string): unknown {
   return parseJsonText(readTextFile(path, what), path, what);
 }
 
 /**
- * Reads documents from a file holding one JSON document, a JSON array of documents, or NDJSON.
- * @throws UsageError naming the file and the line of the first invalid line.
+ * Reads documents from a file holding one JSON document, a JSON array of documents, or a sequence of
+ * documents (NDJSON, or pretty-printed documents one after another), numbers exact.
+ * @throws UsageError naming the file, line and column of the first syntax error.
  */
 export function readDocuments(path: string, what: string): unknown[] {
   const text = readTextFile(path, what);
-  const trimmed = text.trim();
-  if (trimmed.length === 0)
+  let values: JsonSequenceValue[];
+  try {
+    values = parseJsonValues(text);
+  } catch (error) {
+    throw invalidJson(what, path, error);
+  }
+  const [first] = values;
+  if (first === undefined)
     throw new UsageError(
       `${what} "${path}": the file is empty; give one JSON document, a JSON array or NDJSON`,
     );
-  try {
-    const whole: unknown = JSON.parse(trimmed);
-    return Array.isArray(whole) ? whole : [whole];
-  } catch {
-    // Not a single document: read it as NDJSON, one document per non-empty line.
-  }
-  const documents: unknown[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim().length === 0) return;
-    try {
-      documents.push(JSON.parse(line));
-    } catch (error) {
-      throw new UsageError(
-        `${what} "${path}": line ${i + 1} is not valid JSON (${error instanceof Error ? error.message : String(error)}); the file must hold one JSON document, a JSON array, or one document per line (NDJSON)`,
-        { cause: error },
-      );
-    }
-  });
-  return documents;
+  if (values.length === 1 && Array.isArray(first.value)) return first.value;
+  return values.map((v) => v.value);
 }

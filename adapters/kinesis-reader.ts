@@ -11,6 +11,7 @@ import {
   type KinesisClient,
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
+import { parseJson } from '../core/json-text.js';
 
 /** One record of a destination stream, as `tail` prints it. */
 export interface DestinationRecord {
@@ -19,8 +20,10 @@ export interface DestinationRecord {
   readonly shardId: string;
   /** Kinesis ApproximateArrivalTimestamp in epoch ms. */
   readonly arrivedAt: number;
-  /** The record's data parsed as JSON; the raw text when it is not JSON. */
+  /** The record's data parsed as JSON, numbers exact (`parseJson`); the raw text when it is not JSON. */
   readonly data: unknown;
+  /** The record's data as UTF-8 text, exactly as the stream holds it. */
+  readonly text: string;
 }
 
 /** Options of {@link tailStream}. */
@@ -33,12 +36,12 @@ export interface TailStreamOptions {
   readonly signal?: AbortSignal;
 }
 
-function decode(bytes: Uint8Array | undefined): unknown {
+function decode(bytes: Uint8Array | undefined): { data: unknown; text: string } {
   const text = Buffer.from(bytes ?? new Uint8Array()).toString('utf8');
   try {
-    return JSON.parse(text);
+    return { data: parseJson(text), text };
   } catch {
-    return text;
+    return { data: text, text };
   }
 }
 
@@ -117,7 +120,7 @@ export async function* tailStream(
           sequenceNumber: record.SequenceNumber ?? '',
           shardId,
           arrivedAt: record.ApproximateArrivalTimestamp?.getTime() ?? Date.now(),
-          data: decode(record.Data),
+          ...decode(record.Data),
         };
       }
     }
@@ -153,7 +156,7 @@ export async function readAllRecords(
           sequenceNumber: record.SequenceNumber ?? '',
           shardId,
           arrivedAt: record.ApproximateArrivalTimestamp?.getTime() ?? Date.now(),
-          data: decode(record.Data),
+          ...decode(record.Data),
         });
       }
       // An open shard always returns a next iterator: stop at the first empty page.

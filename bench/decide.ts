@@ -2,10 +2,12 @@
  * Benchmark 1 — the decision core against the unavoidable work.
  *
  * Per stream record, the decide path does: `parseStreamRecord` (unmarshall the fields the decision
- * reads of both images + zod validation of their fixed-shape fields) and `decideExports` (rules,
- * payload builder, `JSON.stringify` of the document to check the Kinesis record limit). The
- * baseline does only what any implementation must: unmarshall both whole images and
- * `JSON.stringify` the export document (precomputed, for the records that export).
+ * reads of both images with the core's exact value mapping + zod validation of their fixed-shape
+ * fields) and `decideExports` (rules, payload builder, the document's exact JSON text, which the
+ * Kinesis record limit is checked on and the export message carries). The baseline does only what
+ * any implementation must: unmarshall both whole images (with the AWS SDK's `unmarshall`, which
+ * rounds numbers a double cannot hold and maps sets to `Set`s) and `JSON.stringify` the export
+ * document (precomputed, for the records that export).
  * Both run over the same records, interleaved round by round; the ratio is the median of the
  * per-round ratios.
  */

@@ -1,10 +1,13 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { Command } from 'commander';
 import { readJsonFile } from '../adapters/json-file.js';
+import { formatFieldPath } from '../core/attribute-value.js';
 import { compileConfig } from '../core/compiled-config.js';
 import { type DestinationDecision, decideExports } from '../core/decide.js';
+import { documentValueIssues } from '../core/document-values.js';
 import { UsageError } from '../core/errors.js';
 import { isPlainObject } from '../core/field-path.js';
+import { stringifyExact } from '../core/json-text.js';
 import { type StoredProfile, safeParseStoredProfile } from '../core/profile.js';
 import { buildProfileChange, type ProfileChange } from '../core/profile-change.js';
 import { parseStreamRecord } from '../core/stream-record.js';
@@ -30,8 +33,14 @@ export interface EvaluatedDestination {
 function readProfileImage(path: string, flag: string): StoredProfile {
   const json = readJsonFile(path, flag);
   const parsed = safeParseStoredProfile(json);
-  if (!parsed.ok) {
-    throw new UsageError(`${flag} "${path}": not a valid profile:\n  - ${parsed.issues.join('\n  - ')}`);
+  // A stored image holds what DynamoDB can store: nesting within its 32 levels (numbers are any).
+  const issues = parsed.ok
+    ? documentValueIssues(parsed.value, { numbers: false, attributeNames: false }).map(
+        (issue) => `${formatFieldPath(issue.path)}: ${issue.message}`,
+      )
+    : parsed.issues;
+  if (!parsed.ok || issues.length > 0) {
+    throw new UsageError(`${flag} "${path}": not a valid profile:\n  - ${issues.join('\n  - ')}`);
   }
   return parsed.value;
 }
@@ -112,6 +121,6 @@ export function registerEvaluateCommand(program: Command): void {
       'one DynamoDB Streams record as found in a Lambda event, instead of --old/--new',
     )
     .action((options: EvaluateOptions) => {
-      process.stdout.write(`${JSON.stringify(evaluateCommand(options), null, 2)}\n`);
+      process.stdout.write(`${stringifyExact(evaluateCommand(options), 2)}\n`);
     });
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { configPathFrom, loadConfigFile } from '../adapters/config-file.js';
 import { tailStream } from '../adapters/kinesis-reader.js';
 import { UsageError } from '../core/errors.js';
+import { stringifyExact } from '../core/json-text.js';
 
 function positive(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -63,7 +64,7 @@ export function registerTailCommand(program: Command): void {
             signal: abort.signal,
           })) {
             process.stdout.write(
-              `${JSON.stringify({ partitionKey: record.partitionKey, sequenceNumber: record.sequenceNumber, data: record.data })}\n`,
+              `${stringifyExact({ partitionKey: record.partitionKey, sequenceNumber: record.sequenceNumber, data: record.data })}\n`,
             );
             printed++;
             if (count !== undefined && printed >= count) break;

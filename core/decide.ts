@@ -1,5 +1,7 @@
 import type { CompiledConfig, CompiledDestination } from './compiled-config.js';
 import { BOOKKEEPING_FIELD, getAtPath, jsonEqual, splitPath } from './field-path.js';
+import { identityChangeSummary } from './identity-change.js';
+import { stringifyExact } from './json-text.js';
 import { buildExportDocument, type ExportDocument, kinesisRecordBytes } from './payload.js';
 import { PIPELINE_SETTINGS } from './pipeline-settings.js';
 import { type Bookkeeping, isMemberStatus, type StoredProfile } from './profile.js';
@@ -13,6 +15,8 @@ export type DestinationDecision =
       readonly export: true;
       readonly reasons: readonly Reason[];
       readonly document: ExportDocument;
+      /** The document's JSON text, numbers digit for digit: the Kinesis record's data. */
+      readonly documentJson: string;
       /** UTF-8 size of the document's JSON. */
       readonly documentBytes: number;
       /** The profile version the document reflects (0 when the writer's bookkeeping is absent). */
@@ -24,7 +28,12 @@ export type DestinationDecision =
       readonly reasons: readonly Reason[];
       readonly document: null;
       /** Set when the profile should be exported but cannot be. */
-      readonly rejection?: { readonly code: 'PAYLOAD_TOO_LARGE'; readonly message: string };
+      readonly rejection?: {
+        readonly code: 'PAYLOAD_TOO_LARGE';
+        readonly message: string;
+        /** The document's largest part (`person`, `segmentMembership`, `identityMap`…). */
+        readonly field?: string;
+      };
     };
 
 /** A decision to export: the document and the profile version it reflects. */
@@ -101,29 +110,6 @@ function mappedAttributesWritten(change: ProfileChange, destination: CompiledDes
   });
 }
 
-function identityChangeSummary(
-  oldImage: StoredProfile | undefined,
-  newImage: StoredProfile | undefined,
-): string | null {
-  const before = oldImage?.identityMap ?? {};
-  const after = newImage?.identityMap ?? {};
-  if (jsonEqual(before, after)) return null;
-  const parts: string[] = [];
-  for (const ns of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    const b = before[ns] ?? [];
-    const a = after[ns] ?? [];
-    if (jsonEqual(b, a)) continue;
-    const beforeIds = new Set(b.map((i) => i.id));
-    const afterIds = new Set(a.map((i) => i.id));
-    const added = a.filter((i) => !beforeIds.has(i.id)).length;
-    const removed = b.filter((i) => !afterIds.has(i.id)).length;
-    const change = [added > 0 ? `+${added}` : '', removed > 0 ? `-${removed}` : ''].filter(Boolean).join(' ');
-    parts.push(`${ns} ${change === '' ? 'updated' : change}`);
-  }
-  // Identity values are personal data: the summary names namespaces and counts only.
-  return parts.join(', ');
-}
-
 function segmentLabel(id: string, config: CompiledConfig): string {
   const name = config.catalog.get(id)?.name;
   return name === undefined ? id : `"${name}" (${id})`;
@@ -135,14 +121,33 @@ function isMemberOfMapped(image: StoredProfile | undefined, destination: Compile
   return destination.segments.some((s) => isMemberStatus(ups[s.id]?.status));
 }
 
+/** How {@link finish} builds the document. */
+interface FinishOptions {
+  /** The profile was deleted: `image` is its last image. */
+  readonly deleted: boolean;
+  /** The change has a version of its own (the writer's `__kd.v`). @default true */
+  readonly versioned?: boolean;
+  /** The image before the change (its mapped segment entries that disappeared export as `exited`). */
+  readonly previous?: StoredProfile;
+}
+
+/** The largest top-level part of a document, and its JSON size. */
+function largestPart(document: ExportDocument): { field: string; bytes: number } {
+  let largest = { field: '', bytes: -1 };
+  for (const [field, value] of Object.entries(document)) {
+    const bytes = Buffer.byteLength(stringifyExact(value), 'utf8');
+    if (bytes > largest.bytes) largest = { field, bytes };
+  }
+  return largest;
+}
+
 function finish(
   destination: CompiledDestination,
   reasons: Reason[],
   notes: Reason[],
   image: StoredProfile,
   config: CompiledConfig,
-  deleted: boolean,
-  versioned = true,
+  options: FinishOptions,
 ): DestinationDecision {
   if (reasons.length === 0) {
     const why =
@@ -156,10 +161,15 @@ function finish(
           ];
     return { destinationId: destination.id, export: false, reasons: why, document: null };
   }
-  const document = buildExportDocument(image, destination, config.catalog, { deleted });
-  const json = JSON.stringify(document);
+  const { deleted } = options;
+  const document = buildExportDocument(image, destination, config.catalog, {
+    deleted,
+    ...(options.previous !== undefined && { previous: options.previous }),
+  });
+  const json = stringifyExact(document);
   const recordBytes = kinesisRecordBytes(json, image.profileId);
   if (recordBytes > maxRecordBytes) {
+    const largest = largestPart(document);
     return {
       destinationId: destination.id,
       export: false,
@@ -167,19 +177,21 @@ function finish(
       document: null,
       rejection: {
         code: 'PAYLOAD_TOO_LARGE',
-        message: `the export document and partition key take ${recordBytes} bytes; Kinesis accepts at most ${maxRecordBytes} bytes per record: map fewer or smaller attributes`,
+        message: `the export document and partition key take ${recordBytes} bytes; Kinesis accepts at most ${maxRecordBytes} bytes per record (largest part: ${largest.field}, ${largest.bytes} bytes): map fewer or smaller attributes`,
+        field: largest.field,
       },
     };
   }
   // A change the writer did not make (bookkeeping absent or left as it was) has no version of its
   // own: 0, which the exporter never treats as stale.
-  const bookkeeping = versioned ? bookkeepingOf(image) : undefined;
+  const bookkeeping = options.versioned !== false ? bookkeepingOf(image) : undefined;
   const version = bookkeeping === undefined ? 0 : deleted ? bookkeeping.v + 1 : bookkeeping.v;
   return {
     destinationId: destination.id,
     export: true,
     reasons,
     document,
+    documentJson: json,
     documentBytes: recordBytes - Buffer.byteLength(image.profileId, 'utf8'),
     profileVersion: version,
   };
@@ -209,7 +221,7 @@ function decideDeleted(
     [],
     old,
     config,
-    true,
+    { deleted: true },
   );
 }
 
@@ -231,9 +243,10 @@ function decideForDestination(
     const before = oldUps?.[mapping.id]?.status;
     const after = newUps?.[mapping.id]?.status;
     if (isMemberStatus(before) !== isMemberStatus(after)) {
+      const now = after ?? 'removed (exported as exited)';
       reasons.push({
         code: 'segment-membership',
-        message: `mapped segment ${segmentLabel(mapping.id, config)}: ${before ?? 'not a member'} → ${after ?? 'removed'}`,
+        message: `mapped segment ${segmentLabel(mapping.id, config)}: ${before ?? 'not a member'} → ${now}`,
       });
     }
   }
@@ -258,7 +271,11 @@ function decideForDestination(
         message: `mapped attribute written (${listed(attributes)}), but the profile is in no mapped segment`,
       });
   }
-  return finish(destination, reasons, notes, newImage, config, false, writtenPathsOf(change) !== undefined);
+  return finish(destination, reasons, notes, newImage, config, {
+    deleted: false,
+    versioned: writtenPathsOf(change) !== undefined,
+    ...(oldImage !== undefined && { previous: oldImage }),
+  });
 }
 
 /**
@@ -299,6 +316,6 @@ export function decideBackfill(
     [],
     profile,
     config,
-    false,
+    { deleted: false },
   );
 }

@@ -34,3 +34,29 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/**
+ * JSON text that is not valid JSON: the reason and where, as 1-based line and column (a column
+ * counts UTF-16 code units, as editors do for most text).
+ */
+export class JsonSyntaxError extends Error {
+  readonly reason: string;
+  readonly offset: number;
+  readonly line: number;
+  readonly column: number;
+  constructor(reason: string, text: string, offset: number) {
+    let line = 1;
+    let lineStart = 0;
+    for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+      line += 1;
+      lineStart = i + 1;
+    }
+    const column = offset - lineStart + 1;
+    super(`${reason} at line ${line}, column ${column}`);
+    this.name = 'JsonSyntaxError';
+    this.reason = reason;
+    this.offset = offset;
+    this.line = line;
+    this.column = column;
+  }
+}

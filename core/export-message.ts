@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ExportDecision } from './decide.js';
+import { parseJson, stringifyExact } from './json-text.js';
+import type { ExportDocument } from './payload.js';
 import { REASON_CODES, type ReasonCode } from './reasons.js';
 
 /**
@@ -12,9 +14,7 @@ import { REASON_CODES, type ReasonCode } from './reasons.js';
  * and joined by `dlq list`.
  */
 
-export const exportMessageSchema = z.object({
-  /** Envelope version. */
-  v: z.literal(1),
+const envelope = {
   /** Stable id of this export: hash of the source event id and the destination id. */
   exportId: z.string().min(1),
   destinationId: z.string().min(1),
@@ -32,9 +32,33 @@ export const exportMessageSchema = z.object({
   sourceTime: z.number().int().nonnegative(),
   /** Epoch ms when the message was queued. */
   queuedAt: z.number().int().nonnegative(),
+};
+
+/**
+ * Envelope version 1 (written before exact numbers): the document as a JSON object. Still accepted,
+ * so a dead-letter queue written by older code can be redriven; its numbers are what `JSON.parse`
+ * made of them.
+ */
+export const exportMessageV1Schema = z.object({
+  v: z.literal(1),
+  ...envelope,
   /** The export document in the source page's exact shape; becomes the Kinesis record's data. */
   document: z.record(z.string(), z.unknown()),
 });
+
+/**
+ * Envelope version 2: the document as its exact JSON text, so a number keeps every digit DynamoDB
+ * stores on its way through the queue (a JSON parser would round it to a double).
+ */
+export const exportMessageV2Schema = z.object({
+  v: z.literal(2),
+  ...envelope,
+  /** The export document's JSON text, in the source page's exact shape: the Kinesis record's data, byte for byte. */
+  documentJson: z.string().regex(/^\{/, 'must be the JSON text of the export document (an object)'),
+});
+
+/** The export queue's message body, either envelope version; producers write version 2. */
+export const exportMessageSchema = z.discriminatedUnion('v', [exportMessageV1Schema, exportMessageV2Schema]);
 
 export type ExportMessage = z.infer<typeof exportMessageSchema>;
 
@@ -87,7 +111,7 @@ export interface QueuedExport {
 export function buildExportMessage(decision: ExportDecision, source: ExportSource): QueuedExport {
   const reasons = decision.reasons.flatMap((r): ReasonCode[] => (r.code === 'no-export' ? [] : [r.code]));
   const message: ExportMessage = {
-    v: 1,
+    v: 2,
     exportId: exportIdFor(source.sourceEventId, decision.destinationId),
     destinationId: decision.destinationId,
     profileId: source.profileId,
@@ -96,7 +120,7 @@ export function buildExportMessage(decision: ExportDecision, source: ExportSourc
     sourceEventId: source.sourceEventId,
     sourceTime: source.sourceTime,
     queuedAt: source.queuedAt,
-    document: decision.document,
+    documentJson: decision.documentJson,
   };
   const body = toSqsJson(message);
   return {
@@ -114,4 +138,20 @@ export function buildExportMessage(decision: ExportDecision, source: ExportSourc
  */
 export function toSqsJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
+/**
+ * The Kinesis record's data of an export message: version 2's document text as it is, version 1's
+ * document written as JSON.
+ */
+export function exportDocumentJson(message: ExportMessage): string {
+  return message.v === 2 ? message.documentJson : stringifyExact(message.document);
+}
+
+/**
+ * The export document of a message as a value, numbers exact (for `dlq list` and tests).
+ * @throws JsonSyntaxError when a version 2 document is not JSON (the schema only checks its start).
+ */
+export function exportDocumentOf(message: ExportMessage): ExportDocument {
+  return message.v === 2 ? (parseJson(message.documentJson) as ExportDocument) : message.document;
 }

@@ -1,3 +1,5 @@
+import { compareDecimal, ExactNumber, numberText } from './exact-number.js';
+
 /**
  * Dot-separated field paths (`person.name.firstName`) used by mapped attributes and by the
  * profile writer's record of written fields.
@@ -59,18 +61,32 @@ export function setAtPath(root: Record<string, unknown>, segments: readonly stri
   current[segments[last] as string] = value;
 }
 
-/** True for `{…}` values (not arrays, not null). */
+/**
+ * True for `{…}` values: plain objects (not arrays, not null, not class instances such as an
+ * `ExactNumber`, a `Set` or bytes).
+ */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function numbersEqual(a: unknown, b: unknown): boolean {
+  const isNumber = (v: unknown): v is number | ExactNumber =>
+    typeof v === 'number' || v instanceof ExactNumber;
+  return isNumber(a) && isNumber(b) && compareDecimal(numberText(a), numberText(b)) === 0;
 }
 
 /**
- * Structural equality of two JSON values. Used only on small, mapped sub-values (an attribute,
- * the identity map), never on whole profiles.
+ * Structural equality of two JSON values; numbers compare by value, exactly (an `ExactNumber`
+ * included). Used only on small, mapped sub-values (an attribute, the identity map), never on whole
+ * profiles.
  */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return (a instanceof ExactNumber || b instanceof ExactNumber) && numbersEqual(a, b);
+  if (a instanceof ExactNumber || b instanceof ExactNumber) return numbersEqual(a, b);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;

@@ -46,15 +46,22 @@ export interface BuildDocumentOptions {
    * is included (a deleted profile is a member of nothing).
    */
   readonly deleted?: boolean;
+  /**
+   * The profile before this change: a mapped segment whose entry it had and `profile` lacks (the
+   * entry, or the whole `segmentMembership`, was removed) is exported as `exited` with its last
+   * `lastQualificationTime`, so the consumer learns which segment was left.
+   * @default - no previous image
+   */
+  readonly previous?: StoredProfile;
 }
 
 /**
  * Builds the export document of `profile` for `destination`, in the source page's exact shape:
  * - the mapped attributes only, nested by path, field names in order at each level; a mapped
  *   attribute the profile lacks is left out;
- * - `segmentMembership.ups`: every mapped segment present on the profile (mapping order), then
- *   every other segment the profile is a member of whose merge policy is that of a mapped segment
- *   (catalog order);
+ * - `segmentMembership.ups`: every mapped segment present on the profile (mapping order; one whose
+ *   entry disappeared since `options.previous` as `exited`), then every other segment the profile
+ *   is a member of whose merge policy is that of a mapped segment (catalog order);
  * - the whole `identityMap`.
  * Work is proportional to the mapped attributes and segments, plus the identity map it copies.
  */
@@ -72,14 +79,22 @@ export function buildExportDocument(
 
   const ups: Record<string, ExportedSegmentEntry> = {};
   const memberships = profile.segmentMembership?.ups;
-  if (memberships !== undefined) {
+  const before = options.previous?.segmentMembership?.ups;
+  if (memberships !== undefined || before !== undefined) {
     for (const mapping of destination.segments) {
-      const entry = memberships[mapping.id];
-      if (entry === undefined) continue;
-      const status = options.deleted === true ? 'exited' : entry.status;
-      ups[mapping.id] = exportedEntry(entry, status, catalog.get(mapping.id), mapping, destination);
+      const entry = memberships?.[mapping.id];
+      const left = entry === undefined ? before?.[mapping.id] : undefined;
+      if (entry === undefined && left === undefined) continue;
+      const status = options.deleted === true || entry === undefined ? 'exited' : entry.status;
+      ups[mapping.id] = exportedEntry(
+        (entry ?? left) as SegmentEntry,
+        status,
+        catalog.get(mapping.id),
+        mapping,
+        destination,
+      );
     }
-    if (options.deleted !== true) {
+    if (options.deleted !== true && memberships !== undefined) {
       for (const companion of destination.companionSegments) {
         const entry = memberships[companion.id];
         if (entry !== undefined && isMemberStatus(entry.status)) {

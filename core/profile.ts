@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { documentValueIssues } from './document-values.js';
 import { ProfileValidationError } from './errors.js';
-import { BOOKKEEPING_FIELD, FIELD_NAME_PATTERN, isPlainObject, NON_ATTRIBUTE_FIELDS } from './field-path.js';
-import { formatZodIssues } from './zod-issues.js';
+import { BOOKKEEPING_FIELD, FIELD_NAME_PATTERN } from './field-path.js';
+import { formatIssuePaths, formatZodIssues } from './zod-issues.js';
 
 /** Segment statuses of the source page; `realized` and `existing` mean "member". */
 export const SEGMENT_STATUSES = ['realized', 'existing', 'exited'] as const;
@@ -55,26 +56,6 @@ export const bookkeepingSchema = z.object({
 });
 export type Bookkeeping = z.infer<typeof bookkeepingSchema>;
 
-function checkAttributeKeys(value: unknown, path: (string | number)[], ctx: z.RefinementCtx): void {
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => {
-      checkAttributeKeys(item, [...path, i], ctx);
-    });
-    return;
-  }
-  if (!isPlainObject(value)) return;
-  for (const [key, child] of Object.entries(value)) {
-    if (!FIELD_NAME_PATTERN.test(key)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [...path, key],
-        message: `"${key}" is not a valid field name: use letters, digits, "_" and "-" (no dots)`,
-      });
-    }
-    checkAttributeKeys(child, [...path, key], ctx);
-  }
-}
-
 /**
  * The profile document upstream services write. `profileId`, `identityMap` and
  * `segmentMembership` have fixed shapes; every other top-level field is a profile attribute.
@@ -86,17 +67,17 @@ export const profileSchema = z
     segmentMembership: segmentMembershipSchema.optional(),
   })
   .superRefine((profile, ctx) => {
-    for (const [key, value] of Object.entries(profile)) {
-      if (NON_ATTRIBUTE_FIELDS.has(key)) continue;
+    for (const key of Object.keys(profile)) {
       if (key === BOOKKEEPING_FIELD) {
         ctx.addIssue({
           code: 'custom',
           path: [key],
           message: `"${BOOKKEEPING_FIELD}" is reserved for the profile writer's bookkeeping; rename the field`,
         });
-        continue;
       }
-      checkAttributeKeys({ [key]: value }, [], ctx);
+    }
+    for (const issue of documentValueIssues(profile)) {
+      ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
     }
   });
 
@@ -116,8 +97,8 @@ export const storedProfileSchema = z.looseObject({
 });
 export type StoredProfile = z.infer<typeof storedProfileSchema>;
 
-/** Validation outcome that never throws. */
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: string[] };
+/** Validation outcome that never throws; `fields` are the issues' paths, in the same order. */
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: string[]; fields?: string[] };
 
 /** Validates a profile document; returns issues named by path instead of throwing. */
 export function safeParseProfile(input: unknown, label?: string): ParseResult<Profile> {
@@ -214,7 +195,11 @@ export function safeParseStoredProfile(input: unknown, label?: string): ParseRes
   const result = storedProfileSchema.safeParse(input);
   return result.success
     ? { ok: true, value: result.data }
-    : { ok: false, issues: formatZodIssues(result.error, label) };
+    : {
+        ok: false,
+        issues: formatZodIssues(result.error, label),
+        fields: formatIssuePaths(result.error, label),
+      };
 }
 
 /**

@@ -1,6 +1,5 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { unmarshallImage } from './attribute-value.js';
 import { type StoredProfile, safeParseStoredProfile } from './profile.js';
 import { buildProfileChange, type ChangeProblem, type ProfileChange } from './profile-change.js';
 
@@ -19,6 +18,8 @@ export interface ParsedStreamRecord {
 export interface UnparsableStreamRecord {
   readonly ok: false;
   readonly reason: string;
+  /** The field at fault, from the record's root (`dynamodb.NewImage.person.age`), when one is. */
+  readonly field?: string;
   readonly eventId: string | undefined;
 }
 
@@ -32,41 +33,30 @@ export interface ParseStreamRecordOptions {
   readonly fields?: ReadonlySet<string>;
 }
 
-function project(
-  image: Record<string, AttributeValue>,
-  fields: ReadonlySet<string> | undefined,
-): Record<string, AttributeValue> {
-  if (fields === undefined) return image;
-  const projected: Record<string, AttributeValue> = {};
-  for (const field of fields) {
-    const value = image[field];
-    if (value !== undefined) projected[field] = value;
-  }
-  return projected;
+/** What is wrong with an image: the field (from the record's root) and one line per issue. */
+interface ImageProblem {
+  readonly field: string;
+  readonly issues: readonly string[];
 }
 
 function parseImage(
-  image: Record<string, AttributeValue> | undefined,
+  image: unknown,
   label: string,
-  issues: string[],
   fields: ReadonlySet<string> | undefined,
-): StoredProfile | undefined {
+): StoredProfile | ImageProblem | undefined {
   if (image === undefined) return undefined;
-  let plain: unknown;
-  try {
-    plain = unmarshall(project(image, fields), { wrapNumbers: false });
-  } catch (error) {
-    issues.push(
-      `${label}: cannot be unmarshalled (${error instanceof Error ? error.message : String(error)})`,
-    );
-    return undefined;
+  const mapped = unmarshallImage(image, fields === undefined ? {} : { fields });
+  if (!mapped.ok) {
+    const field = mapped.field === '' ? label : `${label}.${mapped.field}`;
+    return { field, issues: [`${field}: ${mapped.reason}`] };
   }
-  const parsed = safeParseStoredProfile(plain, label);
-  if (!parsed.ok) {
-    issues.push(...parsed.issues);
-    return undefined;
-  }
+  const parsed = safeParseStoredProfile(mapped.value, label);
+  if (!parsed.ok) return { field: parsed.fields?.[0] ?? label, issues: parsed.issues };
   return parsed.value;
+}
+
+function isProblem(image: StoredProfile | ImageProblem | undefined): image is ImageProblem {
+  return image !== undefined && 'issues' in image && Array.isArray(image.issues);
 }
 
 /**
@@ -77,39 +67,39 @@ export function parseStreamRecord(
   record: DynamoDBRecord,
   options: ParseStreamRecordOptions = {},
 ): ParsedStreamRecord | UnparsableStreamRecord {
-  const eventId = record.eventID;
+  const eventId = typeof record.eventID === 'string' ? record.eventID : undefined;
   const eventName = record.eventName;
   const data = record.dynamodb;
   if (eventName !== 'INSERT' && eventName !== 'MODIFY' && eventName !== 'REMOVE') {
     return {
       ok: false,
-      reason: `eventName: "${String(eventName)}" is not INSERT, MODIFY or REMOVE`,
+      reason: `eventName: ${typeof eventName === 'string' ? JSON.stringify(eventName) : typeof eventName} is not INSERT, MODIFY or REMOVE`,
+      field: 'eventName',
       eventId,
     };
   }
-  if (eventId === undefined || data?.SequenceNumber === undefined) {
+  if (eventId === undefined || typeof data?.SequenceNumber !== 'string') {
     return {
       ok: false,
       reason: 'eventID and dynamodb.SequenceNumber are required in a stream record',
+      field: eventId === undefined ? 'eventID' : 'dynamodb.SequenceNumber',
       eventId,
     };
   }
-  const issues: string[] = [];
-  const oldImage = parseImage(
-    data.OldImage as Record<string, AttributeValue> | undefined,
-    'dynamodb.OldImage',
-    issues,
-    options.fields,
-  );
-  const newImage = parseImage(
-    data.NewImage as Record<string, AttributeValue> | undefined,
-    'dynamodb.NewImage',
-    issues,
-    options.fields,
-  );
-  if (issues.length > 0) return { ok: false, reason: issues.join('; '), eventId };
+  const oldImage = parseImage(data.OldImage, 'dynamodb.OldImage', options.fields);
+  const newImage = parseImage(data.NewImage, 'dynamodb.NewImage', options.fields);
+  if (isProblem(oldImage) || isProblem(newImage)) {
+    const problems = [oldImage, newImage].filter(isProblem);
+    return {
+      ok: false,
+      reason: problems.flatMap((p) => p.issues).join('; '),
+      field: (problems[0] as ImageProblem).field,
+      eventId,
+    };
+  }
   const built = buildProfileChange({ eventName, oldImage, newImage });
-  if (!built.ok) return { ok: false, reason: describeProblem(built.problem), eventId };
+  if (!built.ok)
+    return { ok: false, reason: describeProblem(built.problem), field: problemField(built.problem), eventId };
   const created = data.ApproximateCreationDateTime;
   return {
     ok: true,
@@ -118,8 +108,23 @@ export function parseStreamRecord(
     eventId,
     sequenceNumber: data.SequenceNumber,
     // Lambda delivers seconds (possibly fractional); the local runtime passes the same shape.
-    approximateCreationTime: created === undefined ? Date.now() : Math.round(created * 1000),
+    approximateCreationTime:
+      typeof created === 'number' && Number.isFinite(created) && created >= 0
+        ? Math.round(created * 1000)
+        : Date.now(),
   };
+}
+
+/** The field a stream record's problem is about. */
+function problemField(problem: ChangeProblem): string {
+  switch (problem.kind) {
+    case 'no-image':
+      return 'dynamodb.NewImage';
+    case 'missing-image':
+      return `dynamodb.${problem.image === 'newImage' ? 'NewImage' : 'OldImage'}`;
+    case 'different-profiles':
+      return 'dynamodb.NewImage.profileId';
+  }
 }
 
 /** How a stream record's problem reads in a reject. */

@@ -17,3 +17,10 @@ export function formatZodIssues(error: z.ZodError, prefix?: string): string[] {
     return `${path}: ${issue.message}`;
   });
 }
+
+/** The path of each zod issue, formatted as {@link formatIssuePath} does. */
+export function formatIssuePaths(error: z.ZodError, prefix?: string): string[] {
+  return error.issues.map((issue) =>
+    formatIssuePath(prefix === undefined ? issue.path : [prefix, ...issue.path]),
+  );
+}

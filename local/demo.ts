@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DestinationRecord } from '../adapters/kinesis-reader.js';
 import { tailStream } from '../adapters/kinesis-reader.js';
 import { writeProfiles } from '../adapters/profile-writer.js';
+import { stringifyExact } from '../core/json-text.js';
 import { type LocalStack, startLocalStack } from './stack.js';
 
 const SEGMENTS = {
@@ -172,7 +173,7 @@ async function run(stack: LocalStack): Promise<number> {
       if (!shownFull.has(destination.id)) {
         shownFull.add(destination.id);
         say(`             the record's data, exactly as the ${destination.id} stream holds it:`);
-        for (const line of JSON.stringify(record.data, null, 2).split('\n')) say(`               ${line}`);
+        for (const line of stringifyExact(record.data, 2).split('\n')) say(`               ${line}`);
       }
     }
   });

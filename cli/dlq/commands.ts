@@ -7,6 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
+import { stringifyExact } from '../../core/json-text.js';
 import {
   type DeploymentCommandOptions,
   loadCommandConfig,
@@ -66,7 +67,7 @@ export function registerDlqCommands(program: Command): void {
       showPayload: flags.showPayload === true,
       ...(flags.destination === undefined ? {} : { destinationId: flags.destination }),
     });
-    if (flags.json === true) process.stdout.write(`${JSON.stringify(listing.rows, null, 2)}\n`);
+    if (flags.json === true) process.stdout.write(`${stringifyExact(listing.rows, 2)}\n`);
     else if (listing.rows.length > 0) process.stdout.write(formatDeadLetterTable(listing.rows));
     process.stderr.write(
       `${listing.rows.length} dead-lettered export(s)${flags.destination === undefined ? '' : ` of ${flags.destination}`}` +

@@ -5,6 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type ExportMessage, exportDocumentOf } from '../../core/export-message.js';
 import { type DeadLetter, type PeekOptions, peekDeadLetters } from './peek.js';
 import { queueDepth, sleep } from './queue.js';
 
@@ -90,6 +91,15 @@ async function readFailures(
   return found;
 }
 
+/** The document of a dead letter, numbers exact; a version 2 text that is not JSON is shown as text. */
+function documentOf(message: ExportMessage): Record<string, unknown> {
+  try {
+    return exportDocumentOf(message);
+  } catch {
+    return { unreadableDocumentJson: message.v === 2 ? message.documentJson : '' };
+  }
+}
+
 /** Joins a dead letter with its failure record into a row; the document only when asked. */
 export function toRow(
   letter: DeadLetter,
@@ -116,7 +126,7 @@ export function toRow(
     firstFailureAt: isoTime(failure?.firstFailureAt),
     lastFailureAt: isoTime(failure?.lastFailureAt),
     queuedAt: m === undefined ? undefined : new Date(m.queuedAt).toISOString(),
-    ...(showPayload && m !== undefined ? { document: m.document } : {}),
+    ...(showPayload && m !== undefined ? { document: documentOf(m) } : {}),
   };
 }
 

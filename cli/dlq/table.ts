@@ -1,4 +1,5 @@
 /** `dlq list`'s text table. */
+import { stringifyExact } from '../../core/json-text.js';
 import type { DeadLetterRow } from './listing.js';
 
 function clip(text: string, width: number): string {
@@ -29,7 +30,7 @@ export function formatDeadLetterTable(rows: readonly DeadLetterRow[]): string {
   const out = [render(header)];
   rows.forEach((r, i) => {
     out.push(render(lines[i] as string[]));
-    if (r.document !== undefined) out.push(`    payload: ${JSON.stringify(r.document)}`);
+    if (r.document !== undefined) out.push(`    payload: ${stringifyExact(r.document)}`);
   });
   return `${out.join('\n')}\n`;
 }

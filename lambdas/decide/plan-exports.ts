@@ -5,17 +5,29 @@ import { buildExportMessage, type QueuedExport, toSqsJson } from '../../core/exp
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { parseStreamRecord } from '../../core/stream-record.js';
 
-/** Why a stream record (or one of its exports) went to the rejects queue. */
+/**
+ * Why a stream record (or one of its exports) went to the rejects queue:
+ * - `INVALID_RECORD`: an image that cannot be mapped (a malformed attribute value, nesting beyond
+ *   DynamoDB's 32 levels) or fails the profile schema, or a record without its images or ids;
+ * - `PAYLOAD_TOO_LARGE`: the export document is over the Kinesis record limit;
+ * - `EXPORT_MESSAGE_TOO_LARGE`, `EXPORT_MESSAGE_REFUSED`: the export message is over the SQS limit,
+ *   or SQS refused it;
+ * - `UNEXPECTED_ERROR`: evaluating the record raised an error this code did not foresee (a bug):
+ *   the record is set aside instead of failing the batch.
+ */
 export type RejectCode =
   | 'INVALID_RECORD'
   | 'PAYLOAD_TOO_LARGE'
   | 'EXPORT_MESSAGE_TOO_LARGE'
-  | 'EXPORT_MESSAGE_REFUSED';
+  | 'EXPORT_MESSAGE_REFUSED'
+  | 'UNEXPECTED_ERROR';
 
 /** The rejects queue's message: the reason and the full original stream record. */
 export interface RejectMessage {
   readonly code: RejectCode;
   readonly reason: string;
+  /** The field at fault, from the stream record's root (`dynamodb.NewImage.person.age`) or the export document's part. */
+  readonly field?: string;
   readonly destinationId?: string;
   readonly eventId?: string;
   readonly sequenceNumber?: string;
@@ -57,25 +69,80 @@ export function rejectOf(
   reason: string,
   rejectedAt: number,
   destinationId?: string,
+  field?: string,
 ): RejectMessage {
   return {
     code,
     reason,
+    ...(field !== undefined && { field }),
     ...(destinationId !== undefined && { destinationId }),
-    ...(record.eventID !== undefined && { eventId: record.eventID }),
-    ...(record.dynamodb?.SequenceNumber !== undefined && { sequenceNumber: record.dynamodb.SequenceNumber }),
+    ...(typeof record.eventID === 'string' && { eventId: record.eventID }),
+    ...(typeof record.dynamodb?.SequenceNumber === 'string' && {
+      sequenceNumber: record.dynamodb.SequenceNumber,
+    }),
     rejectedAt,
     record,
   };
+}
+
+/** What one record comes to: its exports and rejects, in destination order. */
+interface RecordPlan {
+  readonly exports: QueuedExport[];
+  readonly rejects: { code: RejectCode; reason: string; destinationId?: string; field?: string }[];
+  readonly evaluated: boolean;
+}
+
+function planRecord(record: DynamoDBRecord, compiled: CompiledConfig, now: () => number): RecordPlan {
+  const plan: RecordPlan = { exports: [], rejects: [], evaluated: false };
+  const parsed = parseStreamRecord(record, { fields: compiled.fieldsRead });
+  if (!parsed.ok) {
+    plan.rejects.push({
+      code: 'INVALID_RECORD',
+      reason: parsed.reason,
+      ...(parsed.field !== undefined && { field: parsed.field }),
+    });
+    return plan;
+  }
+  for (const decision of decideExports(parsed.change, compiled)) {
+    if (!decision.export) {
+      const rejection = decision.rejection;
+      if (rejection !== undefined)
+        plan.rejects.push({
+          code: rejection.code,
+          reason: rejection.message,
+          destinationId: decision.destinationId,
+          ...(rejection.field !== undefined && { field: rejection.field }),
+        });
+      continue;
+    }
+    const queued = buildExportMessage(decision, {
+      sourceEventId: parsed.eventId,
+      profileId: parsed.profileId,
+      sourceTime: parsed.approximateCreationTime,
+      queuedAt: now(),
+    });
+    if (queued.bytes > maxMessageBytes) {
+      plan.rejects.push({
+        code: 'EXPORT_MESSAGE_TOO_LARGE',
+        reason: `the export message takes ${queued.bytes} bytes; an SQS message holds at most ${maxMessageBytes}: map fewer or smaller attributes`,
+        destinationId: decision.destinationId,
+      });
+      continue;
+    }
+    plan.exports.push(queued);
+  }
+  return { ...plan, evaluated: true };
 }
 
 /**
  * Decides a batch of DynamoDB Streams records: which exports to queue and which records (or
  * exports) to reject. Pure: no I/O; `now` stamps the messages.
  *
- * - A record that cannot be evaluated (invalid image) is rejected with `INVALID_RECORD`.
+ * - A record that cannot be evaluated (invalid image) is rejected with `INVALID_RECORD` and the
+ *   field at fault.
  * - An export whose document is over the Kinesis record limit is rejected with `PAYLOAD_TOO_LARGE`
  *   (by the decision), one whose message is over the SQS limit with `EXPORT_MESSAGE_TOO_LARGE`.
+ * - Never throws: a record whose evaluation throws anyway is rejected with `UNEXPECTED_ERROR`.
  */
 export function planExports(
   records: readonly DynamoDBRecord[],
@@ -86,36 +153,23 @@ export function planExports(
   const rejects: PlannedReject[] = [];
   let evaluated = 0;
   records.forEach((record, index) => {
-    const reject = (code: RejectCode, reason: string, destinationId?: string) =>
-      rejects.push({ index, message: rejectOf(record, code, reason, now(), destinationId) });
-    const parsed = parseStreamRecord(record, { fields: compiled.fieldsRead });
-    if (!parsed.ok) {
-      reject('INVALID_RECORD', parsed.reason);
-      return;
+    let plan: RecordPlan;
+    try {
+      plan = planRecord(record, compiled, now);
+    } catch (error) {
+      // One record never fails the batch: a bug that throws sets this record aside with the
+      // error's name and message, and the batch goes on in order.
+      const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      plan = {
+        exports: [],
+        rejects: [{ code: 'UNEXPECTED_ERROR', reason: `the record could not be evaluated: ${what}` }],
+        evaluated: false,
+      };
     }
-    evaluated++;
-    for (const decision of decideExports(parsed.change, compiled)) {
-      if (!decision.export) {
-        if (decision.rejection !== undefined)
-          reject(decision.rejection.code, decision.rejection.message, decision.destinationId);
-        continue;
-      }
-      const queued = buildExportMessage(decision, {
-        sourceEventId: parsed.eventId,
-        profileId: parsed.profileId,
-        sourceTime: parsed.approximateCreationTime,
-        queuedAt: now(),
-      });
-      if (queued.bytes > maxMessageBytes) {
-        reject(
-          'EXPORT_MESSAGE_TOO_LARGE',
-          `the export message takes ${queued.bytes} bytes; an SQS message holds at most ${maxMessageBytes}: map fewer or smaller attributes`,
-          decision.destinationId,
-        );
-        continue;
-      }
-      exports.push({ index, export: queued });
-    }
+    if (plan.evaluated) evaluated++;
+    for (const queued of plan.exports) exports.push({ index, export: queued });
+    for (const r of plan.rejects)
+      rejects.push({ index, message: rejectOf(record, r.code, r.reason, now(), r.destinationId, r.field) });
   });
   return { exports, rejects, evaluated };
 }
@@ -125,9 +179,18 @@ export function planExports(
  * keeps its keys and sequence number, so an operator can still find it in the table.
  */
 export function rejectBody(message: RejectMessage): string {
-  const body = toSqsJson(message);
-  if (Buffer.byteLength(body, 'utf8') <= maxMessageBytes) return body;
+  let body: string | undefined;
+  try {
+    body = toSqsJson(message);
+  } catch {
+    // A record JSON cannot write whole (it cannot come from Lambda's JSON event): keys only.
+  }
+  if (body !== undefined && Buffer.byteLength(body, 'utf8') <= maxMessageBytes) return body;
   const { record } = message;
   const keys = 'truncated' in record ? record.keys : record.dynamodb?.Keys;
-  return toSqsJson({ ...message, record: { keys, truncated: true } });
+  try {
+    return toSqsJson({ ...message, record: { keys, truncated: true } });
+  } catch {
+    return toSqsJson({ ...message, record: { keys: null, truncated: true } });
+  }
 }

@@ -3,6 +3,7 @@ import type { DestinationClients } from '../../adapters/aws-clients.js';
 import { putRecordsInChunks } from '../../adapters/put-records.js';
 import type { StateTable } from '../../adapters/state-table.js';
 import type { Destination } from '../../core/config.js';
+import { exportDocumentJson } from '../../core/export-message.js';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { errorFields, logSafely, METRIC } from '../commons/observability.js';
 import {
@@ -161,7 +162,7 @@ async function putRound(
       const outcome = await putRecordsInChunks(
         batch.map(({ item }) => ({
           key: item.record.messageId,
-          data: Buffer.from(JSON.stringify(item.message.document), 'utf8'),
+          data: Buffer.from(exportDocumentJson(item.message), 'utf8'),
           partitionKey: item.message.profileId,
         })),
         {

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, StreamRecord as LambdaStreamRecord } from 'aws-lambda';
+import { toAwsStreamShape } from './aws-stream-shape.js';
 
 /** Why a stream batch was skipped. */
 export type SkipCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
@@ -49,7 +50,7 @@ export function toLambdaRecord(record: StreamRecord, streamArn: string, region: 
     // Lambda delivers epoch seconds.
     ApproximateCreationDateTime: (created instanceof Date ? created.getTime() : Date.now()) / 1000,
   };
-  return {
+  return toAwsStreamShape({
     ...(record.eventID && { eventID: record.eventID }),
     ...(record.eventName && { eventName: record.eventName }),
     eventVersion: record.eventVersion ?? '1.1',
@@ -57,7 +58,7 @@ export function toLambdaRecord(record: StreamRecord, streamArn: string, region: 
     awsRegion: record.awsRegion ?? region,
     dynamodb,
     eventSourceARN: streamArn,
-  };
+  });
 }
 
 /** A record's sequence number ('' when it has none). */

@@ -10,7 +10,12 @@ import { backfillFromCli } from '../../cli/backfill.js';
 import { compileConfig } from '../../core/compiled-config.js';
 import { type DestinationConfig, parseConfig } from '../../core/config.js';
 import { UsageError } from '../../core/errors.js';
-import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../../core/export-message.js';
+import {
+  type ExportMessage,
+  exportDocumentOf,
+  exportIdFor,
+  messageGroupIdFor,
+} from '../../core/export-message.js';
 import { checkpointKey, readCheckpoint } from '../../lambdas/backfill/checkpoints.js';
 import { handleBackfill } from '../../lambdas/backfill/invocation.js';
 import { powertoolsMetricSink } from '../../lambdas/commons/observability.js';
@@ -197,7 +202,7 @@ describe('backfillFromCli() on the emulators', () => {
       expect(m.reasons).toEqual(['backfill']);
       expect(m.sourceEventId).toBe(`backfill:${first.runId}:${m.profileId}`);
       expect(m.exportId).toBe(exportIdFor(m.sourceEventId, 'marketing'));
-      expect(Object.keys(m.document.segmentMembership as object)).toEqual(['ups']);
+      expect(Object.keys(exportDocumentOf(m).segmentMembership as object)).toEqual(['ups']);
       expect(m.profileVersion).toBeGreaterThan(0);
     }
 

@@ -17,7 +17,7 @@ import { listDeadLetters } from '../../cli/dlq/listing.js';
 import { redriveDeduplicationId } from '../../cli/dlq/move-selected.js';
 import { redriveDeadLetters } from '../../cli/dlq/redrive.js';
 import { formatDeadLetterTable } from '../../cli/dlq/table.js';
-import { type ExportMessage, messageGroupIdFor } from '../../core/export-message.js';
+import { type ExportMessage, exportDocumentOf, messageGroupIdFor } from '../../core/export-message.js';
 
 const sqsMock = mockClient(SQSClient);
 const docMock = mockClient(DynamoDBDocumentClient);
@@ -156,7 +156,7 @@ describe('listDeadLetters()', () => {
 
     expect(listing.rows).toHaveLength(1);
     expect(listing.truncated).toBe(true);
-    expect(listing.rows[0]?.document).toEqual(exportMessage('p-1', 'marketing', 'e1').document);
+    expect(listing.rows[0]?.document).toEqual(exportDocumentOf(exportMessage('p-1', 'marketing', 'e1')));
   });
 
   it('reports a body that is not an export message instead of failing', async () => {

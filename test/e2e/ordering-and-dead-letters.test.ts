@@ -10,7 +10,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeProfiles } from '../../adapters/profile-writer.js';
 import type { DestinationConfig } from '../../core/config.js';
-import { exportMessageSchema } from '../../core/export-message.js';
+import { exportDocumentOf, exportMessageSchema } from '../../core/export-message.js';
 import type { LambdaHandler } from '../../local/event-sources/invoke.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
@@ -201,7 +201,7 @@ describe('ordering and dead letters, end to end', () => {
     const message = exportMessageSchema.parse(JSON.parse(Messages[0]?.Body ?? '{}'));
     expect(message.destinationId).toBe('doomed');
     expect(message.profileId).toBe('doomed-1');
-    expect(message.document).toMatchObject({
+    expect(exportDocumentOf(message)).toMatchObject({
       person: { name: { firstName: 'Doomed' } },
       segmentMembership: { ups: { [DOOMED_SEGMENT]: { status: 'realized' } } },
     });

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { exportMessageSchema } from '../../../core/export-message.js';
+import { exportDocumentOf, exportMessageSchema } from '../../../core/export-message.js';
 import { runBackfill } from '../../../lambdas/backfill/backfill.js';
 import { planBackfillPage } from '../../../lambdas/backfill/backfill-page.js';
 import { makeConfig, member, SEG, seg } from '../core/fixtures.js';
@@ -72,7 +72,7 @@ describe('runBackfill()', () => {
     expect(result).toMatchObject({ status: 'completed', queued: 1, refused: 0 });
     expect(bodies).toHaveLength(1);
     const message = exportMessageSchema.parse(JSON.parse(bodies[0] ?? ''));
-    expect(message.document).toMatchObject({ person: { name: { firstName } } });
+    expect(exportDocumentOf(message)).toMatchObject({ person: { name: { firstName } } });
   });
 });
 
