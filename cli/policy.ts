@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { Destination } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
-import { streamAccountOf, streamArn } from '../core/stream-arn.js';
-import { findDestination, loadCommandConfig, withConfigOption } from './deployment.js';
+import { assumingRoleNames } from '../core/role-names.js';
+import { partitionOf, streamAccountOf, streamArn } from '../core/stream-arn.js';
+import { DEFAULT_STACK_NAME, findDestination, loadCommandConfig, withConfigOption } from './deployment.js';
 
 /**
  * `policy`: the minimal IAM policy the exporter's principal needs for one destination — the
@@ -18,7 +19,7 @@ export interface PolicyStatement {
   /** Absent in a trust policy (a resource-based policy names no resource). */
   readonly Resource?: string | string[];
   readonly Principal?: Record<string, string>;
-  readonly Condition?: Record<string, Record<string, string>>;
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 /** An IAM policy document. */
@@ -73,25 +74,63 @@ export function buildWritePolicy(d: Destination, account: string): PolicyDocumen
   return { Version: '2012-10-17', Statement: statements };
 }
 
+/** Where the pipeline is deployed: what the names of its roles derive from. */
+export interface PipelineLocation {
+  /** The default app's stack name (`-c stackName`, default KinesisDestination). */
+  readonly stack: string;
+  /** The region the stack is deployed to. */
+  readonly region: string;
+  /** The account the stack is deployed to. */
+  readonly account: string;
+}
+
 /**
- * The trust policy of a cross-account role: the exporter's role (stack output `ExportRoleArn`)
- * may assume it, only with the configured external id.
+ * The ARNs of the pipeline's roles that assume a destination's role — the export role and the
+ * connection check's — with the fixed names the stack gives them (core/role-names.ts).
  */
-export function buildTrustPolicy(d: Destination, exporterRoleArn: string): PolicyDocument {
+export function assumingRoleArns(at: PipelineLocation): string[] {
+  return assumingRoleNames(at.stack, at.region).map(
+    (name) => `arn:${partitionOf(at.region)}:iam::${at.account}:role/${name}`,
+  );
+}
+
+/**
+ * The trust policy of a cross-account role: exactly the pipeline's two assuming roles may assume
+ * it, with the configured external id. The principal is the pipeline's account and the roles are
+ * named in an `aws:PrincipalArn` condition, not as principals: IAM refuses a role principal that
+ * does not exist yet, and would stop matching a role principal that is deleted and created again
+ * (it stores the role's unique id), whereas this policy can be saved before the first deploy and
+ * outlives a replaced role.
+ */
+export function buildTrustPolicy(d: Destination, at: PipelineLocation): PolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'KinesisDestinationExporter',
+        Sid: 'KinesisDestinationPipelineRoles',
         Effect: 'Allow',
-        Principal: { AWS: exporterRoleArn },
+        Principal: { AWS: `arn:${partitionOf(at.region)}:iam::${at.account}:root` },
         Action: ['sts:AssumeRole'],
-        ...(d.externalId === undefined
-          ? {}
-          : { Condition: { StringEquals: { 'sts:ExternalId': d.externalId } } }),
+        Condition: {
+          ...(d.externalId === undefined ? {} : { StringEquals: { 'sts:ExternalId': d.externalId } }),
+          ArnEquals: { 'aws:PrincipalArn': assumingRoleArns(at) },
+        },
       },
     ],
   };
+}
+
+/** The notes printed on stderr beside the trust policy. */
+export function trustPolicyNotes(d: Destination, at: PipelineLocation): string[] {
+  const [exportRole, checkRole] = assumingRoleArns(at);
+  return [
+    `Set this as the trust policy of ${d.roleArn ?? "the destination's role"}.`,
+    `${exportRole} writes the records; ${checkRole} checks the stream at deploy time (stack outputs ExportRoleArn, ConnectionCheckRoleArn).`,
+    `The names are those the default app's stack "${at.stack}" gives its roles in ${at.region}, so the policy can be saved before the first deploy; a KinesisDestination construct in another app names them after its stack, id and path: read its exportRole and connectionCheckRole.`,
+    d.externalId === undefined
+      ? `No sts:ExternalId condition: the config says why (noExternalIdReason: ${d.noExternalIdReason ?? '—'}).`
+      : "sts:ExternalId must match the destination's externalId.",
+  ];
 }
 
 /** The notes printed on stderr beside the policy. */
@@ -107,7 +146,7 @@ export function policyNotes(d: Destination, account: string): string[] {
   }
   if (d.roleArn !== undefined) {
     notes.push(
-      `Attach this policy to ${d.roleArn} in account ${d.roleArn.split(':')[4]}. Its trust policy must let the exporter's role (stack output ExportRoleArn) assume it${d.externalId === undefined ? '' : ' with sts:ExternalId'}; \`--trust-policy --exporter-role ARN\` prints it.`,
+      `Attach this policy to ${d.roleArn} in account ${d.roleArn.split(':')[4]}. Its trust policy must let the pipeline's export and connection-check roles assume it${d.externalId === undefined ? '' : ' with sts:ExternalId'}; \`--trust-policy --pipeline-account ID --region REGION\` prints it.`,
     );
   } else if (d.credentialsSecretArn !== undefined) {
     notes.push(`Attach this policy to the IAM user whose access key is stored in ${d.credentialsSecretArn}.`);
@@ -124,7 +163,33 @@ interface PolicyFlags {
   readonly account?: string;
   readonly config?: string;
   readonly trustPolicy?: boolean;
-  readonly exporterRole?: string;
+  readonly stack?: string;
+  readonly region?: string;
+  readonly pipelineAccount?: string;
+}
+
+/**
+ * Where the pipeline is, for `--trust-policy`: `--stack` (default KinesisDestination), `--region`
+ * (else AWS_REGION, AWS_DEFAULT_REGION), `--pipeline-account`.
+ * @throws UsageError naming the missing or malformed flag.
+ */
+export function pipelineLocation(
+  flags: Pick<PolicyFlags, 'stack' | 'region' | 'pipelineAccount'>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): PipelineLocation {
+  const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (region === undefined || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    throw new UsageError(
+      `--trust-policy needs the pipeline's region: pass --region (e.g. us-east-2) or set AWS_REGION${region === undefined ? '' : `; "${region}" is not a region name`}`,
+    );
+  }
+  const account = flags.pipelineAccount;
+  if (account === undefined || !/^\d{12}$/.test(account)) {
+    throw new UsageError(
+      `--trust-policy needs --pipeline-account: the 12-digit account the pipeline is deployed to${account === undefined ? '' : `, got "${account}"`}`,
+    );
+  }
+  return { stack: flags.stack ?? DEFAULT_STACK_NAME, region, account };
 }
 
 /** Registers `policy` on the CLI. */
@@ -133,18 +198,23 @@ export function registerPolicyCommand(program: Command): void {
     program
       .command('policy')
       .description(
-        "print the minimal IAM policy for a destination's stream (JSON on stdout, notes on stderr)",
+        "print the minimal IAM policy for a destination's stream, or its cross-account role's trust policy (JSON on stdout, notes on stderr)",
       )
       .requiredOption('--destination <id>', 'the destination')
       .option(
         '--account <id>',
         "the stream's account (default: accountId from the config, else the role's account)",
       )
-      .option('--trust-policy', "print the cross-account role's trust policy instead")
       .option(
-        '--exporter-role <arn>',
-        "the exporter's role ARN for the trust policy (stack output ExportRoleArn)",
-      ),
+        '--trust-policy',
+        "print the cross-account role's trust policy: the pipeline's export and connection-check roles, by name",
+      )
+      .option(
+        '--stack <name>',
+        `the pipeline's stack name, for --trust-policy (default: ${DEFAULT_STACK_NAME})`,
+      )
+      .option('--region <region>', "the pipeline's region, for --trust-policy (default: AWS_REGION)")
+      .option('--pipeline-account <id>', 'the account the pipeline is deployed to, for --trust-policy'),
   ).action((flags: PolicyFlags) => {
     const d = findDestination(loadCommandConfig(flags.config), flags.destination);
     if (flags.trustPolicy === true) {
@@ -153,10 +223,9 @@ export function registerPolicyCommand(program: Command): void {
           `destination "${d.id}" has no roleArn: no cross-account role, so no trust policy`,
         );
       }
-      if (flags.exporterRole === undefined) {
-        throw new UsageError('--trust-policy needs --exporter-role ARN (the stack output ExportRoleArn)');
-      }
-      process.stdout.write(`${JSON.stringify(buildTrustPolicy(d, flags.exporterRole), null, 2)}\n`);
+      const at = pipelineLocation(flags);
+      process.stdout.write(`${JSON.stringify(buildTrustPolicy(d, at), null, 2)}\n`);
+      for (const note of trustPolicyNotes(d, at)) process.stderr.write(`# ${note}\n`);
       return;
     }
     const account = streamAccount(d, flags.account);

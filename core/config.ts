@@ -77,6 +77,14 @@ const destinationSchema = z
       .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'is not an IAM role ARN')
       .optional(),
     externalId: z.string().min(2).max(1224).optional(),
+    /**
+     * Why `roleArn` is assumed without an external id (the role's trust policy then checks none).
+     * Without this reason, a `roleArn` needs an `externalId`.
+     */
+    noExternalIdReason: z
+      .string()
+      .min(10, 'must say in a sentence why the role needs no external id')
+      .optional(),
     /** The source page's access-key method: a Secrets Manager secret holding {accessKeyId, secretAccessKey}. */
     credentialsSecretArn: z
       .string()
@@ -99,6 +107,23 @@ const destinationSchema = z
         code: 'custom',
         path: ['credentialsSecretArn'],
         message: 'use either roleArn or credentialsSecretArn, not both',
+      });
+    }
+    if (d.roleArn !== undefined && d.externalId === undefined && d.noExternalIdReason === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['externalId'],
+        message: `is required with roleArn: the role's trust policy should require it (sts:ExternalId), so that nobody else can make this pipeline write with that role (the confused-deputy problem). Add "externalId": "<the value the trust policy checks>" (\`npx kinesis-destination policy --destination ${d.id} --trust-policy\` prints that policy), or, if the role must be trusted without one, say why in "noExternalIdReason"`,
+      });
+    }
+    if (d.noExternalIdReason !== undefined && (d.roleArn === undefined || d.externalId !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['noExternalIdReason'],
+        message:
+          d.roleArn === undefined
+            ? 'is only used with roleArn; remove it'
+            : 'the destination has an externalId; remove noExternalIdReason',
       });
     }
     if (d.externalId !== undefined && d.roleArn === undefined) {
@@ -156,6 +181,14 @@ const profileTableSchema = z.strictObject({
       'is not a DynamoDB stream ARN',
     )
     .optional(),
+  /**
+   * The customer-managed KMS key of an existing table (with `streamArn`): decide reads its stream and
+   * the backfill scans it, so both get kms:Decrypt on this key.
+   */
+  kmsKeyArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'is not a KMS key ARN')
+    .optional(),
 });
 
 /** What the pipeline is sized for (core/throughput-settings.ts derives the mappings' settings from it). */
@@ -175,6 +208,39 @@ const throughputSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * What deleting the stack (or replacing a resource) does to the resources that hold undelivered
+ * exports and delivery state — the queues, the state table and the streams the stack creates:
+ * `retain` (the default) keeps them; `destroy` deletes them with their contents, for test stacks.
+ */
+const dataRemovalPolicySchema = z.enum(['retain', 'destroy'], {
+  error:
+    'must be "retain" (keep queues, state table and created streams when the stack is deleted) or "destroy" (delete them: test stacks only)',
+});
+
+/**
+ * Where the functions that reach the destination streams run from. `staticEgressIps`: the export
+ * function and the connection check run in a VPC whose NAT gateways hold one Elastic IP per
+ * availability zone, listed in the stack output `StaticEgressIps` for the customer's allowlist
+ * (`aws:SourceIp`). `kinesisEndpoint`: also an interface VPC endpoint for Kinesis Data Streams in the
+ * stack's region, for customers who allowlist `aws:SourceVpce` instead (through it, `aws:SourceIp`
+ * is absent). docs/DEPLOY.md, "Static egress IPs".
+ */
+const networkSchema = z
+  .strictObject({
+    staticEgressIps: z.boolean().default(false),
+    kinesisEndpoint: z.boolean().default(false),
+  })
+  .superRefine((n, ctx) => {
+    if (n.kinesisEndpoint && !n.staticEgressIps) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kinesisEndpoint'],
+        message: 'needs "staticEgressIps": true: the endpoint is placed in the VPC that option creates',
+      });
+    }
+  });
+
 /** The destination config file: one JSON document read by the CLI, the CDK app and the local stack. */
 export const configSchema = z
   .strictObject({
@@ -188,6 +254,8 @@ export const configSchema = z
     profileTable: profileTableSchema.optional(),
     alerts: z.strictObject({ emails: z.array(z.email('is not an e-mail address')).default([]) }).optional(),
     throughput: throughputSchema.optional(),
+    dataRemovalPolicy: dataRemovalPolicySchema.optional(),
+    network: networkSchema.optional(),
   })
   .superRefine((config, ctx) => {
     reportDuplicates(
@@ -216,6 +284,14 @@ export const configSchema = z
         }
       });
     });
+    if (config.profileTable?.kmsKeyArn !== undefined && config.profileTable.streamArn === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['profileTable', 'kmsKeyArn'],
+        message:
+          'is the key of an existing table: set streamArn (and tableName) to import it; the table this stack creates uses the AWS managed key aws/dynamodb',
+      });
+    }
     if (config.profileTable?.streamArn !== undefined && config.profileTable.tableName === undefined) {
       ctx.addIssue({
         code: 'custom',

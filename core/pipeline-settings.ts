@@ -59,7 +59,8 @@ export const PIPELINE_SETTINGS = {
     maxReceiveCount: 3,
     /** At least 6× the export function's timeout, as AWS recommends for SQS event sources. */
     visibilityTimeoutSeconds: 6 * 30,
-    retentionSeconds: 4 * 24 * 60 * 60,
+    /** The SQS maximum: an export the exporter cannot deliver waits, it never expires unseen. */
+    retentionSeconds: 14 * 24 * 60 * 60,
   },
   /** SendMessageBatch limits: 10 entries and 1 MiB of message bodies per call (SQS, since 2025). */
   queueSend: { maxBatchEntries: 10, maxBatchBytes: MIB, maxMessageBytes: MIB },

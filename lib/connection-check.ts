@@ -1,4 +1,4 @@
-import { CustomResource, Duration } from 'aws-cdk-lib';
+import { type CfnElement, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,32 +7,59 @@ import { Construct } from 'constructs';
 import type { DestinationConfig } from '../core/config.js';
 import { grantDestinationCredentials, type ResolvedDestination } from './destination-streams.js';
 import { logGroupWithRole } from './function-logging.js';
-import { PipelineFunction } from './pipeline-function.js';
+import { type FunctionNetwork, PipelineFunction } from './pipeline-function.js';
 
 export interface ConnectionCheckProps {
-  /** The destinations whose streams the stack imports (created streams need no check). */
+  /** Every destination: imported streams are checked, created streams' names are checked first. */
   readonly destinations: readonly ResolvedDestination[];
+  /** The role the export function writes with: its effective permissions are simulated. */
+  readonly exportRole: iam.IRole;
   /** Path of `lambdas/connection-check/handler.ts`. */
   readonly entry: string;
   readonly config: DestinationConfig;
   readonly logKey: kms.IKey;
+  /**
+   * The check role's fixed name: it assumes the destinations' cross-account roles, whose trust
+   * policies name it.
+   */
+  readonly roleName: string;
+  /**
+   * The export function's network (network.staticEgressIps): the check runs from the same addresses,
+   * so a stream policy that allowlists them lets it through too.
+   * @default - not in a VPC
+   */
+  readonly network?: FunctionNetwork;
 }
 
 /**
- * Deploy-time connection check: a custom resource (CDK Provider framework) that runs
- * `checkStreamConnection` — ListStreams, as the source page says the platform does, then the
- * stream's status — for every imported destination stream, and fails the deployment with a clear
- * message when one is missing or not ACTIVE.
+ * The deploy-time checks, two custom resources on one CDK Provider framework function
+ * (lambdas/connection-check/), each doing nothing on Delete and while the stack rolls back:
+ *
+ * - `resource` (`Custom::KinesisConnectionCheck`, when a stream is imported), after the export role
+ *   and its policy exist: simulates the export role's permissions for every imported destination
+ *   (`iam:SimulatePrincipalPolicy`: the source page's three Kinesis actions on the stream, its key,
+ *   or the role or secret it obtains credentials from), then checks the stream — DescribeStreamSummary
+ *   for a stream written with the export role, ListStreams and the status with the assumed role's or
+ *   the access key's credentials otherwise — and fails the deployment naming each failed check and
+ *   its fix;
+ * - `streamNameCheck` (`Custom::KinesisStreamNameCheck`, when the stack creates a stream), before
+ *   those streams: fails with what to do when a stream of that name exists and is not the stack's
+ *   (one kept from an earlier, deleted stack).
  */
 export class ConnectionCheck extends Construct {
   readonly handler: PipelineFunction;
-  readonly resource: CustomResource;
+  /** The connection check of the imported streams, if any. */
+  readonly resource?: CustomResource;
+  /** The name check of the created streams, if any; they depend on it. */
+  readonly streamNameCheck?: CustomResource;
   readonly provider: Provider;
   readonly providerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: ConnectionCheckProps) {
     super(scope, id);
     const imported = props.destinations.filter((r) => !r.created);
+    const created = props.destinations.filter((r) => r.created);
+    const stack = Stack.of(this);
 
     this.handler = new PipelineFunction(this, 'Handler', {
       entry: props.entry,
@@ -41,23 +68,39 @@ export class ConnectionCheck extends Construct {
       timeout: Duration.minutes(2),
       config: props.config,
       logKey: props.logKey,
+      roleName: props.roleName,
+      ...(props.network === undefined ? {} : { network: props.network }),
     });
     const role = this.handler.role;
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'ListStreams',
-        actions: ['kinesis:ListStreams'],
-        // ListStreams has no resource type in the Service Authorization Reference: "*" is required.
-        resources: ['*'],
+        sid: 'ReadOwnStack',
+        // The stack's status (a rollback is skipped) and whether a stream is the stack's own.
+        actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource'],
+        resources: [stack.stackId],
       }),
     );
-    const direct = imported.filter((r) => r.access.kind === 'direct');
-    if (direct.length > 0) {
+    if (imported.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'SimulateExportRole',
+          actions: ['iam:SimulatePrincipalPolicy'],
+          resources: [props.exportRole.roleArn],
+        }),
+      );
+    }
+    // Streams the export role writes itself, and the names of those the stack creates (built from
+    // the name: a reference to the stream would make the check wait for the stream it checks for).
+    const described = [
+      ...imported.filter((r) => r.access.kind === 'direct').map((r) => r.stream.streamArn),
+      ...created.map((r) => createdStreamArn(this, r)),
+    ];
+    if (described.length > 0) {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'DescribeDestinationStreams',
           actions: ['kinesis:DescribeStreamSummary'],
-          resources: direct.map((r) => r.stream.streamArn),
+          resources: described,
         }),
       );
     }
@@ -79,22 +122,53 @@ export class ConnectionCheck extends Construct {
     const provider = this.provider;
     keepFrameworkDescription(provider);
 
-    this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
-      resourceType: 'Custom::KinesisConnectionCheck',
-      properties: {
-        Destinations: imported.map(({ destination: d }) => ({
-          destinationId: d.id,
-          region: d.region,
-          streamName: d.streamName,
-          ...(d.accountId === undefined ? {} : { accountId: d.accountId }),
-          ...(d.roleArn === undefined ? {} : { roleArn: d.roleArn }),
-          ...(d.externalId === undefined ? {} : { externalId: d.externalId }),
-          ...(d.credentialsSecretArn === undefined ? {} : { credentialsSecretArn: d.credentialsSecretArn }),
-        })),
-      },
-    });
+    if (imported.length > 0) {
+      this.resource = new CustomResource(this, 'Resource', {
+        serviceToken: provider.serviceToken,
+        resourceType: 'Custom::KinesisConnectionCheck',
+        properties: {
+          ExportRoleArn: props.exportRole.roleArn,
+          Destinations: imported.map(({ destination: d, stream }) => ({
+            destinationId: d.id,
+            region: d.region,
+            streamName: d.streamName,
+            streamArn: stream.streamArn,
+            ...(d.accountId === undefined ? {} : { accountId: d.accountId }),
+            ...(d.roleArn === undefined ? {} : { roleArn: d.roleArn }),
+            ...(d.externalId === undefined ? {} : { externalId: d.externalId }),
+            ...(d.credentialsSecretArn === undefined ? {} : { credentialsSecretArn: d.credentialsSecretArn }),
+            ...(d.kmsKeyArn === undefined ? {} : { kmsKeyArn: d.kmsKeyArn }),
+          })),
+        },
+      });
+      // The simulation reads the export role's policy: it must be attached first.
+      this.resource.node.addDependency(props.exportRole);
+    }
+    if (created.length > 0) {
+      this.streamNameCheck = new CustomResource(this, 'StreamNames', {
+        serviceToken: provider.serviceToken,
+        resourceType: 'Custom::KinesisStreamNameCheck',
+        properties: {
+          Streams: created.map(({ destination: d, stream }) => ({
+            destinationId: d.id,
+            region: d.region,
+            streamName: d.streamName,
+            logicalId: stack.getLogicalId(stream.node.defaultChild as CfnElement),
+          })),
+        },
+      });
+      for (const r of created) r.stream.node.addDependency(this.streamNameCheck);
+    }
   }
+}
+
+/** A created stream's ARN from its name (CloudFormation's rule holds it to the stack's region). */
+function createdStreamArn(scope: Construct, r: ResolvedDestination): string {
+  return Stack.of(scope).formatArn({
+    service: 'kinesis',
+    resource: 'stream',
+    resourceName: r.destination.streamName,
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Aws, CfnRule, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Aws, CfnRule, Duration, Fn, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -27,6 +27,11 @@ export interface ResolvedDestination {
 
 export interface DestinationStreamsProps {
   readonly destinations: readonly Destination[];
+  /**
+   * Of the streams the stack creates. Retained, a stream outlives the stack under its fixed name;
+   * deploying the stack again then stops at the stream-name check with what to do (docs/DEPLOY.md).
+   */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
@@ -39,8 +44,11 @@ export interface DestinationStreamsProps {
 export class DestinationStreams extends Construct {
   readonly resolved: readonly ResolvedDestination[];
 
+  private readonly removalPolicy: RemovalPolicy;
+
   constructor(scope: Construct, id: string, props: DestinationStreamsProps) {
     super(scope, id);
+    this.removalPolicy = props.removalPolicy;
     this.resolved = props.destinations.map((d) => this.resolve(d));
   }
 
@@ -58,6 +66,7 @@ export class DestinationStreams extends Construct {
           ? { shardCount: d.createStream.shardCount }
           : {}),
         retentionPeriod: Duration.hours(d.createStream.retentionHours),
+        removalPolicy: this.removalPolicy,
         // KMS either way. Without a configured key, the AWS managed key aws/kinesis: producers and
         // consumers need no key grant and KMS costs do not grow with every consumer (AwsSolutions-KDS3).
         ...(configuredKey === undefined

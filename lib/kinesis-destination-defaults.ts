@@ -112,6 +112,26 @@ export function checkExistingProfileTable(table: dynamodb.ITable): void {
   }
 }
 
+/**
+ * The removal policy of what holds undelivered exports and delivery state (queues, state table,
+ * created streams): kept on stack deletion and on replacement, deleted only when its own creation
+ * is rolled back (CloudFormation's `RetainExceptOnCreate` with `UpdateReplacePolicy: Retain`).
+ */
+export const DEFAULT_DATA_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+
+/**
+ * The construct's `dataRemovalPolicy`, or the default.
+ * @throws KinesisDestinationPropsError for SNAPSHOT, which queues and streams do not support.
+ */
+export function dataRemovalPolicyOf(policy: RemovalPolicy | undefined): RemovalPolicy {
+  if (policy === RemovalPolicy.SNAPSHOT) {
+    throw new KinesisDestinationPropsError(
+      'dataRemovalPolicy SNAPSHOT is not supported: SQS queues and Kinesis streams have no snapshot; use RETAIN_ON_UPDATE_OR_DELETE (the default), RETAIN or DESTROY',
+    );
+  }
+  return policy ?? DEFAULT_DATA_REMOVAL_POLICY;
+}
+
 /** The state table: delivery ledger, failure log, backfill checkpoints. */
 export const STATE_TABLE_PROPS: dynamodb.TableProps = {
   partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -120,8 +140,9 @@ export const STATE_TABLE_PROPS: dynamodb.TableProps = {
   pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
   // AWS managed key: callers need no KMS permission, key use is logged in CloudTrail.
   encryption: dynamodb.TableEncryption.AWS_MANAGED,
-  // Bookkeeping that is meaningless without the stack; every item expires anyway.
-  removalPolicy: RemovalPolicy.DESTROY,
+  // The delivery ledger keeps redriven and backfilled exports from going back in time, and the
+  // failure log explains the dead letters: kept with the queues (the construct's dataRemovalPolicy).
+  removalPolicy: DEFAULT_DATA_REMOVAL_POLICY,
 };
 
 /**
@@ -136,8 +157,8 @@ export const PIPELINE_KEY_PROPS: kms.KeyProps = {
 };
 
 /**
- * The key policy statements the pipeline key needs: CloudWatch alarms publish to the encrypted alert
- * topic, CloudWatch Logs encrypts the log groups of this account and region. Added to the created key
+ * The key policy statements the pipeline key needs: CloudWatch alarms of this account publish to the
+ * encrypted alert topic, CloudWatch Logs encrypts the log groups of this account and region. Added to the created key
  * and to an `existingEncryptionKey` of this app; an imported key must already allow both.
  */
 export function pipelineKeyStatements(): iam.PolicyStatement[] {
@@ -147,6 +168,8 @@ export function pipelineKeyStatements(): iam.PolicyStatement[] {
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
+      // Only on behalf of this account's alarms (the confused-deputy guard of service principals).
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
     }),
     new iam.PolicyStatement({
       sid: 'CloudWatchLogsEncryptLogGroups',

@@ -1,3 +1,4 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -60,6 +61,30 @@ export interface KinesisDestinationProps {
    * @default - a new topic encrypted with the pipeline key, TLS only
    */
   readonly existingAlarmTopic?: sns.ITopic;
+  /**
+   * What deleting the stack, or replacing one of them, does to the resources that hold undelivered
+   * exports and delivery state: the export queue, the dead-letter, rejects and failure queues, the
+   * state table and the streams the construct creates (the profile table has its own,
+   * `profileTableProps.removalPolicy`). `RETAIN_ON_UPDATE_OR_DELETE` keeps them on delete and on
+   * replacement, and deletes them only when their own creation is rolled back — new and empty, so a
+   * failed first deploy leaves nothing behind to clean up. `RETAIN` keeps those too; `DESTROY`
+   * deletes them with their messages and records (test stacks). `SNAPSHOT` is refused: queues and
+   * streams have no snapshot.
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+   */
+  readonly dataRemovalPolicy?: RemovalPolicy;
+  /**
+   * Static egress IPs (the source page's allowlisting): `staticEgressIps` runs the export function
+   * and the connection check in a VPC whose NAT gateways hold one Elastic IP per availability zone
+   * (two: the construct's `staticEgressIps`); `kinesisEndpoint` adds an interface endpoint for
+   * Kinesis Data Streams in the stack's region, for `aws:SourceVpce` allowlists (through it,
+   * `aws:SourceIp` is absent). docs/DEPLOY.md, "Static egress IPs".
+   * @default - no VPC: the functions reach AWS from Lambda's shared addresses
+   */
+  readonly network?: {
+    readonly staticEgressIps?: boolean;
+    readonly kinesisEndpoint?: boolean;
+  };
   /**
    * Handler files of the functions (tests pass stand-ins).
    * @default - DEFAULT_ENTRIES, the handlers under lambdas/

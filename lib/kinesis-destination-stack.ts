@@ -1,10 +1,12 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { DestinationConfig } from '../core/config.js';
 import { KinesisDestination } from './kinesis-destination.js';
 import type { HandlerEntries } from './kinesis-destination-defaults.js';
 import type { KinesisDestinationProps } from './kinesis-destination-props.js';
+import { tagPipeline } from './pipeline-tags.js';
 
 /** Props of {@link KinesisDestinationStack}. */
 export interface KinesisDestinationStackProps extends StackProps {
@@ -34,12 +36,19 @@ export class KinesisDestinationStack extends Stack {
       ...(config.alerts === undefined ? {} : { alertEmails: config.alerts.emails }),
       ...(config.throughput === undefined ? {} : { throughput: config.throughput }),
       ...this.profileTableProps(config),
+      ...(config.dataRemovalPolicy === 'destroy' ? { dataRemovalPolicy: RemovalPolicy.DESTROY } : {}),
+      ...(config.network === undefined ? {} : { network: config.network }),
       ...(props.entries === undefined ? {} : { entries: props.entries }),
     });
+    // The stack's own resources outside the construct (the AwsCustomResource singleton) too.
+    tagPipeline(this, config.destinations, []);
     this.outputs();
   }
 
-  /** The config's `profileTable`: import the table by name and stream ARN, or name the new one. */
+  /**
+   * The config's `profileTable`: import the table by name and stream ARN (with its customer-managed
+   * key, if any), or name the new one.
+   */
   private profileTableProps(
     config: DestinationConfig,
   ): Pick<KinesisDestinationProps, 'existingProfileTable' | 'profileTableProps'> {
@@ -49,6 +58,9 @@ export class KinesisDestinationStack extends Stack {
         existingProfileTable: dynamodb.Table.fromTableAttributes(this, 'ProfileTable', {
           tableName: settings.tableName,
           tableStreamArn: settings.streamArn,
+          ...(settings.kmsKeyArn === undefined
+            ? {}
+            : { encryptionKey: kms.Key.fromKeyArn(this, 'ProfileTableKey', settings.kmsKeyArn) }),
         }),
       };
     }
@@ -69,8 +81,31 @@ export class KinesisDestinationStack extends Stack {
       p.exportRole.roleArn,
       'Role that writes to the streams (trust it in cross-account roles)',
     );
+    out(
+      'ConnectionCheckRoleArn',
+      p.connectionCheckRole.roleArn,
+      'Role of the deploy-time connection check (trust it in cross-account roles too)',
+    );
     out('PipelineKeyArn', p.encryptionKey.keyArn, 'KMS key of the queues, alert topic and logs');
     out('AlertTopicArn', p.alarmTopic.topicArn, 'Alert topic: subscribe more endpoints here');
     out('DashboardName', p.dashboard.dashboardName, 'CloudWatch dashboard of the flow');
+    const egress = p.egressNetwork;
+    if (egress !== undefined) {
+      out(
+        'StaticEgressIps',
+        Fn.join(
+          ',',
+          egress.elasticIps.map((ip) => ip.attrPublicIp),
+        ),
+        "The addresses the export function and the connection check reach the streams from: the customer's aws:SourceIp allowlist",
+      );
+      if (egress.kinesisEndpoint !== undefined) {
+        out(
+          'KinesisVpcEndpointId',
+          egress.kinesisEndpoint.vpcEndpointId,
+          "Kinesis requests in this region go through this endpoint: the customer's aws:SourceVpce allowlist",
+        );
+      }
+    }
   }
 }

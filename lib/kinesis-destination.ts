@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,11 +17,13 @@ import { exportEnvironment } from '../lambdas/export/environment.js';
 import { BackfillTrigger } from './backfill-trigger.js';
 import { ConnectionCheck } from './connection-check.js';
 import { DestinationStreams, grantExportToDestinations } from './destination-streams.js';
+import { EgressNetwork } from './egress-network.js';
 import { KinesisDestinationPropsError } from './errors.js';
 import {
   checkExistingProfileTable,
   consolidateProfileTableProps,
   DEFAULT_ENTRIES,
+  dataRemovalPolicyOf,
   PIPELINE_KEY_PROPS,
   pipelineKeyStatements,
   STATE_TABLE_PROPS,
@@ -30,9 +31,12 @@ import {
 import { type KinesisDestinationProps, validatedConfig } from './kinesis-destination-props.js';
 import { mappingSettingsOf } from './mapping-settings.js';
 import { acknowledgeFindings } from './nag.js';
+import { assumingRoleName, backfillFunctionName } from './physical-names.js';
 import { PipelineAlerts } from './pipeline-alerts.js';
 import { PipelineFunction, seconds } from './pipeline-function.js';
 import { PipelineQueues } from './pipeline-queues.js';
+import { tagPipeline } from './pipeline-tags.js';
+import { restrictRedriveSources } from './redrive-allow-policy.js';
 
 /** The backfill scans the whole table in one run that re-invokes itself: Lambda's maximum timeout. */
 const BACKFILL_TIMEOUT = Duration.minutes(15);
@@ -83,12 +87,16 @@ export class KinesisDestination extends Construct {
   readonly backfillFunction: NodejsFunction;
   /** The role that writes to the streams (trust it in cross-account roles). */
   readonly exportRole: iam.Role;
+  /** The deploy-time connection check's role: it assumes cross-account roles too (trust it as well). */
+  readonly connectionCheckRole: iam.Role;
   /** The topic every alarm notifies on ALARM and OK. */
   readonly alarmTopic: sns.ITopic;
   /** The pipeline's alarms (docs/RUNBOOK.md says what each means). */
   readonly alarms: readonly cloudwatch.Alarm[];
   /** The CloudWatch dashboard of the flow. */
   readonly dashboard: cloudwatch.Dashboard;
+  /** The VPC of `network.staticEgressIps`, with the Elastic IPs requests to the streams leave from. */
+  readonly egressNetwork?: EgressNetwork;
 
   private readonly queues: PipelineQueues;
   private readonly streams: DestinationStreams;
@@ -105,11 +113,17 @@ export class KinesisDestination extends Construct {
     this.encryptionKey = props.existingEncryptionKey ?? new kms.Key(this, 'PipelineKey', PIPELINE_KEY_PROPS);
     for (const statement of pipelineKeyStatements()) this.encryptionKey.addToResourcePolicy(statement);
     this.profileTable = this.profileTableFrom(props);
-    this.stateTable = new dynamodb.Table(this, 'StateTable', STATE_TABLE_PROPS);
-    this.queues = new PipelineQueues(this, 'Queues', { key: this.encryptionKey });
-    this.streams = new DestinationStreams(this, 'Destinations', { destinations: config.destinations });
+    const removalPolicy = dataRemovalPolicyOf(props.dataRemovalPolicy);
+    this.stateTable = new dynamodb.Table(this, 'StateTable', { ...STATE_TABLE_PROPS, removalPolicy });
+    this.queues = new PipelineQueues(this, 'Queues', { key: this.encryptionKey, removalPolicy });
+    this.streams = new DestinationStreams(this, 'Destinations', {
+      destinations: config.destinations,
+      removalPolicy,
+    });
 
     const common = { config, logKey: this.encryptionKey };
+    this.egressNetwork = EgressNetwork.ifRequested(this, props.network, this.encryptionKey);
+    const network = this.egressNetwork === undefined ? {} : { network: this.egressNetwork.functionNetwork };
     this.decide = new PipelineFunction(this, 'Decide', {
       ...common,
       entry: entries.decide,
@@ -125,6 +139,9 @@ export class KinesisDestination extends Construct {
       ...common,
       entry: entries.export,
       description: 'FIFO export queue -> PutRecords to the destination Kinesis streams',
+      // Cross-account roles trust it by name (core/role-names.ts).
+      roleName: assumingRoleName(this, 'export'),
+      ...network,
       memorySize: PIPELINE_SETTINGS.export.memoryMb,
       timeout: seconds(PIPELINE_SETTINGS.export.timeoutSeconds),
       environment: exportEnvironment({
@@ -152,23 +169,36 @@ export class KinesisDestination extends Construct {
     this.wireDecide();
     this.wireExport();
     this.wireBackfill(backfillName);
+    this.grantProfileTableKey();
 
-    const connectionCheck = this.streams.resolved.some((r) => !r.created)
-      ? new ConnectionCheck(this, 'ConnectionCheck', {
-          ...common,
-          entry: entries.connectionCheck,
-          destinations: this.streams.resolved,
-        })
-      : undefined;
+    const connectionCheck = new ConnectionCheck(this, 'ConnectionCheck', {
+      ...common,
+      entry: entries.connectionCheck,
+      destinations: this.streams.resolved,
+      exportRole: this.export.role,
+      roleName: assumingRoleName(this, 'connectionCheck'),
+      ...network,
+    });
+    if (this.egressNetwork !== undefined) {
+      // The routes through the NAT gateways exist before the check or an export reaches a stream.
+      connectionCheck.resource?.node.addDependency(this.egressNetwork);
+      this.export.function.node.addDependency(this.egressNetwork);
+    }
     const backfillTrigger = new BackfillTrigger(this, 'BackfillTrigger', {
       destinations: config.destinations,
       backfillFunction: this.backfill.function,
       logKey: this.encryptionKey,
     });
-    if (connectionCheck !== undefined) {
+    if (connectionCheck.resource !== undefined) {
       // No backfill into a stream the check has not found writable.
       backfillTrigger.node.addDependency(connectionCheck.resource);
     }
+    // After the backfill trigger: both use the stack's AwsCustomResource singleton.
+    const redriveAllowPolicy = restrictRedriveSources(this, 'DeadLetterRedriveAllowPolicy', {
+      deadLetterQueue: this.queues.deadLetterQueue,
+      sourceQueue: this.queues.exportQueue,
+      logKey: this.encryptionKey,
+    });
 
     const alerts = new PipelineAlerts(this, 'Alerts', {
       key: this.encryptionKey,
@@ -181,6 +211,7 @@ export class KinesisDestination extends Construct {
       },
       exportQueue: this.queues.exportQueue,
       sinks: this.queues.sinks,
+      stateTable: this.stateTable,
     });
 
     this.exportQueue = this.queues.exportQueue;
@@ -190,16 +221,22 @@ export class KinesisDestination extends Construct {
     this.exportFunction = this.export.function;
     this.backfillFunction = this.backfill.function;
     this.exportRole = this.export.role;
+    this.connectionCheckRole = connectionCheck.handler.role;
     this.alarmTopic = alerts.topic;
     this.alarms = alerts.alarms;
     this.dashboard = alerts.dashboard;
 
+    tagPipeline(this, config.destinations, this.streams.resolved);
     acknowledgeFindings({
       scope: this,
-      pipelineFunctions: [this.decide, this.export, this.backfill],
+      functions: { decide: this.decide, export: this.export, backfill: this.backfill },
       asyncFunctions: [this.backfill],
-      ...(connectionCheck === undefined ? {} : { connectionCheck }),
+      connectionCheck,
       backfillTrigger,
+      redriveAllowPolicy,
+      ...(this.egressNetwork === undefined
+        ? {}
+        : { network: { egress: this.egressNetwork, inVpc: [this.export, connectionCheck.handler] } }),
       streams: this.streams,
       queues: this.queues,
       // An existing table's findings are its owner's to settle.
@@ -222,12 +259,35 @@ export class KinesisDestination extends Construct {
     return new dynamodb.Table(this, 'ProfileTable', consolidateProfileTableProps(props.profileTableProps));
   }
 
+  /**
+   * A profile table under a customer-managed key (an existing table with its key, or
+   * profileTableProps.encryption): decide reads its stream and the backfill scans it, so both may
+   * kms:Decrypt with that key — and nothing else with it.
+   */
+  private grantProfileTableKey(): void {
+    const key = this.profileTable.encryptionKey;
+    if (key === undefined) return;
+    for (const fn of [this.decide, this.backfill]) key.grantDecrypt(fn.role);
+  }
+
+  /** The profile table's stream, as the event source sees it: no key, so no key grant. */
+  private profileStreamView(): dynamodb.ITable {
+    const table = this.profileTable;
+    if (table.encryptionKey === undefined) return table;
+    return dynamodb.Table.fromTableAttributes(this, 'ProfileStream', {
+      tableArn: table.tableArn,
+      ...(table.tableStreamArn === undefined ? {} : { tableStreamArn: table.tableStreamArn }),
+    });
+  }
+
   /** Stream → decide; decide may send to the export and rejects queues and nothing else. */
   private wireDecide(): void {
     const s = PIPELINE_SETTINGS.decide;
     const failures = this.queues.decideFailuresQueue;
     this.decide.function.addEventSource(
-      new DynamoEventSource(this.profileTable, {
+      // The stream without the table's key: CDK's stream grant would add kms:Decrypt and
+      // kms:DescribeKey; grantProfileTableKey gives exactly kms:Decrypt, to decide and the backfill.
+      new DynamoEventSource(this.profileStreamView(), {
         startingPosition: s.startingPosition as lambda.StartingPosition,
         batchSize: s.batchSize,
         maxBatchingWindow: seconds(s.maxBatchingWindowSeconds),
@@ -272,8 +332,6 @@ export class KinesisDestination extends Construct {
         resources: [this.profileTable.tableArn],
       }),
     );
-    // A profile table under a customer-managed key (an existing table, or profileTableProps.encryption).
-    this.profileTable.encryptionKey?.grantDecrypt(role);
     this.grantStateTable(this.backfill);
     this.sendTo(this.backfill, 'SendExports', [this.queues.exportQueue]);
     role.addToPrincipalPolicy(
@@ -311,24 +369,4 @@ export class KinesisDestination extends Construct {
       }),
     );
   }
-}
-
-const BACKFILL_SUFFIX = '-backfill';
-/** Lambda function names have at most 64 characters. */
-const MAX_PREFIX = 64 - BACKFILL_SUFFIX.length;
-
-/**
- * The backfill's fixed name. `<stack name>-backfill` for a construct with the id `Default` directly
- * in its stack (the default app: the name it had when the pipeline was a stack); otherwise
- * `<stack name>-<id>-<hash of the construct's path>-backfill`, shortened to fit, so two constructs
- * never share a name.
- */
-function backfillFunctionName(construct: Construct): string {
-  const stack = Stack.of(construct);
-  if (construct.node.id === 'Default' && construct.node.scope === stack) {
-    return `${stack.stackName.slice(0, MAX_PREFIX)}${BACKFILL_SUFFIX}`;
-  }
-  const hash = createHash('sha256').update(construct.node.path).digest('hex').slice(0, 8);
-  const base = `${stack.stackName}-${construct.node.id}`.replace(/[^A-Za-z0-9_-]/g, '');
-  return `${base.slice(0, MAX_PREFIX - hash.length - 1)}-${hash}${BACKFILL_SUFFIX}`;
 }

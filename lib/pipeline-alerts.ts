@@ -1,37 +1,25 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/commons/environment.js';
+import { ALARM_THRESHOLDS } from './alarm-thresholds.js';
+import { pipelineDashboard, pipelineMetric } from './pipeline-dashboard.js';
 
-/** Alarm thresholds (infrastructure only; the local stack has no alarms). */
-export const ALARM_THRESHOLDS = {
-  /** Half the source page's 10-minute p95 delivery latency: the decider falling behind. */
-  decideIteratorAgeMs: 5 * 60 * 1000,
-  /** The source page: 95% of exports delivered within 10 minutes. */
-  exportLatencyP95Ms: 10 * 60 * 1000,
-  /** Share of PutRecords entries throttled by Kinesis, in percent, over five minutes. */
-  throttledRecordPercent: 5,
-} as const;
+export { ALARM_THRESHOLDS } from './alarm-thresholds.js';
+export { pipelineMetric } from './pipeline-dashboard.js';
 
-const NAMESPACE = METRICS_NAMESPACE;
-const DIMENSIONS = { service: SERVICE_NAME };
-
-/** A pipeline metric (docs/ARCHITECTURE.md, "Metrics"). */
-export function pipelineMetric(name: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: NAMESPACE,
-    metricName: name,
-    dimensionsMap: DIMENSIONS,
-    statistic: cloudwatch.Stats.SUM,
-    period: Duration.minutes(1),
-    ...props,
-  });
+/** A queue that should stay empty: anything in it needs a human. */
+export interface SinkQueue {
+  readonly name: string;
+  readonly queue: sqs.IQueue;
+  /** The queue's message retention: its oldest message raises an alarm well before it ends. */
+  readonly retentionSeconds: number;
 }
 
 export interface PipelineAlertsProps {
@@ -49,14 +37,47 @@ export interface PipelineAlertsProps {
     readonly backfill: lambda.IFunction;
   };
   readonly exportQueue: sqs.IQueue;
-  /** Queues that should stay empty: one alarm each on any visible message. */
-  readonly sinks: readonly { readonly name: string; readonly queue: sqs.IQueue }[];
+  /** Queues that should stay empty: one alarm each on any visible message, one before expiry. */
+  readonly sinks: readonly SinkQueue[];
+  /** The state table (delivery ledger): alarmed when DynamoDB throttles its requests. */
+  readonly stateTable: dynamodb.ITable;
   readonly dashboardName?: string;
 }
 
 /**
+ * What an alarm does when its metric has no data point. Chosen per alarm (never one default for
+ * all): SQS stops publishing a queue's metrics after six hours without an API call on it, Lambda
+ * publishes a function's metrics only for invocations, and the pipeline's own metrics only when
+ * there are exports — so a missing point can mean "nothing happened" or "nothing is running".
+ */
+const MISSING = {
+  /**
+   * A count of events (errors, throttles, failed deliveries): a period without data is a period
+   * without such an event, so the alarm returns to OK.
+   */
+  noEventsIsOk: cloudwatch.TreatMissingData.NOT_BREACHING,
+  /**
+   * A state (messages waiting, an age, a lag): missing data keeps the last state. A sink queue with
+   * no API call for six hours stops reporting but still holds its messages; an exporter or decider
+   * that stops while behind stops reporting its lag. Treating that as OK would clear the alarm while
+   * the problem remains; an alarm that never had data stays INSUFFICIENT_DATA (no notification).
+   */
+  keepLastState: cloudwatch.TreatMissingData.IGNORE,
+} as const;
+
+interface AlarmSpec {
+  readonly metric: cloudwatch.IMetric;
+  readonly threshold: number;
+  readonly description: string;
+  readonly treatMissingData: cloudwatch.TreatMissingData;
+}
+
+const minutes = (n: number) => Duration.minutes(n);
+
+/**
  * The source page's "enable alerts": an SNS topic with e-mail subscriptions, alarms on every way
- * the pipeline can fall behind or lose work, and a dashboard that shows the flow.
+ * the pipeline can fall behind or lose work (docs/RUNBOOK.md, one section each), and a dashboard
+ * that shows the flow.
  */
 export class PipelineAlerts extends Construct {
   readonly topic: sns.ITopic;
@@ -76,174 +97,166 @@ export class PipelineAlerts extends Construct {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
 
-    for (const sink of props.sinks) {
-      this.alarm(`${sink.name}NotEmpty`, {
-        metric: sink.queue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(1),
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
-        threshold: 0,
-        description: `${sink.name} holds messages: exports or records need attention (npm run cli -- dlq list)`,
-      });
-    }
+    this.sinkAlarms(props.sinks);
+    this.lagAlarms(props);
+    this.functionAlarms(props);
 
-    this.alarm('DecideIteratorAge', {
-      metric: props.functions.decide.metric('IteratorAge', {
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: ALARM_THRESHOLDS.decideIteratorAgeMs,
-      description: 'The decide function is more than 5 minutes behind the profile table stream',
-    });
-
-    for (const [name, fn] of Object.entries(props.functions)) {
-      const title = name.charAt(0).toUpperCase() + name.slice(1);
-      this.alarm(`${title}Errors`, {
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-        threshold: 0,
-        description: `The ${name} function failed invocations`,
-      });
-      this.alarm(`${title}Throttles`, {
-        metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-        threshold: 0,
-        description: `The ${name} function was throttled by Lambda`,
-      });
-    }
-
-    const fiveMinutes = { period: Duration.minutes(5) };
     this.alarm('ThrottledRecordRate', {
       metric: new cloudwatch.MathExpression({
         label: 'throttled records %',
         expression: 'IF(put + throttled > 0, 100 * throttled / (put + throttled), 0)',
         usingMetrics: {
-          put: pipelineMetric('RecordsPut', fiveMinutes),
-          throttled: pipelineMetric('RecordsThrottled', fiveMinutes),
+          put: pipelineMetric('RecordsPut', { period: minutes(5) }),
+          throttled: pipelineMetric('RecordsThrottled', { period: minutes(5) }),
         },
-        period: Duration.minutes(5),
+        period: minutes(5),
       }),
       threshold: ALARM_THRESHOLDS.throttledRecordPercent,
       description: 'Kinesis throttles more than 5% of the records put: add shards or use on-demand mode',
+      // No puts, no throttling; a stalled exporter raises ExportQueueOldestMessage instead.
+      treatMissingData: MISSING.noEventsIsOk,
     });
 
-    this.alarm('ExportLatencyP95', {
-      metric: pipelineMetric('ExportLatency', {
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.p(95),
+    this.alarm('StateTableThrottles', {
+      metric: props.stateTable.metricThrottledRequestsForOperations({
+        operations: [
+          dynamodb.Operation.BATCH_GET_ITEM,
+          dynamodb.Operation.BATCH_WRITE_ITEM,
+          dynamodb.Operation.GET_ITEM,
+          dynamodb.Operation.PUT_ITEM,
+          dynamodb.Operation.UPDATE_ITEM,
+        ],
+        period: minutes(5),
       }),
-      threshold: ALARM_THRESHOLDS.exportLatencyP95Ms,
-      description: "p95 export latency is above the source page's 10 minutes",
+      threshold: 0,
+      description:
+        'DynamoDB throttled requests to the state table (delivery ledger, failure log, checkpoints): exports slow down and may be dead-lettered',
+      treatMissingData: MISSING.noEventsIsOk,
     });
 
-    this.dashboard = this.buildDashboard(props);
+    this.dashboard = pipelineDashboard(this, 'Dashboard', {
+      ...(props.dashboardName === undefined ? {} : { dashboardName: props.dashboardName }),
+      functions: props.functions,
+      exportQueue: props.exportQueue,
+      sinks: props.sinks,
+      alarms: this.alarms,
+    });
   }
 
-  private alarm(
-    id: string,
-    props: { metric: cloudwatch.IMetric; threshold: number; description: string },
-  ): cloudwatch.Alarm {
+  /** Per sink: any visible message, and the oldest one before its retention ends. */
+  private sinkAlarms(sinks: readonly SinkQueue[]): void {
+    for (const sink of sinks) {
+      this.alarm(`${sink.name}NotEmpty`, {
+        metric: sink.queue.metricApproximateNumberOfMessagesVisible({
+          period: minutes(1),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 0,
+        description: `${sink.name} holds messages: exports or records need attention (docs/RUNBOOK.md)`,
+        treatMissingData: MISSING.keepLastState,
+      });
+      const warnAt = sink.retentionSeconds - ALARM_THRESHOLDS.sinkExpiryWarningSeconds;
+      this.alarm(`${sink.name}NearExpiry`, {
+        metric: sink.queue.metricApproximateAgeOfOldestMessage({
+          period: minutes(15),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: warnAt,
+        description: `${sink.name}'s oldest message is older than ${days(warnAt)} days: SQS deletes it at ${days(sink.retentionSeconds)} days (docs/RUNBOOK.md)`,
+        treatMissingData: MISSING.keepLastState,
+      });
+    }
+  }
+
+  /** The pipeline falling behind: the export queue's oldest message, iterator age, p95 latency. */
+  private lagAlarms(props: PipelineAlertsProps): void {
+    this.alarm('ExportQueueOldestMessage', {
+      metric: props.exportQueue.metricApproximateAgeOfOldestMessage({
+        period: minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: ALARM_THRESHOLDS.exportQueueOldestMessageSeconds,
+      description:
+        "An export has waited in the export queue longer than the source page's 10-minute p95: the exporter is stalled or starved (mapping disabled, concurrency, permissions)",
+      // The export mapping polls the queue without pause, so its metrics flow while it runs;
+      // every waiting export was sent less than six hours ago or had already raised this alarm.
+      treatMissingData: MISSING.keepLastState,
+    });
+    this.alarm('DecideIteratorAge', {
+      metric: props.functions.decide.metric('IteratorAge', {
+        period: minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: ALARM_THRESHOLDS.decideIteratorAgeMs,
+      description: 'The decide function is more than 5 minutes behind the profile table stream',
+      treatMissingData: MISSING.keepLastState,
+    });
+    this.alarm('ExportLatencyP95', {
+      metric: pipelineMetric('ExportLatency', { period: minutes(5), statistic: cloudwatch.Stats.p(95) }),
+      threshold: ALARM_THRESHOLDS.exportLatencyP95Ms,
+      description: "p95 export latency is above the source page's 10 minutes",
+      treatMissingData: MISSING.keepLastState,
+    });
+  }
+
+  /** Errors and throttles of every function; failures Lambda itself could not hand on. */
+  private functionAlarms(props: PipelineAlertsProps): void {
+    for (const [name, fn] of Object.entries(props.functions)) {
+      const title = name.charAt(0).toUpperCase() + name.slice(1);
+      this.alarm(`${title}Errors`, {
+        metric: fn.metricErrors({ period: minutes(5), statistic: cloudwatch.Stats.SUM }),
+        threshold: 0,
+        description: `The ${name} function failed invocations`,
+        treatMissingData: MISSING.noEventsIsOk,
+      });
+      this.alarm(`${title}Throttles`, {
+        metric: fn.metricThrottles({ period: minutes(5), statistic: cloudwatch.Stats.SUM }),
+        threshold: 0,
+        description: `The ${name} function was throttled by Lambda`,
+        treatMissingData: MISSING.noEventsIsOk,
+      });
+    }
+    const sum = { period: minutes(5), statistic: cloudwatch.Stats.SUM };
+    this.alarm('DecideDestinationDeliveryFailures', {
+      metric: props.functions.decide.metric('DestinationDeliveryFailures', sum),
+      threshold: 0,
+      description:
+        "The decide mapping could not deliver a failed batch's description to the decide-failures queue: that batch's changes were dropped unrecorded",
+      treatMissingData: MISSING.noEventsIsOk,
+    });
+    this.alarm('BackfillAsyncEventsDropped', {
+      metric: props.functions.backfill.metric('AsyncEventsDropped', sum),
+      threshold: 0,
+      description:
+        'Lambda dropped a backfill invocation (retries, event age, or zero concurrency) without running it',
+      treatMissingData: MISSING.noEventsIsOk,
+    });
+    this.alarm('BackfillDeadLetterErrors', {
+      metric: props.functions.backfill.metric('DeadLetterErrors', sum),
+      threshold: 0,
+      description:
+        'A failed backfill invocation could not be sent to the backfill-failures queue: the run stopped unrecorded',
+      treatMissingData: MISSING.noEventsIsOk,
+    });
+  }
+
+  private alarm(id: string, spec: AlarmSpec): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
-      metric: props.metric,
-      threshold: props.threshold,
+      metric: spec.metric,
+      threshold: spec.threshold,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
-      // Every metric here is emitted only when there is work; no data means nothing is wrong.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: props.description,
+      treatMissingData: spec.treatMissingData,
+      alarmDescription: spec.description,
     });
     alarm.addAlarmAction(new actions.SnsAction(this.topic));
     alarm.addOkAction(new actions.SnsAction(this.topic));
     this.alarms.push(alarm);
     return alarm;
   }
+}
 
-  private buildDashboard(props: PipelineAlertsProps): cloudwatch.Dashboard {
-    const flow = [
-      'ProfilesEvaluated',
-      'ExportsQueued',
-      'RecordsPut',
-      'RecordsThrottled',
-      'RecordsDeadLettered',
-      'Rejects',
-    ];
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      ...(props.dashboardName === undefined ? {} : { dashboardName: props.dashboardName }),
-      defaultInterval: Duration.hours(3),
-    });
-    const queues = [{ name: 'ExportQueue', queue: props.exportQueue }, ...props.sinks];
-    dashboard.addWidgets(
-      new cloudwatch.TextWidget({
-        markdown:
-          '## kinesis-destination\nprofile table stream → **decide** → export queue (FIFO) → **export** → Kinesis; failures → DLQ / rejects',
-        width: 24,
-        height: 2,
-      }),
-    );
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Flow (records per minute)',
-        left: flow.map((name) => pipelineMetric(name, { label: name })),
-        width: 12,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Export latency (stream record → put)',
-        left: [
-          pipelineMetric('ExportLatency', {
-            statistic: cloudwatch.Stats.p(50),
-            label: 'p50',
-            period: Duration.minutes(5),
-          }),
-          pipelineMetric('ExportLatency', {
-            statistic: cloudwatch.Stats.p(95),
-            label: 'p95',
-            period: Duration.minutes(5),
-          }),
-        ],
-        leftAnnotations: [{ value: ALARM_THRESHOLDS.exportLatencyP95Ms, label: 'p95 target (10 min)' }],
-        width: 12,
-      }),
-    );
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Decide iterator age (max)',
-        left: [
-          props.functions.decide.metric('IteratorAge', {
-            statistic: cloudwatch.Stats.MAXIMUM,
-            period: Duration.minutes(1),
-          }),
-        ],
-        leftAnnotations: [{ value: ALARM_THRESHOLDS.decideIteratorAgeMs, label: 'alarm' }],
-        width: 8,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Queue depths (visible messages)',
-        left: queues.map(({ name, queue }) =>
-          queue.metricApproximateNumberOfMessagesVisible({
-            label: name,
-            statistic: cloudwatch.Stats.MAXIMUM,
-            period: Duration.minutes(1),
-          }),
-        ),
-        right: [
-          props.exportQueue.metricApproximateAgeOfOldestMessage({
-            label: 'export queue oldest (s)',
-            period: Duration.minutes(1),
-          }),
-        ],
-        width: 8,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Function errors and throttles',
-        left: Object.entries(props.functions).flatMap(([name, fn]) => [
-          fn.metricErrors({ label: `${name} errors`, period: Duration.minutes(5) }),
-          fn.metricThrottles({ label: `${name} throttles`, period: Duration.minutes(5) }),
-        ]),
-        width: 8,
-      }),
-    );
-    dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }),
-    );
-    return dashboard;
-  }
+function days(seconds: number): number {
+  return Math.round(seconds / 86_400);
 }

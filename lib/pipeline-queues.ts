@@ -1,12 +1,16 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
+import type { SinkQueue } from './pipeline-alerts.js';
 import { seconds } from './pipeline-function.js';
 
 export interface PipelineQueuesProps {
   /** Encrypts every queue: the messages carry export documents, i.e. personal data. */
   readonly key: kms.IKey;
+  /** Every queue's: each holds undelivered exports or records a human must see. */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
@@ -16,7 +20,8 @@ export interface PipelineQueuesProps {
  * - `rejectsQueue`: poison stream records and oversize payloads from the decide function;
  * - `decideFailuresQueue`: the decide mapping's on-failure destination (batches that ran out of retries);
  * - `backfillFailuresQueue`: backfill invocations that failed all asynchronous retries.
- * All are encrypted with the pipeline key and refuse requests without TLS.
+ * All are encrypted with the pipeline key, refuse requests without TLS, and have the construct's
+ * data removal policy (kept when the stack is deleted, by default).
  */
 export class PipelineQueues extends Construct {
   readonly exportQueue: sqs.Queue;
@@ -31,6 +36,7 @@ export class PipelineQueues extends Construct {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: props.key,
       enforceSSL: true,
+      removalPolicy: props.removalPolicy,
     } as const;
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -71,13 +77,14 @@ export class PipelineQueues extends Construct {
     });
   }
 
-  /** The queues that are terminal sinks: anything in them needs a human. */
-  get sinks(): readonly { readonly name: string; readonly queue: sqs.Queue }[] {
+  /** The queues that are terminal sinks: anything in them needs a human before it expires. */
+  get sinks(): readonly SinkQueue[] {
+    const { deadLetterQueue, rejectsQueue } = PIPELINE_SETTINGS;
     return [
-      { name: 'DeadLetterQueue', queue: this.deadLetterQueue },
-      { name: 'RejectsQueue', queue: this.rejectsQueue },
-      { name: 'DecideFailuresQueue', queue: this.decideFailuresQueue },
-      { name: 'BackfillFailuresQueue', queue: this.backfillFailuresQueue },
+      { name: 'DeadLetterQueue', queue: this.deadLetterQueue, ...deadLetterQueue },
+      { name: 'RejectsQueue', queue: this.rejectsQueue, ...rejectsQueue },
+      { name: 'DecideFailuresQueue', queue: this.decideFailuresQueue, ...deadLetterQueue },
+      { name: 'BackfillFailuresQueue', queue: this.backfillFailuresQueue, ...deadLetterQueue },
     ];
   }
 }

@@ -1,28 +1,33 @@
 /**
- * The deploy-time connection check: a CloudFormation custom resource behind the CDK Provider
- * framework, run with the exporter's credentials on every imported destination stream. Wiring
- * only; the work is `runConnectionCheck`.
+ * The deploy-time checks: CloudFormation custom resources behind the CDK Provider framework — the
+ * connection check of the imported destination streams (the export role's simulated permissions,
+ * then the stream with the exporter's credentials) and the name check of the streams the stack
+ * creates. Wiring only; the work is `runConnectionCheck`.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { createObservability, instrumentHandler } from '../commons/observability.js';
 import {
-  type ConnectionCheckDeps,
   type ConnectionCheckResponse,
+  type DeployCheckDeps,
   runConnectionCheck,
 } from './check-destinations.js';
 
-/** @deprecated import it from `./check-destinations.js` (kept until test/infra moves its import). */
-
 // No variables to read (see ./environment.ts): the destinations come in the resource's properties.
 const observability = createObservability();
-const deps: ConnectionCheckDeps = {
+const deps: Omit<DeployCheckDeps, 'logger'> = {
   sts: new STSClient({}),
   secrets: new SecretsManagerClient({}),
+  iam: new IAMClient({}),
+  cloudFormation: new CloudFormationClient({}),
   kinesisFor: (region, credentials) =>
     new KinesisClient({ region, ...(credentials === undefined ? {} : { credentials }) }),
+  sleep: (ms) => sleep(ms),
 };
 
 /** Provider-framework onEvent handler. */

@@ -3,8 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exampleConfig, synth, variantsConfig } from './synth.js';
+import { configWith, exampleConfig, synth, variantsConfig } from './synth.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'kd-infra-'));
@@ -20,6 +21,24 @@ describe('cdk-nag (AwsSolutions + NIST 800-53 rev 5)', () => {
   it('passes cross-account, access-key and created-stream destinations', () => {
     const { app } = synth(variantsConfig(), { nag: true, outdir: join(scratch, 'nag-variants') });
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it('passes static egress IPs with the Kinesis endpoint (the VPC, NAT gateways, flow log, endpoint)', () => {
+    const config = configWith((raw) => {
+      raw.network = { staticEgressIps: true, kinesisEndpoint: true };
+    });
+    const { app } = synth(config, { nag: true, outdir: join(scratch, 'nag-egress') });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('fails synthesis on a new wildcard grant on a role whose Resource "*" findings are acknowledged', () => {
+    const { app, stack } = synth(exampleConfig(), { nag: true, outdir: join(scratch, 'nag-wildcard') });
+    stack.pipeline.exportRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['kinesis:DescribeStream'], resources: ['*'] }),
+    );
+    expect(() => app.synth()).toThrow(
+      /KinesisDestination\/Default\/Export\/Role holds kinesis:DescribeStream on Resource "\*": only xray:PutTraceSegments, xray:PutTelemetryRecords, kinesis:ListStreams may use "\*" on this role/,
+    );
   });
 
   it('fails synthesis on an unacknowledged finding', async () => {

@@ -141,6 +141,6 @@ describe('KinesisDestination props', () => {
     expect(logicalId(construct.alarmTopic)).toMatch(/^PipelineAlertsTopic/);
     expect(logicalId(construct.dashboard)).toMatch(/^PipelineAlertsDashboard/);
     expect(logicalId(construct.encryptionKey)).toMatch(/^PipelinePipelineKey/);
-    expect(construct.alarms).toHaveLength(13);
+    expect(construct.alarms).toHaveLength(22);
   });
 });

@@ -68,7 +68,7 @@ describe('examples/existing-stack: the construct in an existing stack', () => {
   it("notifies the team's topic from every alarm and creates no topic of its own", () => {
     template.resourceCountIs('AWS::SNS::Topic', 1);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(13);
+    expect(alarms).toHaveLength(22);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^OnCall/) }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/^OnCall/) }]);

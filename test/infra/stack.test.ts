@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { ALARM_THRESHOLDS } from '../../lib/pipeline-alerts.js';
 import { actionsOf, exampleConfig, importedStreamArn, statementsOf, statementsWith, synth } from './synth.js';
 
@@ -23,9 +24,10 @@ describe('KinesisDestinationStack (example config)', () => {
           Sid: 'PutToDestinationStreams',
           Effect: 'Allow',
           Action: ['kinesis:PutRecord', 'kinesis:PutRecords'],
+          // Sorted by the minimizePolicies feature flag.
           Resource: [
-            importedStreamArn('us-east-2', 'profile-exports'),
             importedStreamArn('us-east-2', 'profile-analytics'),
+            importedStreamArn('us-east-2', 'profile-exports'),
           ],
         },
       ]);
@@ -67,10 +69,10 @@ describe('KinesisDestinationStack (example config)', () => {
 
     it('is not granted any "*" resource except ListStreams and X-Ray', () => {
       const wildcards = statementsOf(template, 'ExportRole').filter((s) => s.Resource === '*');
-      expect(wildcards.flatMap((s) => s.Action)).toEqual([
-        'xray:PutTraceSegments',
-        'xray:PutTelemetryRecords',
+      expect(wildcards.flatMap((s) => s.Action).sort()).toEqual([
         'kinesis:ListStreams',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
       ]);
     });
   });
@@ -98,9 +100,9 @@ describe('KinesisDestinationStack (example config)', () => {
           Effect: 'Allow',
           Action: 'sqs:SendMessage',
           Resource: [
+            { 'Fn::GetAtt': [expect.stringMatching(/^QueuesDecideFailuresQueue/), 'Arn'] },
             { 'Fn::GetAtt': [expect.stringMatching(/^QueuesExportQueue/), 'Arn'] },
             { 'Fn::GetAtt': [expect.stringMatching(/^QueuesRejectsQueue/), 'Arn'] },
-            { 'Fn::GetAtt': [expect.stringMatching(/^QueuesDecideFailuresQueue/), 'Arn'] },
           ],
         },
       ]);
@@ -182,25 +184,63 @@ describe('KinesisDestinationStack (example config)', () => {
   });
 
   describe('deploy-time functions', () => {
-    it('lets the connection check list streams and describe only the imported streams', () => {
+    it("lets the connection check describe only the imported streams, and simulate only the export role's policy", () => {
       expect(statementsWith(template, 'ConnectionCheckHandlerRole', 'kinesis:')).toEqual([
-        { Sid: 'ListStreams', Effect: 'Allow', Action: 'kinesis:ListStreams', Resource: '*' },
         {
           Sid: 'DescribeDestinationStreams',
           Effect: 'Allow',
           Action: 'kinesis:DescribeStreamSummary',
+          // Sorted by the minimizePolicies feature flag.
           Resource: [
-            importedStreamArn('us-east-2', 'profile-exports'),
             importedStreamArn('us-east-2', 'profile-analytics'),
+            importedStreamArn('us-east-2', 'profile-exports'),
           ],
         },
       ]);
+      expect(statementsWith(template, 'ConnectionCheckHandlerRole', 'iam:')).toEqual([
+        {
+          Sid: 'SimulateExportRole',
+          Effect: 'Allow',
+          Action: 'iam:SimulatePrincipalPolicy',
+          Resource: getAttValue('ExportRole'),
+        },
+      ]);
+      expect(statementsWith(template, 'ConnectionCheckHandlerRole', 'cloudformation:')).toEqual([
+        {
+          Sid: 'ReadOwnStack',
+          Effect: 'Allow',
+          Action: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks'],
+          Resource: { Ref: 'AWS::StackId' },
+        },
+      ]);
       template.hasResourceProperties('Custom::KinesisConnectionCheck', {
+        ExportRoleArn: getAtt('ExportRole'),
         Destinations: [
-          { destinationId: 'marketing', region: 'us-east-2', streamName: 'profile-exports' },
-          { destinationId: 'analytics', region: 'us-east-2', streamName: 'profile-analytics' },
+          {
+            destinationId: 'marketing',
+            region: 'us-east-2',
+            streamName: 'profile-exports',
+            streamArn: importedStreamArn('us-east-2', 'profile-exports'),
+          },
+          {
+            destinationId: 'analytics',
+            region: 'us-east-2',
+            streamName: 'profile-analytics',
+            streamArn: importedStreamArn('us-east-2', 'profile-analytics'),
+          },
         ],
       });
+    });
+
+    it("runs the connection check after the export role's policy exists (the simulation reads it)", () => {
+      const [check] = Object.values(template.findResources('Custom::KinesisConnectionCheck'));
+      expect(check?.DependsOn).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^ExportRoleDefaultPolicy/),
+          expect.stringMatching(/^ExportRole[0-9A-F]{8}$/),
+        ]),
+      );
+      template.resourceCountIs('Custom::KinesisStreamNameCheck', 0);
     });
 
     it('lets the backfill trigger invoke only the backfill function', () => {
@@ -317,6 +357,20 @@ describe('KinesisDestinationStack (example config)', () => {
       });
     });
 
+    it('keeps waiting exports 14 days, the SQS maximum, so none expires before it reaches the DLQ', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        FifoQueue: true,
+        MessageRetentionPeriod: 1_209_600,
+        RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
+      });
+    });
+
+    it("sends the decide mapping's failed batches to a standard queue (stream on-failure destinations cannot be FIFO)", () => {
+      const queues = template.findResources('AWS::SQS::Queue');
+      const failures = Object.entries(queues).find(([id]) => id.startsWith('QueuesDecideFailuresQueue'));
+      expect(failures?.[1].Properties.FifoQueue).toBeUndefined();
+    });
+
     it('keeps dead letters and rejects 14 days', () => {
       const fourteenDays = 14 * 24 * 60 * 60;
       template.hasResourceProperties('AWS::SQS::Queue', {
@@ -399,16 +453,88 @@ describe('KinesisDestinationStack (example config)', () => {
       ['QueuesRejectsQueue', 'RejectsQueueNotEmpty'],
       ['QueuesDecideFailuresQueue', 'DecideFailuresQueueNotEmpty'],
       ['QueuesBackfillFailuresQueue', 'BackfillFailuresQueueNotEmpty'],
-    ])('alarms when %s holds any message', (queue, alarm) => {
-      expect(alarmNamed(alarm)).toMatchObject({
-        MetricName: 'ApproximateNumberOfMessagesVisible',
+    ])(
+      'alarms when %s holds any message, and keeps alarming while the idle queue reports nothing',
+      (queue, alarm) => {
+        expect(alarmNamed(alarm)).toMatchObject({
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Namespace: 'AWS/SQS',
+          Dimensions: [{ Name: 'QueueName', Value: getAttValue(queue, 'QueueName') }],
+          Statistic: 'Maximum',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          // SQS stops a queue's metrics after six hours without an API call: not a sign it is empty.
+          TreatMissingData: 'ignore',
+        });
+      },
+    );
+
+    it.each([
+      ['QueuesDeadLetterQueue', 'DeadLetterQueueNearExpiry'],
+      ['QueuesRejectsQueue', 'RejectsQueueNearExpiry'],
+      ['QueuesDecideFailuresQueue', 'DecideFailuresQueueNearExpiry'],
+      ['QueuesBackfillFailuresQueue', 'BackfillFailuresQueueNearExpiry'],
+    ])(
+      'alarms when the oldest message of %s is 10 days old, 4 days before its 14-day retention ends',
+      (queue, alarm) => {
+        expect(alarmNamed(alarm)).toMatchObject({
+          MetricName: 'ApproximateAgeOfOldestMessage',
+          Namespace: 'AWS/SQS',
+          Dimensions: [{ Name: 'QueueName', Value: getAttValue(queue, 'QueueName') }],
+          Statistic: 'Maximum',
+          Threshold: 10 * 24 * 60 * 60,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'ignore',
+        });
+      },
+    );
+
+    it("alarms when an export waits in the export queue longer than the page's 10 minutes", () => {
+      expect(alarmNamed('ExportQueueOldestMessage')).toMatchObject({
+        MetricName: 'ApproximateAgeOfOldestMessage',
         Namespace: 'AWS/SQS',
-        Dimensions: [{ Name: 'QueueName', Value: getAttValue(queue, 'QueueName') }],
+        Dimensions: [{ Name: 'QueueName', Value: getAttValue('QueuesExportQueue', 'QueueName') }],
         Statistic: 'Maximum',
+        Period: 60,
+        Threshold: 600,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'ignore',
+      });
+      // Above an export's whole retry budget: retries alone never raise it.
+      const { maxReceiveCount, visibilityTimeoutSeconds } = PIPELINE_SETTINGS.exportQueue;
+      expect(ALARM_THRESHOLDS.exportQueueOldestMessageSeconds).toBeGreaterThan(
+        maxReceiveCount * visibilityTimeoutSeconds,
+      );
+      expect(ALARM_THRESHOLDS.exportQueueOldestMessageSeconds * 1000).toBe(
+        ALARM_THRESHOLDS.exportLatencyP95Ms,
+      );
+    });
+
+    it.each([
+      ['DecideDestinationDeliveryFailures', 'DestinationDeliveryFailures', 'DecideFunction'],
+      ['BackfillAsyncEventsDropped', 'AsyncEventsDropped', 'BackfillFunction'],
+      ['BackfillDeadLetterErrors', 'DeadLetterErrors', 'BackfillFunction'],
+    ])('alarms on %s, failures Lambda could not hand on', (alarm, metric, fn) => {
+      expect(alarmNamed(alarm)).toMatchObject({
+        MetricName: metric,
+        Namespace: 'AWS/Lambda',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: expect.stringMatching(new RegExp(`^${fn}`)) } }],
+        Statistic: 'Sum',
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
         TreatMissingData: 'notBreaching',
       });
+    });
+
+    it("alarms when DynamoDB throttles any of the state table's operations", () => {
+      const alarm = alarmNamed('StateTableThrottles');
+      expect(alarm).toMatchObject({ Threshold: 0, TreatMissingData: 'notBreaching' });
+      const metrics = JSON.stringify(alarm.Metrics);
+      for (const operation of ['BatchGetItem', 'BatchWriteItem', 'GetItem', 'PutItem', 'UpdateItem']) {
+        expect(metrics).toContain(`"Value":"${operation}"`);
+      }
+      expect(metrics).toContain('"MetricName":"ThrottledRequests"');
+      expect(metrics).toMatch(/"TableName","Value":\{"Ref":"StateTable/);
     });
 
     it('alarms when the decider is more than 5 minutes behind', () => {
@@ -418,6 +544,8 @@ describe('KinesisDestinationStack (example config)', () => {
         Statistic: 'Maximum',
         Threshold: 300_000,
         ComparisonOperator: 'GreaterThanThreshold',
+        // Lambda reports it only for invocations: a decider that stops while behind stays alarmed.
+        TreatMissingData: 'ignore',
       });
       expect(ALARM_THRESHOLDS.decideIteratorAgeMs).toBe(300_000);
     });
@@ -456,13 +584,15 @@ describe('KinesisDestinationStack (example config)', () => {
         Dimensions: [{ Name: 'service', Value: 'kinesis-destination' }],
         ExtendedStatistic: 'p95',
         Threshold: 600_000,
-        TreatMissingData: 'notBreaching',
+        TreatMissingData: 'ignore',
       });
     });
 
     it('sends every alarm to the alert topic', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-      expect(alarms).toHaveLength(4 + 1 + 6 + 2);
+      // 4 sinks × (not empty, near expiry), 3 lags, 6 function errors/throttles, 3 Lambda hand-off
+      // failures, throttled records, state table throttles.
+      expect(alarms).toHaveLength(8 + 3 + 6 + 3 + 2);
       for (const a of alarms)
         expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlertsTopic/) }]);
     });

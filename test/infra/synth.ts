@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -10,6 +10,16 @@ import { addNagPacks } from '../../lib/nag.js';
 
 /** The example config every deploy guide starts from. */
 export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../examples/config.json', import.meta.url));
+
+const CDK_JSON = fileURLToPath(new URL('../../cdk.json', import.meta.url));
+
+/**
+ * The context of cdk.json — the recommended feature flags among it — which the CDK CLI gives the
+ * default app: the tests synthesize the template `cdk synth` and `cdk deploy` produce.
+ */
+export function cdkJsonContext(): Record<string, unknown> {
+  return (JSON.parse(readFileSync(CDK_JSON, 'utf8')) as { context: Record<string, unknown> }).context;
+}
 
 const FIXTURE_ENTRY = fileURLToPath(new URL('./fixtures/handler.ts', import.meta.url));
 
@@ -76,7 +86,10 @@ export interface Synthesized {
 export function synth(config: DestinationConfig, options: SynthOptions = {}): Synthesized {
   const app = new App({
     ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
-    context: options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] },
+    context: {
+      ...cdkJsonContext(),
+      ...(options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    },
   });
   const stack = new KinesisDestinationStack(app, 'KinesisDestination', { config, entries: testEntries() });
   if (options.nag === true) addNagPacks(app);
@@ -94,16 +107,25 @@ export function synth(config: DestinationConfig, options: SynthOptions = {}): Sy
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
-/** The `Statement` list of the default policy of the role whose logical id starts with `rolePrefix`. */
+/**
+ * The `Statement` list of the policies attached to the role whose logical id starts with `rolePrefix`
+ * (its default policy first, then any other, e.g. an AwsCustomResource's policy on the singleton's role).
+ */
 export function statementsOf(template: Template, rolePrefix: string): Record<string, unknown>[] {
   const policies = template.findResources('AWS::IAM::Policy') as Resources;
-  const matches = Object.entries(policies).filter(([, p]) =>
-    ((p.Properties?.Roles as { Ref: string }[] | undefined) ?? []).some((r) => r.Ref.startsWith(rolePrefix)),
+  const matches = Object.entries(policies)
+    .filter(([, p]) =>
+      ((p.Properties?.Roles as { Ref: string }[] | undefined) ?? []).some((r) =>
+        r.Ref.startsWith(rolePrefix),
+      ),
+    )
+    .sort(([a], [b]) => Number(b.includes('DefaultPolicy')) - Number(a.includes('DefaultPolicy')));
+  if (matches.length === 0) throw new Error(`expected a policy for role ${rolePrefix}*, found none`);
+  return matches.flatMap(
+    ([, p]) =>
+      (p.Properties?.PolicyDocument as { Statement?: Record<string, unknown>[] } | undefined)?.Statement ??
+      [],
   );
-  if (matches.length !== 1)
-    throw new Error(`expected one policy for role ${rolePrefix}*, found ${matches.length}`);
-  const document = matches[0]?.[1].Properties?.PolicyDocument as { Statement: Record<string, unknown>[] };
-  return document.Statement;
 }
 
 /** Every action a role's policy allows, flattened. */

@@ -105,8 +105,8 @@ describe('imported stream with a customer-managed key in another account', () =>
     expect(statementsWith(template, 'ExportRole', 'kinesis:Put')).toEqual([
       expect.objectContaining({
         Resource: [
-          importedStreamArn('us-east-2', 'profile-exports', '123456789012'),
           importedStreamArn('us-east-2', 'profile-analytics'),
+          importedStreamArn('us-east-2', 'profile-exports', '123456789012'),
         ],
       }),
     ]);
@@ -146,14 +146,74 @@ describe('streams created by the stack', () => {
     expect(statementsWith(template, 'ExportRole', 'kinesis:Put')).toEqual([
       expect.objectContaining({
         Resource: [
-          { 'Fn::GetAtt': [expect.stringMatching(/^DestinationsStreammarketing/), 'Arn'] },
           { 'Fn::GetAtt': [expect.stringMatching(/^DestinationsStreamanalytics/), 'Arn'] },
+          { 'Fn::GetAtt': [expect.stringMatching(/^DestinationsStreammarketing/), 'Arn'] },
         ],
       }),
     ]);
     // aws/kinesis needs no grant; the configured key does.
     expect(statementsWith(template, 'ExportRole', 'kms:GenerateDataKey')).toEqual([
       { Sid: 'EncryptStreamRecords', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: KEY_ARN },
+    ]);
+  });
+
+  it('checks the names first: each created stream waits for the stream-name check', () => {
+    const streams = Object.entries(template.findResources('AWS::Kinesis::Stream'));
+    expect(streams).toHaveLength(2);
+    for (const [, stream] of streams) {
+      expect(stream.DependsOn).toEqual([expect.stringMatching(/^ConnectionCheckStreamNames/)]);
+    }
+    template.hasResourceProperties('Custom::KinesisStreamNameCheck', {
+      Streams: [
+        {
+          destinationId: 'marketing',
+          region: 'us-east-2',
+          streamName: 'profile-exports',
+          logicalId: streams.find(([id]) => id.startsWith('DestinationsStreammarketing'))?.[0],
+        },
+        {
+          destinationId: 'analytics',
+          region: 'us-east-2',
+          streamName: 'profile-analytics',
+          logicalId: streams.find(([id]) => id.startsWith('DestinationsStreamanalytics'))?.[0],
+        },
+      ],
+    });
+    // Built from the names, so the check does not wait for the streams it runs before.
+    expect(statementsWith(template, 'ConnectionCheckHandlerRole', 'kinesis:')).toEqual([
+      expect.objectContaining({
+        Action: 'kinesis:DescribeStreamSummary',
+        Resource: [
+          {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':kinesis:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':stream/profile-analytics',
+              ],
+            ],
+          },
+          {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':kinesis:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':stream/profile-exports',
+              ],
+            ],
+          },
+        ],
+      }),
     ]);
   });
 

@@ -1,4 +1,6 @@
-import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
@@ -9,6 +11,9 @@ import { runConnectionCheck } from '../../../lambdas/connection-check/check-dest
 import { logRecorder } from './recorders.js';
 
 const kinesis = mockClient(KinesisClient);
+const iam = mockClient(IAMClient);
+const cloudFormation = mockClient(CloudFormationClient);
+const EXPORT_ROLE = 'arn:aws:iam::123456789012:role/KinesisDestination-export-us-east-2';
 const context = { invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:check' };
 
 function event(
@@ -22,8 +27,8 @@ function event(
     StackId: 'stack',
     RequestId: 'req',
     LogicalResourceId: 'ConnectionCheck',
-    ResourceType: 'Custom::ConnectionCheck',
-    ResourceProperties: { ServiceToken: 'token', Destinations: destinations },
+    ResourceType: 'Custom::KinesisConnectionCheck',
+    ResourceProperties: { ServiceToken: 'token', ExportRoleArn: EXPORT_ROLE, Destinations: destinations },
     ...(requestType === 'Delete' && { PhysicalResourceId: 'connection-check-ConnectionCheck' }),
   } as CloudFormationCustomResourceEvent;
 }
@@ -32,23 +37,39 @@ function deps() {
   return {
     sts: new STSClient({}),
     secrets: new SecretsManagerClient({}),
+    iam: new IAMClient({}),
+    cloudFormation: new CloudFormationClient({}),
     kinesisFor: () => new KinesisClient({ region: 'us-east-2' }),
     logger: logRecorder(),
+    sleep: async () => {},
   };
 }
 
 const marketing = { destinationId: 'marketing', region: 'us-east-2', streamName: 'profile-exports' };
 
-beforeEach(() => kinesis.reset());
+beforeEach(() => {
+  kinesis.reset();
+  iam.reset();
+  cloudFormation.reset();
+  cloudFormation.on(DescribeStacksCommand).resolves({
+    Stacks: [{ StackName: 'stack', StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date() }],
+  });
+  // The export role holds every action it is asked about.
+  iam
+    .on(SimulatePrincipalPolicyCommand)
+    .callsFake((input: { ActionNames: string[]; ResourceArns: string[] }) => ({
+      EvaluationResults: input.ActionNames.map((action) => ({
+        EvalActionName: action,
+        EvalResourceName: input.ResourceArns[0],
+        EvalDecision: 'allowed',
+      })),
+    }));
+});
 
 describe('runConnectionCheck()', () => {
   it('answers with the checked destinations when every stream is there and ACTIVE', async () => {
-    kinesis.on(ListStreamsCommand).resolves({
-      StreamNames: ['profile-exports'],
-      HasMoreStreams: false,
-      StreamSummaries: [
-        { StreamName: 'profile-exports', StreamARN: 'arn:x', StreamStatus: 'ACTIVE' } as never,
-      ],
+    kinesis.on(DescribeStreamSummaryCommand).resolves({
+      StreamDescriptionSummary: { StreamName: 'profile-exports', StreamStatus: 'ACTIVE' } as never,
     });
 
     const response = await runConnectionCheck(event('Create', [marketing]), context, deps());
@@ -60,14 +81,18 @@ describe('runConnectionCheck()', () => {
   });
 
   it('fails the deployment naming the destination and the failed check, and logs only its id and code', async () => {
-    kinesis.on(ListStreamsCommand).resolves({ StreamNames: ['other'], HasMoreStreams: false });
+    kinesis
+      .on(DescribeStreamSummaryCommand)
+      .rejects(
+        Object.assign(new Error('Stream profile-exports not found'), { name: 'ResourceNotFoundException' }),
+      );
     const d = deps();
 
     const run = runConnectionCheck(event('Create', [marketing]), context, d);
 
     await expect(run).rejects.toThrow(ConnectionCheckError);
     await expect(run).rejects.toThrow(
-      /destination "marketing" \(stream profile-exports\):\nPASSED list-streams/,
+      /destination "marketing" \(stream profile-exports\):\nPASSED export-role: .*\nFAILED stream-exists/,
     );
     expect(d.logger.lines).toHaveLength(1);
     expect(JSON.parse(d.logger.lines[0] ?? '{}')).toEqual({
@@ -82,5 +107,7 @@ describe('runConnectionCheck()', () => {
 
     expect(response).toEqual({ PhysicalResourceId: 'connection-check-ConnectionCheck' });
     expect(kinesis.calls()).toHaveLength(0);
+    expect(iam.calls()).toHaveLength(0);
+    expect(cloudFormation.calls()).toHaveLength(0);
   });
 });

@@ -1,0 +1,128 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/commons/environment.js';
+import { ALARM_THRESHOLDS } from './alarm-thresholds.js';
+
+const DIMENSIONS = { service: SERVICE_NAME };
+
+/** A pipeline metric (docs/ARCHITECTURE.md, "Metrics"). */
+export function pipelineMetric(name: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: DIMENSIONS,
+    statistic: cloudwatch.Stats.SUM,
+    period: Duration.minutes(1),
+    ...props,
+  });
+}
+
+/** What {@link pipelineDashboard} shows. */
+export interface PipelineDashboardProps {
+  readonly dashboardName?: string;
+  readonly functions: Readonly<Record<'decide' | 'export' | 'backfill', lambda.IFunction>>;
+  readonly exportQueue: sqs.IQueue;
+  readonly sinks: readonly { readonly name: string; readonly queue: sqs.IQueue }[];
+  readonly alarms: readonly cloudwatch.IAlarm[];
+}
+
+/**
+ * The CloudWatch dashboard of the flow: counts per stage, latency p50/p95 against the page's
+ * 10 minutes, the decider's iterator age, queue depths and the export queue's oldest message,
+ * function errors and throttles, and the status of every alarm.
+ */
+export function pipelineDashboard(scope: Construct, id: string, props: PipelineDashboardProps) {
+  const flow = [
+    'ProfilesEvaluated',
+    'ExportsQueued',
+    'RecordsPut',
+    'RecordsThrottled',
+    'RecordsDeadLettered',
+    'Rejects',
+  ];
+  const dashboard = new cloudwatch.Dashboard(scope, id, {
+    ...(props.dashboardName === undefined ? {} : { dashboardName: props.dashboardName }),
+    defaultInterval: Duration.hours(3),
+  });
+  const queues = [{ name: 'ExportQueue', queue: props.exportQueue }, ...props.sinks];
+  dashboard.addWidgets(
+    new cloudwatch.TextWidget({
+      markdown:
+        '## kinesis-destination\nprofile table stream → **decide** → export queue (FIFO) → **export** → Kinesis; failures → DLQ / rejects',
+      width: 24,
+      height: 2,
+    }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: 'Flow (records per minute)',
+      left: flow.map((name) => pipelineMetric(name, { label: name })),
+      width: 12,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Export latency (stream record → put)',
+      left: [
+        pipelineMetric('ExportLatency', {
+          statistic: cloudwatch.Stats.p(50),
+          label: 'p50',
+          period: Duration.minutes(5),
+        }),
+        pipelineMetric('ExportLatency', {
+          statistic: cloudwatch.Stats.p(95),
+          label: 'p95',
+          period: Duration.minutes(5),
+        }),
+      ],
+      leftAnnotations: [{ value: ALARM_THRESHOLDS.exportLatencyP95Ms, label: 'p95 target (10 min)' }],
+      width: 12,
+    }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: 'Decide iterator age (max)',
+      left: [
+        props.functions.decide.metric('IteratorAge', {
+          statistic: cloudwatch.Stats.MAXIMUM,
+          period: Duration.minutes(1),
+        }),
+      ],
+      leftAnnotations: [{ value: ALARM_THRESHOLDS.decideIteratorAgeMs, label: 'alarm' }],
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Queue depths (visible messages)',
+      left: queues.map(({ name, queue }) =>
+        queue.metricApproximateNumberOfMessagesVisible({
+          label: name,
+          statistic: cloudwatch.Stats.MAXIMUM,
+          period: Duration.minutes(1),
+        }),
+      ),
+      right: [
+        props.exportQueue.metricApproximateAgeOfOldestMessage({
+          label: 'export queue oldest (s)',
+          period: Duration.minutes(1),
+        }),
+      ],
+      rightAnnotations: [
+        { value: ALARM_THRESHOLDS.exportQueueOldestMessageSeconds, label: 'oldest-message alarm' },
+      ],
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Function errors and throttles',
+      left: Object.entries(props.functions).flatMap(([name, fn]) => [
+        fn.metricErrors({ label: `${name} errors`, period: Duration.minutes(5) }),
+        fn.metricThrottles({ label: `${name} throttles`, period: Duration.minutes(5) }),
+      ]),
+      width: 8,
+    }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24 }),
+  );
+  return dashboard;
+}

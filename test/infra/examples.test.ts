@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cdkJsonContext } from './synth.js';
+
+/**
+ * The default app (bin/app.ts, what `npx cdk synth -c config=…` runs) on each example config:
+ * synthesis offline, with cdk.json's context and the cdk-nag packs, exactly as the CLI runs it —
+ * only bundling is skipped (the handlers only have to exist; `npx cdk synth` bundles them too).
+ */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'kd-examples-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface AppRun {
+  readonly status: number | null;
+  readonly stderr: string;
+  readonly template?: { Resources: Record<string, { Type: string }>; Outputs?: Record<string, unknown> };
+}
+
+/** Runs bin/app.ts with `-c config=<file>`; the AWS SDK and CDK get no credentials and no network. */
+function runApp(config: string, name: string): Promise<AppRun> {
+  const outdir = join(scratch, name);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        CDK_CONTEXT_JSON: JSON.stringify({
+          ...cdkJsonContext(),
+          config: join(ROOT, config),
+          'aws:cdk:bundling-stacks': [],
+        }),
+        CDK_OUTDIR: outdir,
+      },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (status) => {
+      let template: AppRun['template'];
+      try {
+        template = JSON.parse(readFileSync(join(outdir, 'KinesisDestination.template.json'), 'utf8'));
+      } catch {
+        template = undefined;
+      }
+      resolve({ status, stderr, ...(template === undefined ? {} : { template }) });
+    });
+  });
+}
+
+const types = (run: AppRun) => Object.values(run.template?.Resources ?? {}).map((r) => r.Type);
+
+describe('npx cdk synth on the example configs (offline, cdk-nag clean)', () => {
+  it.each([
+    ['examples/config.json', 'default'],
+    ['examples/cross-account.json', 'cross-account'],
+    ['examples/access-key.json', 'access-key'],
+    ['examples/static-egress.json', 'static-egress'],
+  ])('%s synthesizes', async (config, name) => {
+    const run = await runApp(config, name);
+
+    expect(run.stderr).not.toMatch(/Error|AwsSolutions-|NIST\.800/);
+    expect(run.status).toBe(0);
+    expect(types(run)).toContain('Custom::KinesisConnectionCheck');
+    if (name === 'static-egress') {
+      expect(types(run).filter((t) => t === 'AWS::EC2::NatGateway')).toHaveLength(2);
+      expect(run.template?.Outputs).toHaveProperty('StaticEgressIps');
+    } else {
+      expect(types(run).filter((t) => t.startsWith('AWS::EC2::'))).toEqual([]);
+    }
+  });
+
+  it('stops a roleArn without externalId with the message that names the path and the fix', async () => {
+    const run = await runApp('test/infra/fixtures/cross-account-without-external-id.json', 'no-external-id');
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      'destinations[1].externalId: is required with roleArn: the role\'s trust policy should require it (sts:ExternalId), so that nobody else can make this pipeline write with that role (the confused-deputy problem). Add "externalId": "<the value the trust policy checks>" (`npx kinesis-destination policy --destination analytics --trust-policy` prints that policy), or, if the role must be trusted without one, say why in "noExternalIdReason"',
+    );
+    expect(run.template).toBeUndefined();
+  });
+});
