@@ -20,18 +20,17 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { tailStream } from '../adapters/kinesis-reader.js';
 import { writeProfiles } from '../adapters/profile-writer.js';
-import { compileConfig } from '../core/compiled-config.js';
 import type { StoredProfile } from '../core/profile.js';
 import { mergeProfileWrite } from '../core/profile-merge.js';
-import { runBackfill } from '../lambdas/backfill/backfill.js';
 import type { LambdaHandler } from '../local/event-sources/invoke.js';
 import type { LocalStack } from '../local/stack.js';
 import { startLocalStack } from '../local/stack.js';
-import { benchConfigJson, benchProfileDocument, SEGMENT_IDS } from './profiles.js';
+import { type BackfillBenchResult, backfillBench } from './backfill.js';
+import { fitInvocations, type LocalLatencies, probeLocalLatencies } from './local-probes.js';
+import { benchConfigJson, benchProfileDocument } from './profiles.js';
 import { median, percentile, round, seededRandom } from './stats.js';
 
 const STREAM = 'bench-exports';
-const DESTINATION = 'bench';
 
 export interface StepResult {
   targetPerSecond: number;
@@ -41,6 +40,8 @@ export interface StepResult {
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
+  /** Median time of one profile write (read + conditional put), ms. */
+  writeMs: number;
   sustained: boolean;
 }
 
@@ -66,18 +67,17 @@ export interface E2eResult {
     /** Total handler time ÷ total records (messages) over the whole run. */
     decidePerRecord: number;
     exportPerMessage: number;
+    /**
+     * Least-squares fit of invocation ms against batch size over the sustained steps: fixed part +
+     * part per record (message).
+     */
+    decideFit: { fixedMs: number; perItemMs: number };
+    exportFit: { fixedMs: number; perItemMs: number };
   };
-}
-
-export interface BackfillBenchResult {
-  profiles: number;
-  scanned: number;
-  queued: number;
-  scanSeconds: number;
-  scannedPerSecond: number;
-  /** Profiles scanned and their exports readable in Kinesis, per second (end of scan → last record). */
-  perSecond: number;
-  seconds: number;
+  /** The emulators' own latencies, measured apart from the pipeline. */
+  localLatencies: LocalLatencies;
+  /** Median profile write over the sustained steps, ms. */
+  writeMs: number;
 }
 
 function sum(values: readonly number[]): number {
@@ -112,8 +112,9 @@ async function paced(
   seconds: number,
   inFlight: number,
   write: (n: number) => Promise<void>,
-): Promise<{ started: Map<number, number>; achieved: number; errors: number }> {
+): Promise<{ started: Map<number, number>; achieved: number; errors: number; writeMs: number[] }> {
   const started = new Map<number, number>();
+  const writeMs: number[] = [];
   const total = Math.round(rate * seconds);
   const t0 = performance.now();
   let issued = 0;
@@ -126,7 +127,11 @@ async function paced(
       const n = issued++;
       running++;
       started.set(n, Date.now());
+      const t0write = performance.now();
       const p = write(n)
+        .then(() => {
+          writeMs.push(performance.now() - t0write);
+        })
         .catch(() => {
           errors++;
         })
@@ -140,7 +145,7 @@ async function paced(
   }
   await Promise.all(pending);
   const elapsed = (performance.now() - t0) / 1000;
-  return { started, achieved: total / Math.max(elapsed, seconds), errors };
+  return { started, achieved: total / Math.max(elapsed, seconds), errors, writeMs };
 }
 
 async function rawWriteRate(
@@ -186,6 +191,9 @@ export async function runE2eBench(
   const configJson = benchConfigJson(STREAM);
   const durations = { decide: [] as number[], export: [] as number[] };
   const batchSizes = { decide: [] as number[], export: [] as number[] };
+  /** The rate step each invocation ran in (-1: seeding, probes), for fits over the sustained steps. */
+  const stepOf = { decide: [] as number[], export: [] as number[] };
+  let currentStep = -1;
   /** Times every invocation (the billed duration's local counterpart) and counts its records. */
   const timed =
     <E extends { Records: unknown[] }>(name: 'decide' | 'export') =>
@@ -197,6 +205,7 @@ export async function runE2eBench(
       } finally {
         durations[name].push(performance.now() - started);
         batchSizes[name].push(event.Records.length);
+        stepOf[name].push(currentStep);
       }
     };
   const stack = await startLocalStack({
@@ -218,10 +227,12 @@ export async function runE2eBench(
     const drainSeconds = (performance.now() - seedStarted) / 1000;
 
     const rawWritesPerSecond = await rawWriteRate(stack, items, concurrency);
+    const localLatencies = await probeLocalLatencies(stack, 'bench-raw-writes');
 
     const steps: StepResult[] = [];
     let failuresAbove = 0;
     for (const [s, rate] of rates.entries()) {
+      currentStep = s;
       const arrived = new Map<number, number>();
       const abort = new AbortController();
       const prefix = `s${s}-`;
@@ -261,6 +272,7 @@ export async function runE2eBench(
         p50Ms: round(percentile(latencies, 50), 0),
         p95Ms: round(percentile(latencies, 95), 0),
         p99Ms: round(percentile(latencies, 99), 0),
+        writeMs: round(median(run.writeMs), 1),
         sustained: false,
       };
       step.sustained =
@@ -268,11 +280,17 @@ export async function runE2eBench(
       steps.push(step);
       process.stderr.write(`bench: e2e ${JSON.stringify(step)}\n`);
       await stack.waitForIdle({ timeoutMs: 120_000 });
+      currentStep = -1;
       const best = steps.filter((x) => x.sustained).at(-1);
       if (best !== undefined && !step.sustained) failuresAbove++;
       if (failuresAbove >= 2) break;
     }
     const best = steps.filter((x) => x.sustained).sort((a, b) => b.targetPerSecond - a.targetPerSecond)[0];
+    /** The fit over the invocations of the sustained steps (an overloaded step's CPU contention is not the code's). */
+    const sustainedFit = (name: 'decide' | 'export') => {
+      const keep = (_: number, i: number) => steps[stepOf[name][i] ?? -1]?.sustained === true;
+      return fitInvocations(batchSizes[name].filter(keep), durations[name].filter(keep));
+    };
     const e2e: E2eResult = {
       profiles,
       seedSeconds: round(seedSeconds, 2),
@@ -292,12 +310,16 @@ export async function runE2eBench(
         exportBatch: median(batchSizes.export),
         decidePerRecord: round(sum(durations.decide) / Math.max(1, sum(batchSizes.decide)), 3),
         exportPerMessage: round(sum(durations.export) / Math.max(1, sum(batchSizes.export)), 3),
+        decideFit: sustainedFit('decide'),
+        exportFit: sustainedFit('export'),
       },
+      localLatencies,
+      writeMs: round(median(steps.filter((x) => x.sustained).map((x) => x.writeMs)), 1),
     };
 
     let backfill: BackfillBenchResult | { error: string };
     try {
-      backfill = await backfillBench(stack, configJson, profiles);
+      backfill = await backfillBench(stack, configJson, profiles, STREAM, items);
     } catch (error) {
       backfill = { error: error instanceof Error ? error.message : String(error) };
     }
@@ -305,54 +327,4 @@ export async function runE2eBench(
   } finally {
     await stack.stop();
   }
-}
-
-async function backfillBench(
-  stack: LocalStack,
-  configJson: ReturnType<typeof benchConfigJson>,
-  profiles: number,
-): Promise<BackfillBenchResult> {
-  const seen = new Set<string>();
-  let lastArrival = 0;
-  const abort = new AbortController();
-  const reader = (async () => {
-    for await (const record of tailStream(stack.clients.kinesis, STREAM, {
-      signal: abort.signal,
-      pollIntervalMs: 20,
-    })) {
-      seen.add(record.partitionKey);
-      lastArrival = Math.max(lastArrival, record.arrivedAt);
-    }
-  })();
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const started = Date.now();
-  const result = await runBackfill({
-    dynamo: stack.clients.dynamodb,
-    sqs: stack.clients.sqs,
-    profileTableName: stack.resources.profileTableName,
-    stateTableName: stack.resources.stateTableName,
-    exportQueueUrl: stack.resources.exportQueueUrl,
-    config: compileConfig(configJson),
-    destinationId: DESTINATION,
-    segmentIds: [SEGMENT_IDS[0] as string],
-    mode: 'new',
-    runId: `bench-${started}`,
-    // Measure the code, not the pacing: the default pace (1,000 read units/s) is reported apart.
-    readUnitsPerSecond: 1_000_000,
-  });
-  const scanSeconds = (Date.now() - started) / 1000;
-  const deadline = Date.now() + 120_000;
-  while (seen.size < result.queued && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  abort.abort();
-  await reader.catch(() => undefined);
-  const seconds = (Math.max(lastArrival, started) - started) / 1000;
-  return {
-    profiles,
-    scanned: result.scanned,
-    queued: result.queued,
-    scanSeconds: round(scanSeconds, 2),
-    scannedPerSecond: round(result.scanned / scanSeconds, 0),
-    perSecond: round(Math.min(seen.size, result.queued) / Math.max(seconds, scanSeconds), 0),
-    seconds: round(seconds, 2),
-  };
 }

@@ -20,6 +20,7 @@ import {
 import { runDecideBench } from './decide.js';
 import { runE2eBench } from './e2e.js';
 import { runExporterBench } from './exporter.js';
+import { runModelBench } from './model.js';
 import { round } from './stats.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -123,6 +124,10 @@ async function main(): Promise<void> {
     };
   });
 
+  results.model = await section('capacity model', () =>
+    runModelBench(e2e, isError(stack) || isError(stack.backfill) ? undefined : stack.backfill),
+  );
+
   results.totalSeconds = round((performance.now() - started) / 1000, 1);
   (results.machine as Json).loadAverageAtEnd = round(loadavg()[0] ?? 0, 2);
   const file = join(import.meta.dirname, 'results.json');
@@ -152,6 +157,16 @@ function printTable(results: Json): void {
     ['e2e.ratioToRawWrites', 'that rate / raw DynamoDB Local write rate', '≥ 0.5'],
     ['e2e.p95Ms', 'p95 write → readable in Kinesis, ms', '< 1000'],
     ['backfill.perSecond', 'profiles scanned and exported per second', ''],
+    ['backfill.scans', 'table scans for one deploy of several newly mapped segments', '1'],
+    [
+      'model.steps.2.deliveredPerSecond',
+      'model: delivered writes/s at 10,000 offered (defaults for that peak)',
+      '10000',
+    ],
+    ['model.steps.2.p95Ms', 'model: p95 write → Kinesis at 10,000 writes/s, ms', '≤ 2000'],
+    ['model.steps.3.bottleneck', 'model: what stops 20,000 writes/s with the 10,000 defaults', ''],
+    ['model.localValidationError', 'model vs local e2e: mean relative p95 error (sustained steps)', ''],
+    ['model.backfill.minutes', 'model: 10 M profiles, 50 newly mapped segments, one scan, minutes', '≤ 15'],
     ['cost.perMillionUsd', 'USD per million exports (this design)', ''],
     ['cost.naivePerMillionUsd', 'USD per million exports (naive design)', ''],
   ];

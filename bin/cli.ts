@@ -11,6 +11,7 @@ import { registerDlqCommands } from '../cli/dlq/commands.js';
 import { registerEvaluateCommand } from '../cli/evaluate.js';
 import { registerLocalCommands } from '../cli/local-up.js';
 import { quietSdkNodeWarning } from '../cli/node-support.js';
+import { registerPlanCommand } from '../cli/plan.js';
 import { registerPolicyCommand } from '../cli/policy.js';
 import { registerProfileCommands } from '../cli/profile.js';
 import { registerTailCommand } from '../cli/tail.js';
@@ -39,6 +40,7 @@ registerDlqCommands(program);
 registerBackfillCommand(program);
 registerValidateCommand(program);
 registerPolicyCommand(program);
+registerPlanCommand(program);
 
 try {
   await program.parseAsync(process.argv);

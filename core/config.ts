@@ -191,6 +191,23 @@ const profileTableSchema = z.strictObject({
     .optional(),
 });
 
+/** What the pipeline is sized for (core/throughput-settings.ts derives the mappings' settings from it). */
+const throughputSchema = z.strictObject({
+  /** Expected peak of profile writes per second to the profile table. @default 200 (PIPELINE_SETTINGS.throughput) */
+  peakWritesPerSecond: z
+    .number({ error: 'must be a number of profile writes per second, e.g. 10000' })
+    .positive('must be above 0')
+    .max(1_000_000, 'must be at most 1,000,000 writes per second')
+    .optional(),
+  /** Typical export document size in bytes (sizes Kinesis shards). @default 6,000 */
+  documentBytes: z
+    .number({ error: 'must be a number of bytes, e.g. 6000' })
+    .int('must be a whole number of bytes')
+    .min(1, 'must be at least 1')
+    .max(1_048_576, 'must be at most 1 MiB, the largest Kinesis record')
+    .optional(),
+});
+
 /**
  * What deleting the stack (or replacing a resource) does to the resources that hold undelivered
  * exports and delivery state — the queues, the state table and the streams the stack creates:
@@ -236,6 +253,7 @@ export const configSchema = z
     }),
     profileTable: profileTableSchema.optional(),
     alerts: z.strictObject({ emails: z.array(z.email('is not an e-mail address')).default([]) }).optional(),
+    throughput: throughputSchema.optional(),
     dataRemovalPolicy: dataRemovalPolicySchema.optional(),
     network: networkSchema.optional(),
   })

@@ -23,7 +23,16 @@ export const PIPELINE_SETTINGS = {
     /** Records older than this are sent to the on-failure destination instead of being retried. */
     maxRecordAgeSeconds: 6 * 60 * 60,
     bisectBatchOnError: true,
+    /**
+     * The least ParallelizationFactor: the construct derives the factor from the config's expected
+     * peak (`throughput.peakWritesPerSecond`, core/throughput-settings.ts) and never goes below this.
+     */
     parallelizationFactor: 1,
+    /**
+     * Concurrent batches per shard the local runtime runs (order kept per item), so that the ordering
+     * tests run with a factor above 1.
+     */
+    localParallelizationFactor: 2,
     startingPosition: 'TRIM_HORIZON',
     /** How often the local runtime polls each shard (Lambda polls about four times a second). */
     pollIntervalMs: 250,
@@ -36,7 +45,10 @@ export const PIPELINE_SETTINGS = {
     batchSize: 10,
     /** Lambda does not support a batching window on FIFO queues; 0 is the only valid value. */
     maxBatchingWindowSeconds: 0,
-    /** ScalingConfig.MaximumConcurrency (2–1000). */
+    /**
+     * The least ScalingConfig.MaximumConcurrency (2–1000): the construct derives it from the config's
+     * expected peak (core/throughput-settings.ts) and never goes below this.
+     */
     maxConcurrency: 20,
     /** Concurrent batches the local runtime runs, so that ordering across batches is exercised. */
     localConcurrency: 4,
@@ -73,11 +85,29 @@ export const PIPELINE_SETTINGS = {
   /** Delivery ledger entries outlive the DLQ retention, so a redrive can never go back in time. */
   ledger: { ttlSeconds: 15 * 24 * 60 * 60 },
   backfill: {
-    /** Parallel scan segments processed concurrently. */
+    /** The least number of parallel scan segments (the scan is sized to the table above it). */
     totalSegments: 4,
-    /** Share of the table's read capacity a backfill may use (provisioned tables). */
+    /**
+     * Share of the table's read capacity a backfill may use: of a provisioned table's read capacity,
+     * or of an on-demand table's read ceiling (core/capacity/backfill.ts, `backfillReadPace`).
+     */
     maxReadCapacityShare: 0.25,
     pageSize: 200,
+    /** The backfill function's memory (1,769 MB is one vCPU): sizes its workers. */
+    memoryMb: 1024,
+  },
+  /** What the mappings are sized for when the config does not say (core/throughput-settings.ts). */
+  throughput: {
+    /**
+     * Profile writes per second the pipeline is sized for when the config sets no peak: the rate the
+     * floors above carry (factor 1, 20 concurrent exports, two destinations) at the target
+     * utilisation, so a config without `throughput` deploys the same mappings as before.
+     */
+    defaultPeakWritesPerSecond: 200,
+    /** Export document bytes assumed by default (the bench's realistic document is 6,055 bytes). */
+    defaultDocumentBytes: 6_000,
+    /** Share of a stage's capacity the derived settings plan to use; the rest absorbs bursts and skew. */
+    targetUtilisation: 0.7,
   },
   logRetentionDays: 30,
   /**

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { Destination } from '../core/config.js';
-import type { BackfillEvent } from '../lambdas/backfill/invocation.js';
+import { deployBackfillEvent } from '../lambdas/backfill/deploy-backfill.js';
+import type { DeployBackfillEvent } from '../lambdas/backfill/invocation.js';
 import { logGroupWithRole } from './function-logging.js';
 
 export interface BackfillTriggerProps {
@@ -18,16 +18,18 @@ export interface BackfillTriggerProps {
  * Starts the historical backfill on deploy (the source page: profiles that qualified for a segment
  * before it was mapped are exported within about an hour).
  *
- * One custom resource per (destination, mapped segment) pair, so CloudFormation itself computes
- * which pairs are new: a deploy that maps a new segment creates exactly one new resource, whose
- * create invokes the backfill function asynchronously for that pair only; unchanged pairs do
- * nothing, removed pairs are deleted without a call. Re-mapping a segment (a new
- * `mappingCreatedAt`) updates its resource and starts a new run. The price is one table scan per
- * newly mapped segment, rather than one per deploy.
+ * One custom resource carries every (destination, mapped segment) pair with its run id (a digest of
+ * the destination, the segment and `mappingCreatedAt`). CloudFormation creates it on the first deploy
+ * and updates it whenever the set of pairs changes; each time it invokes the backfill function
+ * asynchronously with all the pairs, and the function scans the table ONCE for the pairs whose
+ * backfill is not recorded as completed — a deploy that maps fifty segments starts one scan, not
+ * fifty. Re-mapping a segment (a new `mappingCreatedAt`) gives its pair a new run id, so it is
+ * backfilled again; a deploy that changes no mapping does nothing.
  */
 export class BackfillTrigger extends Construct {
   readonly role: iam.Role;
-  readonly runs: readonly BackfillEvent[];
+  /** The event the deploy sends. */
+  readonly run: DeployBackfillEvent;
 
   constructor(scope: Construct, id: string, props: BackfillTriggerProps) {
     super(scope, id);
@@ -44,44 +46,26 @@ export class BackfillTrigger extends Construct {
       }),
     );
 
-    const runs: BackfillEvent[] = [];
-    for (const d of props.destinations) {
-      for (const segment of d.segments) {
-        const event: BackfillEvent = {
-          destinationId: d.id,
-          segmentIds: [segment.id],
-          runId: backfillRunId(d.id, segment.id, segment.mappingCreatedAt),
-        };
-        runs.push(event);
-        const call = {
-          service: 'Lambda',
-          action: 'Invoke',
-          parameters: {
-            FunctionName: props.backfillFunction.functionName,
-            InvocationType: 'Event',
-            Payload: JSON.stringify(event),
-          },
-          physicalResourceId: PhysicalResourceId.of(event.runId),
-        };
-        new AwsCustomResource(this, `Run-${d.id}-${segment.id}`, {
-          resourceType: 'Custom::KinesisDestinationBackfill',
-          onCreate: call,
-          onUpdate: call,
-          role: this.role,
-          logGroup,
-          installLatestAwsSdk: false,
-        });
-      }
-    }
-    this.runs = runs;
+    this.run = deployBackfillEvent(props.destinations);
+    const call = {
+      service: 'Lambda',
+      action: 'Invoke',
+      parameters: {
+        FunctionName: props.backfillFunction.functionName,
+        InvocationType: 'Event',
+        Payload: JSON.stringify(this.run),
+      },
+      physicalResourceId: PhysicalResourceId.of(this.run.runId),
+    };
+    new AwsCustomResource(this, 'Run', {
+      resourceType: 'Custom::KinesisDestinationBackfill',
+      onCreate: call,
+      onUpdate: call,
+      role: this.role,
+      logGroup,
+      installLatestAwsSdk: false,
+    });
   }
 }
 
-/** A stable id for the backfill of one mapping: the same mapping never starts two different runs. */
-export function backfillRunId(destinationId: string, segmentId: string, mappingCreatedAt: number): string {
-  const digest = createHash('sha256')
-    .update(`${destinationId}\u0000${segmentId}\u0000${mappingCreatedAt}`)
-    .digest('hex')
-    .slice(0, 16);
-  return `deploy-${digest}`;
-}
+export { backfillRunId, deployRunId } from '../lambdas/backfill/deploy-backfill.js';

@@ -11,6 +11,7 @@ import type { HandlerEntries } from './kinesis-destination-defaults.js';
 export type DestinationInput = z.input<typeof configSchema>['destinations'][number];
 /** One segment as written in the config file's `segmentCatalog`. */
 export type CatalogSegmentInput = z.input<typeof configSchema>['segmentCatalog'][number];
+export type ThroughputInput = NonNullable<z.input<typeof configSchema>['throughput']>;
 
 /** Props of the `KinesisDestination` construct (lib/kinesis-destination.ts). */
 export interface KinesisDestinationProps {
@@ -22,6 +23,12 @@ export interface KinesisDestinationProps {
   readonly destinations: readonly DestinationInput[];
   /** The segments the destinations map, with their merge policy: the config file's `segmentCatalog`. */
   readonly segmentCatalog: readonly CatalogSegmentInput[];
+  /**
+   * The expected peak (`peakWritesPerSecond`) and document size: the mappings' parallelization factor
+   * and maximum concurrency are derived from it (core/throughput-settings.ts; `plan` shows the rest).
+   * @default - 200 writes/s, 6,000-byte documents (PIPELINE_SETTINGS.throughput)
+   */
+  readonly throughput?: ThroughputInput;
   /**
    * E-mail addresses subscribed to the alarm topic (each confirms the e-mail AWS sends).
    * @default - no subscription
@@ -96,6 +103,7 @@ export function validatedConfig(props: KinesisDestinationProps, path: string): D
     destinations: props.destinations,
     segmentCatalog: props.segmentCatalog,
     ...(props.alertEmails === undefined ? {} : { alerts: { emails: props.alertEmails } }),
+    ...(props.throughput === undefined ? {} : { throughput: props.throughput }),
   };
   try {
     return parseConfig(document);

@@ -34,6 +34,7 @@ export class KinesisDestinationStack extends Stack {
       destinations: config.destinations,
       segmentCatalog: config.segmentCatalog,
       ...(config.alerts === undefined ? {} : { alertEmails: config.alerts.emails }),
+      ...(config.throughput === undefined ? {} : { throughput: config.throughput }),
       ...this.profileTableProps(config),
       ...(config.dataRemovalPolicy === 'destroy' ? { dataRemovalPolicy: RemovalPolicy.DESTROY } : {}),
       ...(config.network === undefined ? {} : { network: config.network }),

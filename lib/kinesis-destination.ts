@@ -29,6 +29,7 @@ import {
   STATE_TABLE_PROPS,
 } from './kinesis-destination-defaults.js';
 import { type KinesisDestinationProps, validatedConfig } from './kinesis-destination-props.js';
+import { mappingSettingsOf } from './mapping-settings.js';
 import { acknowledgeFindings } from './nag.js';
 import { assumingRoleName, backfillFunctionName } from './physical-names.js';
 import { PipelineAlerts } from './pipeline-alerts.js';
@@ -295,7 +296,7 @@ export class KinesisDestination extends Construct {
         bisectBatchOnError: s.bisectBatchOnError,
         retryAttempts: s.retryAttempts,
         maxRecordAge: seconds(s.maxRecordAgeSeconds),
-        parallelizationFactor: s.parallelizationFactor,
+        parallelizationFactor: mappingSettingsOf(this).parallelizationFactor,
         reportBatchItemFailures: true,
         // The mapping sends the failed batch's description with the function's role.
         onFailure: { bind: () => ({ destination: failures.queueArn }) },
@@ -316,7 +317,7 @@ export class KinesisDestination extends Construct {
       new SqsEventSource(this.queues.exportQueue, {
         batchSize: s.batchSize,
         reportBatchItemFailures: true,
-        maxConcurrency: s.maxConcurrency,
+        maxConcurrency: mappingSettingsOf(this).maxConcurrency,
       }),
     );
     grantExportToDestinations(this.export.role, this.streams);

@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { sendInOrder } from '../../adapters/queue-sender.js';
 import type { CompiledConfig, CompiledDestination } from '../../core/compiled-config.js';
+import type { QueuedExport } from '../../core/export-message.js';
 import { planBackfillPage } from './backfill-page.js';
 import {
   type BackfillCheckpoint,
@@ -30,8 +31,12 @@ export interface BackfillProgress {
 /** The outcome of a backfill invocation. */
 export interface BackfillResult {
   readonly runId: string;
-  /** `completed`: every segment scanned; `stopped`: stopped on request, resumable; `superseded`: another run took over the checkpoint. */
-  readonly status: 'completed' | 'stopped' | 'superseded' | 'already-completed';
+  /**
+   * `completed`: every segment scanned; `stopped`: stopped on request, resumable; `superseded`:
+   * another run took over the checkpoint; `share-completed`: this worker's segments are scanned, other
+   * workers' are not yet (the last worker to finish completes the run).
+   */
+  readonly status: 'completed' | 'stopped' | 'superseded' | 'already-completed' | 'share-completed';
   readonly scanned: number;
   readonly queued: number;
   /** Exports queued by this invocation (a resumed run's earlier invocations excluded). */
@@ -45,6 +50,13 @@ export interface BackfillResult {
   readonly readUnitsPerSecond: number;
 }
 
+/** One destination and the segments newly mapped to it. */
+export interface RunTarget {
+  readonly destination: CompiledDestination;
+  /** Sorted, without duplicates. */
+  readonly segmentIds: readonly string[];
+}
+
 /** What one invocation's work on a run needs. */
 export interface BackfillRunContext {
   readonly dynamo: DynamoDBClient;
@@ -52,10 +64,11 @@ export interface BackfillRunContext {
   readonly profileTableName: string;
   readonly exportQueueUrl: string;
   readonly config: CompiledConfig;
-  readonly destination: CompiledDestination;
-  /** Sorted, without duplicates. */
-  readonly segmentIds: readonly string[];
+  /** Every destination the scan backfills, with its segments: one scan serves them all. */
+  readonly targets: readonly RunTarget[];
   readonly checkpoint: BackfillCheckpoint;
+  /** The scan segments this invocation reads. @default all of them */
+  readonly scanSegments?: readonly number[];
   readonly checkpoints: CheckpointStore;
   readonly facts: TableFacts;
   readonly pageSize: number;
@@ -74,7 +87,9 @@ class SupersededError extends Error {}
 export class BackfillRun {
   private readonly pacer: ReadPacer;
   private readonly segments: Record<string, SegmentCheckpoint>;
-  private readonly segmentSet: ReadonlySet<string>;
+  private readonly targetSets: { readonly target: RunTarget; readonly segmentIds: ReadonlySet<string> }[];
+  /** Every segment id of every target (the scan's filter). */
+  private readonly allSegmentIds: readonly string[];
   private readonly startedAt: number;
   private scannedThisInvocation = 0;
   private queuedThisInvocation = 0;
@@ -86,7 +101,8 @@ export class BackfillRun {
   constructor(private readonly run: BackfillRunContext) {
     this.pacer = new ReadPacer(run.facts.readUnitsPerSecond, run.now);
     this.segments = { ...run.checkpoint.segments };
-    this.segmentSet = new Set(run.segmentIds);
+    this.targetSets = run.targets.map((target) => ({ target, segmentIds: new Set(target.segmentIds) }));
+    this.allSegmentIds = [...new Set(run.targets.flatMap((t) => t.segmentIds))].sort();
     this.startedAt = run.now();
   }
 
@@ -96,13 +112,26 @@ export class BackfillRun {
    */
   async execute(): Promise<BackfillResult> {
     const { checkpoint } = this.run;
-    const indexes = Array.from({ length: checkpoint.totalSegments }, (_, i) => i);
+    const indexes = this.run.scanSegments ?? Array.from({ length: checkpoint.totalSegments }, (_, i) => i);
     const outcomes = await Promise.allSettled(indexes.map((i) => this.scanSegment(i)));
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure !== undefined && !(failure.reason instanceof SupersededError)) throw failure.reason;
 
-    const allDone = Object.values(this.segments).every((s) => s.done);
-    let status: BackfillResult['status'] = this.superseded ? 'superseded' : allDone ? 'completed' : 'stopped';
+    const mineDone = indexes.every((i) => this.segments[String(i)]?.done === true);
+    let status: BackfillResult['status'] = this.superseded
+      ? 'superseded'
+      : mineDone
+        ? 'completed'
+        : 'stopped';
+    if (status === 'completed' && this.run.scanSegments !== undefined) {
+      // Other workers scan the other segments: the run is complete once every segment is done.
+      const latest = await this.run.checkpoints.readKey(checkpoint.pk);
+      if (latest?.runId !== checkpoint.runId) status = 'superseded';
+      else {
+        Object.assign(this.segments, latest.segments);
+        if (!Object.values(latest.segments).every((s) => s.done)) status = 'share-completed';
+      }
+    }
     if (status === 'completed') status = await this.run.checkpoints.complete(checkpoint);
     return {
       runId: checkpoint.runId,
@@ -134,21 +163,28 @@ export class BackfillRun {
         totalSegments: this.run.checkpoint.totalSegments,
         pageSize: this.run.pageSize,
         ...(state.lastKey !== undefined && { lastKey: state.lastKey }),
-        segmentIds: this.run.segmentIds,
+        segmentIds: this.allSegmentIds,
         fields: this.run.config.fieldsRead,
       });
       this.pacer.consumed(page.consumedUnits);
 
-      const plan = planBackfillPage(page.items, {
-        runId: this.run.checkpoint.runId,
-        destination: this.run.destination,
-        segmentIds: this.segmentSet,
-        config: this.run.config,
-        scanTime: this.run.now(),
-        now: this.run.now,
-      });
-      this.invalid += plan.invalid;
-      this.tooLarge += plan.tooLarge;
+      const scanTime = this.run.now();
+      const exports: QueuedExport[] = [];
+      for (const { target, segmentIds } of this.targetSets) {
+        const plan = planBackfillPage(page.items, {
+          runId: this.run.checkpoint.runId,
+          destination: target.destination,
+          segmentIds,
+          config: this.run.config,
+          scanTime,
+          now: this.run.now,
+        });
+        exports.push(...plan.exports);
+        // An item that is not a profile is not one for any destination: counted once.
+        if (target === this.targetSets[0]?.target) this.invalid += plan.invalid;
+        this.tooLarge += plan.tooLarge;
+      }
+      const plan = { exports };
       // The shared FIFO sender: throws when entries keep failing, so the page is not checkpointed
       // and is queued again on resume; entries SQS refuses as malformed are counted and skipped.
       const { refused } = await sendInOrder(

@@ -24,13 +24,28 @@ export interface SegmentCheckpoint {
   readonly queued: number;
 }
 
-/** The checkpoint item `backfill#<destinationId>#<segments-key>`. */
+/** The checkpoint of a deploy's backfill: one scan for every (destination, segment) pair it newly maps. */
+export const DEPLOY_CHECKPOINT_KEY = 'backfill#deploy';
+
+/** One destination and the segments a scan backfills for it. */
+export interface CheckpointTarget {
+  readonly destinationId: string;
+  readonly segmentIds: string[];
+}
+
+/** The checkpoint item `backfill#<destinationId>#<segments-key>`, or a deploy's `backfill#deploy`. */
 export interface BackfillCheckpoint {
   readonly pk: string;
   readonly runId: string;
+  /** The destination (a deploy's scan: the destinations, comma-separated). */
   readonly destinationId: string;
+  /** The segments (a deploy's scan: all of them). */
   readonly segmentIds: string[];
+  /** A deploy's scan: each destination with its segments. */
+  readonly targets?: CheckpointTarget[];
   readonly totalSegments: number;
+  /** Invocations sharing the scan segments (segment i belongs to worker i mod workers). @default 1 */
+  readonly workers?: number;
   readonly status: 'running' | 'completed';
   readonly startedAt: number;
   readonly updatedAt: number;
@@ -48,13 +63,19 @@ export function newCheckpoint(run: {
   readonly segmentIds: string[];
   readonly totalSegments: number;
   readonly at: number;
+  /** @default checkpointKey(destinationId, segmentIds) */
+  readonly pk?: string;
+  readonly targets?: CheckpointTarget[];
+  readonly workers?: number;
 }): BackfillCheckpoint {
   return {
-    pk: checkpointKey(run.destinationId, run.segmentIds),
+    pk: run.pk ?? checkpointKey(run.destinationId, run.segmentIds),
     runId: run.runId,
     destinationId: run.destinationId,
     segmentIds: run.segmentIds,
+    ...(run.targets !== undefined && { targets: run.targets }),
     totalSegments: run.totalSegments,
+    ...(run.workers !== undefined && run.workers > 1 && { workers: run.workers }),
     status: 'running',
     startedAt: run.at,
     updatedAt: run.at,
@@ -66,6 +87,18 @@ export function newCheckpoint(run: {
     ),
     ttl: ttlAt(run.at),
   };
+}
+
+/** One (destination, segment) pair a deploy newly maps, with the run id its mapping gets. */
+export interface BackfillPair {
+  readonly destinationId: string;
+  readonly segmentId: string;
+  readonly runId: string;
+}
+
+/** The state-table key of a pair's completion marker. */
+export function pairMarkerKey(pair: Pick<BackfillPair, 'destinationId' | 'segmentId'>): string {
+  return `backfill#done#${pair.destinationId}#${pair.segmentId}`;
 }
 
 /** Items read and exports queued over all scan segments. */
@@ -110,15 +143,48 @@ export class CheckpointStore {
 
   /** The checkpoint of a backfill, or undefined. @throws the SDK's error. */
   async read(destinationId: string, segmentIds: readonly string[]): Promise<BackfillCheckpoint | undefined> {
+    return this.readKey(checkpointKey(destinationId, segmentIds));
+  }
+
+  /** The checkpoint stored under `pk`, or undefined. @throws the SDK's error. */
+  async readKey(pk: string): Promise<BackfillCheckpoint | undefined> {
     const { Item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: checkpointKey(destinationId, segmentIds) },
-        ConsistentRead: true,
-      }),
+      new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }),
     );
     // The item is this module's own writing: a checkpoint.
     return Item as BackfillCheckpoint | undefined;
+  }
+
+  /**
+   * The run ids among `pairs` whose backfill completed: a pair's marker (`backfill#done#…`, written
+   * when a deploy's scan completes, kept without expiry) or, from before deploys shared one scan, the
+   * pair's own completed checkpoint.
+   * @throws the SDK's error.
+   */
+  async completedPairs(pairs: readonly BackfillPair[]): Promise<Set<string>> {
+    const done = new Set<string>();
+    for (const pair of pairs) {
+      const marker = await this.readKey(pairMarkerKey(pair));
+      if (marker?.runId === pair.runId) {
+        done.add(pair.runId);
+        continue;
+      }
+      const legacy = await this.read(pair.destinationId, [pair.segmentId]);
+      if (legacy?.runId === pair.runId && legacy.status === 'completed') done.add(pair.runId);
+    }
+    return done;
+  }
+
+  /** Records that the pairs' backfill completed (no expiry: a later deploy must not repeat them). @throws the SDK's error. */
+  async markPairsCompleted(pairs: readonly BackfillPair[]): Promise<void> {
+    for (const pair of pairs) {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: pairMarkerKey(pair), ...pair, completedAt: this.now() },
+        }),
+      );
+    }
   }
 
   /** Writes a new run's checkpoint, replacing any other. @throws the SDK's error. */

@@ -5,23 +5,47 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { CompiledConfig } from '../../core/compiled-config.js';
 import { type LogSink, logSafely, METRIC, type MetricSink } from '../commons/observability.js';
-import { type BackfillResult, runBackfill } from './backfill.js';
+import { type BackfillResult, runBackfill, type ScanRunOptions } from './backfill.js';
+import { runDeployBackfill } from './deploy-backfill.js';
 import type { BackfillEnvironment } from './environment.js';
 
 /**
- * One invocation of the backfill function (started asynchronously by the deploy-time custom
- * resource with one event per newly mapped segment). It scans until little time is left,
- * checkpoints, and invokes the function again asynchronously with the same event, which continues
- * the checkpointed run; a run that completed does nothing when invoked again (Lambda's async
- * retries are harmless).
+ * One invocation of the backfill function. Two events:
+ *
+ * - a deploy's (`lib/backfill-trigger.ts`): every mapped (destination, segment) pair with its run id;
+ *   ONE scan serves the pairs not backfilled yet (`deploy-backfill.ts`). The first invocation sizes
+ *   the scan to the table, creates the checkpoint and starts the other workers (each reads its share
+ *   of the scan segments, with the same event and its `worker` index);
+ * - one destination's segments (`{ destinationId, segmentIds, runId }`, as the CLI runs them).
+ *
+ * Each invocation scans until little time is left, checkpoints, and invokes the function again
+ * asynchronously with its event, which continues the checkpointed run; a run that completed does
+ * nothing when invoked again (Lambda's async retries are harmless).
  */
 
-/** The function's event (lib/backfill-trigger.ts `BackfillEvent`). */
-export const backfillEventSchema = z.object({
+const pairSchema = z.object({
+  destinationId: z.string().min(1),
+  segmentId: z.string().min(1),
+  runId: z.string().min(1),
+});
+
+/** A deploy's event: every mapped pair, and (after the first invocation) the worker's index. */
+export const deployBackfillEventSchema = z.object({
+  runId: z.string().min(1),
+  pairs: z.array(pairSchema).min(1),
+  worker: z.number().int().min(0).optional(),
+});
+export type DeployBackfillEvent = z.infer<typeof deployBackfillEventSchema>;
+
+/** One destination's backfill of some of its segments. */
+export const destinationBackfillEventSchema = z.object({
   destinationId: z.string().min(1),
   segmentIds: z.array(z.string().min(1)).min(1),
   runId: z.string().min(1),
 });
+
+/** The function's event. */
+export const backfillEventSchema = z.union([deployBackfillEventSchema, destinationBackfillEventSchema]);
 export type BackfillEvent = z.infer<typeof backfillEventSchema>;
 
 /** Time kept back from the invocation for the pages in flight, their checkpoints and the re-invoke. */
@@ -51,42 +75,58 @@ export async function handleBackfill(
   deps: BackfillInvocationDeps,
 ): Promise<BackfillResult> {
   const parsed = backfillEventSchema.parse(event);
-  const { destinationId, runId } = parsed;
   const controller = new AbortController();
   const budget = context.getRemainingTimeInMillis() - (deps.reserveMs ?? RESERVE_MS);
   const timer = setTimeout(() => controller.abort(), Math.max(0, budget));
-  let result: BackfillResult;
-  try {
-    result = await runBackfill({
-      dynamo: deps.dynamo,
-      sqs: deps.sqs,
-      profileTableName: deps.environment.profileTableName,
-      stateTableName: deps.environment.stateTableName,
-      exportQueueUrl: deps.environment.exportQueueUrl,
-      config: deps.config,
-      destinationId,
-      segmentIds: parsed.segmentIds,
-      runId,
-      mode: 'auto',
-      signal: controller.signal,
-      onStart: (info) => logSafely(deps.logger, 'info', 'backfill started', { destinationId, ...info }),
-    });
-  } finally {
-    clearTimeout(timer);
-  }
-  logSafely(deps.logger, 'info', 'backfill invocation finished', { destinationId, ...result });
-  deps.metrics.count(METRIC.exportsQueued, result.queuedThisInvocation);
-  deps.metrics.countWithDimension(METRIC.exportsQueued, result.queuedThisInvocation, 'Reason', 'backfill');
-  if (result.status === 'stopped') {
-    // Continue in a fresh invocation; the same event resumes this run from its checkpoints.
-    await deps.lambda.send(
+  const invokeSelf = async (payload: BackfillEvent) =>
+    deps.lambda.send(
       new InvokeCommand({
         FunctionName: context.invokedFunctionArn,
         InvocationType: 'Event',
-        Payload: new TextEncoder().encode(JSON.stringify(parsed)),
+        Payload: new TextEncoder().encode(JSON.stringify(payload)),
       }),
     );
-    logSafely(deps.logger, 'info', 'backfill continues in a new invocation', { destinationId, runId });
+  const options: ScanRunOptions = {
+    dynamo: deps.dynamo,
+    sqs: deps.sqs,
+    profileTableName: deps.environment.profileTableName,
+    stateTableName: deps.environment.stateTableName,
+    exportQueueUrl: deps.environment.exportQueueUrl,
+    config: deps.config,
+    signal: controller.signal,
+    onStart: (info) => logSafely(deps.logger, 'info', 'backfill started', info),
+  };
+  let result: BackfillResult;
+  let next: BackfillEvent = parsed;
+  try {
+    if ('pairs' in parsed) {
+      const outcome = await runDeployBackfill(options, parsed, async (checkpoint) => {
+        // The first invocation is worker 0 and starts the others on the checkpoint it created.
+        for (let worker = 1; worker < (checkpoint.workers ?? 1); worker++)
+          await invokeSelf({ ...parsed, worker });
+        if ((checkpoint.workers ?? 1) > 1)
+          logSafely(deps.logger, 'info', 'backfill workers started', {
+            runId: parsed.runId,
+            count: checkpoint.workers,
+          });
+      });
+      result = outcome.result;
+      next = { ...parsed, worker: parsed.worker ?? 0 };
+      // count: the (destination, segment) pairs this scan serves.
+      logSafely(deps.logger, 'info', 'backfill pairs', { runId: parsed.runId, count: outcome.pairs.length });
+    } else {
+      result = await runBackfill({ ...options, ...parsed, mode: 'auto' });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  logSafely(deps.logger, 'info', 'backfill invocation finished', { ...result });
+  deps.metrics.count(METRIC.exportsQueued, result.queuedThisInvocation);
+  deps.metrics.countWithDimension(METRIC.exportsQueued, result.queuedThisInvocation, 'Reason', 'backfill');
+  if (result.status === 'stopped') {
+    // Continue in a fresh invocation; the same event resumes this run (this worker's share) from its checkpoints.
+    await invokeSelf(next);
+    logSafely(deps.logger, 'info', 'backfill continues in a new invocation', { runId: parsed.runId });
   }
   return result;
 }

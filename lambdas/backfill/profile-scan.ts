@@ -4,6 +4,7 @@ import {
   type DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { backfillReadPace, type TableReadFacts } from '../../core/capacity/backfill.js';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 
 /**
@@ -11,17 +12,10 @@ import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
  * that return only members of the backfilled segments.
  */
 
-/** Read units per second a backfill may use on an on-demand table unless told otherwise. A new
- * on-demand table serves 12,000 read units/s at once; this stays far below, and scans a million
- * 5 KB profiles (~625,000 read units, eventually consistent) in about ten minutes. */
-export const DEFAULT_ON_DEMAND_READ_UNITS_PER_SECOND = 1_000;
-
 /** How fast a backfill may read. */
 export interface ReadPaceOptions {
   /** @default PIPELINE_SETTINGS.backfill.maxReadCapacityShare */
   readonly maxReadCapacityShare?: number;
-  /** @default DEFAULT_ON_DEMAND_READ_UNITS_PER_SECOND */
-  readonly onDemandReadUnitsPerSecond?: number;
   /** Overrides the pace derived from the table: read units per second. */
   readonly readUnitsPerSecond?: number;
 }
@@ -31,12 +25,15 @@ export interface TableFacts {
   readonly readUnitsPerSecond: number;
   /** The table's ItemCount (updated by DynamoDB about every six hours); undefined when unknown. */
   readonly totalItems: number | undefined;
+  /** Mean item size (TableSizeBytes ÷ ItemCount); undefined when unknown. */
+  readonly itemBytes: number | undefined;
 }
 
 /**
- * The read pace — a share of a provisioned table's read capacity, or a fixed rate on an on-demand
- * table — and the table's size. Never throws: without dynamodb:DescribeTable the pace falls back to
- * the on-demand rate and the size is unknown.
+ * The read pace — a share of the table's read capacity (`backfillReadPace` in
+ * core/capacity/backfill.ts: provisioned capacity, or an on-demand table's ceiling within what it
+ * serves at once) — and the table's size. Never throws: without dynamodb:DescribeTable the pace is
+ * that of a new on-demand table and the size is unknown.
  */
 export async function describeProfileTable(
   dynamo: DynamoDBClient,
@@ -44,16 +41,37 @@ export async function describeProfileTable(
   pace: ReadPaceOptions,
 ): Promise<TableFacts> {
   const share = pace.maxReadCapacityShare ?? PIPELINE_SETTINGS.backfill.maxReadCapacityShare;
-  const onDemand = pace.onDemandReadUnitsPerSecond ?? DEFAULT_ON_DEMAND_READ_UNITS_PER_SECOND;
   try {
     const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
     const provisioned = Table?.ProvisionedThroughput?.ReadCapacityUnits ?? 0;
-    const billing = Table?.BillingModeSummary?.BillingMode;
-    const fromTable =
-      billing !== 'PAY_PER_REQUEST' && provisioned > 0 ? Math.max(1, provisioned * share) : onDemand;
-    return { readUnitsPerSecond: pace.readUnitsPerSecond ?? fromTable, totalItems: Table?.ItemCount };
+    const facts: TableReadFacts = {
+      billing:
+        Table?.BillingModeSummary?.BillingMode !== 'PAY_PER_REQUEST' && provisioned > 0
+          ? 'PROVISIONED'
+          : 'PAY_PER_REQUEST',
+      provisionedReadUnits: provisioned,
+      ...(Table?.WarmThroughput?.ReadUnitsPerSecond !== undefined && {
+        warmReadUnitsPerSecond: Table.WarmThroughput.ReadUnitsPerSecond,
+      }),
+      ...((Table?.OnDemandThroughput?.MaxReadRequestUnits ?? -1) > 0 && {
+        maxReadUnitsPerSecond: Table?.OnDemandThroughput?.MaxReadRequestUnits,
+      }),
+    };
+    const items = Table?.ItemCount;
+    return {
+      readUnitsPerSecond: pace.readUnitsPerSecond ?? backfillReadPace(facts, share),
+      totalItems: items,
+      itemBytes:
+        items !== undefined && items > 0 && Table?.TableSizeBytes !== undefined
+          ? Table.TableSizeBytes / items
+          : undefined,
+    };
   } catch {
-    return { readUnitsPerSecond: pace.readUnitsPerSecond ?? onDemand, totalItems: undefined };
+    return {
+      readUnitsPerSecond: pace.readUnitsPerSecond ?? backfillReadPace({ billing: 'PAY_PER_REQUEST' }, share),
+      totalItems: undefined,
+      itemBytes: undefined,
+    };
   }
 }
 
@@ -100,7 +118,9 @@ export async function scanMembers(dynamo: DynamoDBClient, request: MemberScanReq
         // The key this module stored: a LastEvaluatedKey, in JSON.
         ExclusiveStartKey: JSON.parse(request.lastKey) as Record<string, AttributeValue>,
       }),
-      ...memberFilter(request.segmentIds, request.fields),
+      ...(request.segmentIds.length <= MAX_FILTERED_SEGMENTS
+        ? memberFilter(request.segmentIds, request.fields)
+        : projection(request.fields)),
     }),
   );
   const scanned = page.ScannedCount ?? 0;
@@ -111,6 +131,24 @@ export async function scanMembers(dynamo: DynamoDBClient, request: MemberScanReq
     consumedUnits: page.ConsumedCapacity?.CapacityUnits ?? Math.max(1, scanned / 2),
     ...(page.LastEvaluatedKey !== undefined && { lastKey: JSON.stringify(page.LastEvaluatedKey) }),
   };
+}
+
+/**
+ * Segments a scan's filter names at most: a DynamoDB expression is at most 4 KB, and each segment's
+ * condition takes about 50 characters. Beyond, the scan reads every item and the decision filters.
+ */
+const MAX_FILTERED_SEGMENTS = 64;
+
+function projection(fields: ReadonlySet<string>): {
+  ProjectionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+} {
+  const names: Record<string, string> = {};
+  const list = [...fields].map((field, i) => {
+    names[`#f${i}`] = field;
+    return `#f${i}`;
+  });
+  return { ProjectionExpression: list.join(', '), ExpressionAttributeNames: names };
 }
 
 function memberFilter(

@@ -2,9 +2,12 @@
  * A local DynamoDB Streams event source mapping: reads every shard of a table stream and invokes a
  * handler with Lambda's semantics.
  *
- * - One reader per shard (parallelization factor 1); a child shard starts when its parent is done.
- * - `GetRecords` about four times a second (`pollIntervalMs`); a batch is invoked when it holds
- *   `batchSize` records or its first record has waited `maxBatchingWindowMs`.
+ * - One reader per shard; a child shard starts when its parent is done. The reader splits the shard's
+ *   records over `parallelizationFactor` lanes by item (`stream-lanes.ts`): up to that many batches
+ *   of one shard run at once, and one item's records stay in order.
+ * - `GetRecords` about four times a second (`pollIntervalMs`), and at once when a batch ends; a
+ *   lane's batch is invoked when it holds `batchSize` records or its first record has waited
+ *   `maxBatchingWindowMs`.
  * - Function error (throw, rejection, timeout, malformed response): with `bisectBatchOnError` the
  *   batch is split in two and the first half retried (a split does not use up a retry, as on
  *   Lambda); a batch of one is retried up to `retryAttempts` times, with backoff.
@@ -32,6 +35,7 @@ import {
   settlePartial,
   settleSuccess,
 } from './stream-batches.js';
+import { distribute, newLanes, pendingIn, type StreamLane } from './stream-lanes.js';
 import { describeSkippedBatch, type SkipCondition, sequenceOf } from './stream-records.js';
 import {
   addNewShards,
@@ -66,6 +70,8 @@ export interface DynamoDbStreamsPollerOptions {
   readonly maxRecordAgeMs?: number;
   /** @default PIPELINE_SETTINGS.decide.bisectBatchOnError */
   readonly bisectBatchOnError?: boolean;
+  /** Concurrent batches per shard (1–10), in order per item. @default PIPELINE_SETTINGS.decide.localParallelizationFactor */
+  readonly parallelizationFactor?: number;
   /** @default true (the decide mapping reports batch item failures) */
   readonly reportBatchItemFailures?: boolean;
   /** Longest pause between retries of a failing batch. @default 2_000 */
@@ -111,6 +117,7 @@ function resolveOptions(options: DynamoDbStreamsPollerOptions): ResolvedOptions 
     retryAttempts: defaults.retryAttempts,
     maxRecordAgeMs: defaults.maxRecordAgeSeconds * 1000,
     bisectBatchOnError: defaults.bisectBatchOnError,
+    parallelizationFactor: defaults.localParallelizationFactor,
     reportBatchItemFailures: true,
     maxRetryDelayMs: 2_000,
     region: 'us-east-1',
@@ -126,6 +133,10 @@ function resolveOptions(options: DynamoDbStreamsPollerOptions): ResolvedOptions 
 export class DynamoDbStreamsPoller {
   private readonly options: ResolvedOptions;
   private readonly shards = new Map<string, ShardState>();
+  /** Each shard's lanes (`parallelizationFactor` of them). */
+  private readonly lanes = new Map<string, StreamLane[]>();
+  /** Wakes a shard's reader early (a batch ended: poll again at once). */
+  private readonly wakers = new Map<string, Set<() => void>>();
   private stopped = true;
   private discovery: Promise<void> | undefined;
   private readonly loops = new Set<Promise<void>>();
@@ -159,7 +170,7 @@ export class DynamoDbStreamsPoller {
     if (this.invocationsInFlight > 0) return false;
     for (const shard of this.shards.values()) {
       if (shard.done) continue;
-      if (shard.pending.length > 0) return false;
+      if (shard.pending.length > 0 || pendingIn(this.lanes.get(shard.shardId) ?? []) > 0) return false;
       if (shard.emptyPolls < emptyPolls && !shard.ended) return false;
     }
     return this.shards.size > 0;
@@ -205,31 +216,70 @@ export class DynamoDbStreamsPoller {
     this.loops.add(loop);
   }
 
+  /** Waits `ms`, or less when a batch of the shard ends or the poller stops. */
+  private async waitOrWake(shardId: string, ms: number): Promise<void> {
+    const wakers = this.wakers.get(shardId) ?? new Set<() => void>();
+    this.wakers.set(shardId, wakers);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        wakers.delete(done);
+        this.abort.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wakers.add(done);
+      this.abort.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private wake(shardId: string): void {
+    for (const wake of [...(this.wakers.get(shardId) ?? [])]) wake();
+  }
+
+  /** Reads a shard into its lanes and starts each lane's next batch while the lane is free. */
   private async shardLoop(shard: ShardState): Promise<void> {
     const { streamsClient, streamArn, region, batchSize, maxBatchingWindowMs } = this.options;
+    const lanes = newLanes(shard.shardId, this.options.parallelizationFactor);
+    this.lanes.set(shard.shardId, lanes);
     const readContext = { client: streamsClient, streamArn, region, maxPending: batchSize * 10 };
+    const running = new Set<Promise<void>>();
     while (!this.stopped && !shard.done) {
       try {
-        await readShard(shard, readContext);
-        if (this.stopped) break;
-        if (batchReady(shard, { batchSize, windowMs: maxBatchingWindowMs })) {
-          await this.processBatch(shard);
-          continue;
+        if (pendingIn(lanes) < readContext.maxPending) {
+          await readShard(shard, readContext);
+          distribute(shard, lanes);
         }
-        if (shard.ended && shard.pending.length === 0) {
+        if (this.stopped) break;
+        for (const lane of lanes) {
+          if (lane.running || !batchReady(lane, { batchSize, windowMs: maxBatchingWindowMs })) continue;
+          lane.running = true;
+          const batch = this.processBatch(lane)
+            .catch((error: unknown) =>
+              this.emit({ type: 'error', shardId: lane.shardId, error: describeError(error) }),
+            )
+            .finally(() => {
+              lane.running = false;
+              running.delete(batch);
+              this.wake(shard.shardId);
+            });
+          running.add(batch);
+        }
+        if (shard.ended && running.size === 0 && pendingIn(lanes) === 0) {
           shard.done = true;
           break;
         }
       } catch (error) {
-        // An emulator restart or an expired iterator: read again from the checkpoint.
+        // An emulator restart or an expired iterator: reopen the iterator after the last record read.
         rewindShard(shard);
         this.emit({ type: 'error', shardId: shard.shardId, error: describeError(error) });
       }
-      await this.pause(this.options.pollIntervalMs);
+      await this.waitOrWake(shard.shardId, this.options.pollIntervalMs);
     }
+    await Promise.all([...running]);
   }
 
-  private async processBatch(shard: ShardState): Promise<void> {
+  private async processBatch(shard: StreamLane): Promise<void> {
     const { batchSize } = this.options;
     // Records past their maximum age are not sent to the function.
     const tooOld = Math.min(expiredCount(shard.pending, this.options.maxRecordAgeMs), batchSize);
@@ -281,7 +331,7 @@ export class DynamoDbStreamsPoller {
   }
 
   /** Retries exhausted → discard the batch; otherwise wait before the retry. */
-  private async afterFailure(shard: ShardState, size: number): Promise<void> {
+  private async afterFailure(shard: StreamLane, size: number): Promise<void> {
     if (retriesExhausted(shard, this.options.retryAttempts)) {
       await this.discard(shard, shard.pending.slice(0, size), 'RetryAttemptsExhausted');
       advanceShard(shard, size);
@@ -296,7 +346,7 @@ export class DynamoDbStreamsPoller {
    * until the queue takes it, because the batch is skipped only once its description is stored.
    */
   private async discard(
-    shard: ShardState,
+    shard: StreamLane,
     batch: readonly DynamoDBRecord[],
     condition: SkipCondition,
   ): Promise<void> {

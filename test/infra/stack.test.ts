@@ -266,15 +266,17 @@ describe('KinesisDestinationStack (example config)', () => {
       ]);
     });
 
-    it('starts one asynchronous backfill per mapped segment, after the connection check', () => {
+    it('starts one asynchronous backfill for every mapped segment (one scan), after the connection check', () => {
       const runs = template.findResources('Custom::KinesisDestinationBackfill');
-      expect(Object.keys(runs)).toHaveLength(4);
+      expect(Object.keys(runs)).toHaveLength(1);
       for (const run of Object.values(runs)) {
         expect(run.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^ConnectionCheck/)]));
       }
       const create = JSON.stringify(Object.values(runs)[0]?.Properties.Create);
       expect(create).toContain('\\"InvocationType\\":\\"Event\\"');
       expect(create).toContain('\\"destinationId\\\\\\":\\\\\\"marketing');
+      // The four mapped (destination, segment) pairs of the example config, in one event.
+      expect(create.match(/segmentId/g)).toHaveLength(4);
     });
   });
 

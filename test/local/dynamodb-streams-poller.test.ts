@@ -92,6 +92,8 @@ function poller(
     pollIntervalMs: 50,
     maxBatchingWindowMs: 100,
     maxRetryDelayMs: 50,
+    // One lane: these tests follow the order of the whole shard (several items).
+    parallelizationFactor: 1,
     ...overrides,
   });
 }
@@ -118,6 +120,59 @@ describe('DynamoDbStreamsPoller', () => {
     expect(batches.flat()).toEqual(Array.from({ length: 12 }, (_, i) => `i${String(i).padStart(3, '0')}`));
     const first = batches[0]?.[0];
     expect(first).toBe('i000');
+  });
+
+  it('runs up to parallelizationFactor batches of one shard at once, each item in order', async () => {
+    const name = `t${randomUUID().slice(0, 8)}`;
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: name,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+    // Eight items written five times each, interleaved: i0 v0, i1 v0, …, i7 v0, i0 v1, …
+    const ids = Array.from({ length: 8 }, (_, i) => `i${i}`);
+    for (let v = 0; v < 5; v++) {
+      for (const id of ids) {
+        await ddb.send(
+          new BatchWriteItemCommand({
+            RequestItems: { [name]: [{ PutRequest: { Item: { id: { S: id }, v: { N: String(v) } } } }] },
+          }),
+        );
+      }
+    }
+    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: name }));
+    const seen = new Map<string, number[]>();
+    let running = 0;
+    let mostAtOnce = 0;
+    const p = poller(
+      Table?.LatestStreamArn ?? '',
+      async (event) => {
+        running++;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await sleep(150);
+        for (const r of event.Records) {
+          const versions = seen.get(idOf(r)) ?? [];
+          versions.push(Number(r.dynamodb?.NewImage?.v?.N));
+          seen.set(idOf(r), versions);
+        }
+        running--;
+        return { batchItemFailures: [] };
+      },
+      { parallelizationFactor: 4, batchSize: 4 },
+    );
+    p.start();
+    try {
+      await waitFor('40 records', () => [...seen.values()].flat().length >= 40, { timeoutMs: 20_000 });
+    } finally {
+      await p.stop();
+    }
+    expect(mostAtOnce).toBeGreaterThanOrEqual(2);
+    expect(mostAtOnce).toBeLessThanOrEqual(4);
+    for (const id of ids) expect(seen.get(id)).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('checkpoints at the first reported failure and resumes from that record (ReportBatchItemFailures)', async () => {
