@@ -40,7 +40,6 @@ import { restrictRedriveSources } from './redrive-allow-policy.js';
 
 /** The backfill scans the whole table in one run that re-invokes itself: Lambda's maximum timeout. */
 const BACKFILL_TIMEOUT = Duration.minutes(15);
-const BACKFILL_MEMORY_MB = 1024;
 
 /** Actions on the state table (delivery ledger, failure log, backfill checkpoints). */
 const STATE_TABLE_ACTIONS = [
@@ -158,7 +157,7 @@ export class KinesisDestination extends Construct {
       entry: entries.backfill,
       functionName: backfillName,
       description: 'Historical backfill of newly mapped segments (started on deploy)',
-      memorySize: BACKFILL_MEMORY_MB,
+      memorySize: PIPELINE_SETTINGS.backfill.memoryMb,
       timeout: BACKFILL_TIMEOUT,
       deadLetterQueue: this.queues.backfillFailuresQueue,
       environment: backfillEnvironment({

@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { unmarshallImage } from '../../core/attribute-value.js';
 import type { CompiledConfig, CompiledDestination } from '../../core/compiled-config.js';
 import { decideBackfill } from '../../core/decide.js';
 import { backfillSourceEventId, buildExportMessage, type QueuedExport } from '../../core/export-message.js';
@@ -40,14 +40,14 @@ export function planBackfillPage(
   let invalid = 0;
   let tooLarge = 0;
   for (const item of items) {
-    let plain: unknown;
-    try {
-      plain = unmarshall(item, { wrapNumbers: false });
-    } catch {
+    // The same value mapping as the stream's images (exact numbers, sorted sets, base64 binaries),
+    // so a backfilled document is the one a live change of the same item would export.
+    const mapped = unmarshallImage(item, { fields: context.config.fieldsRead });
+    if (!mapped.ok) {
       invalid += 1;
       continue;
     }
-    const parsed = safeParseStoredProfile(plain);
+    const parsed = safeParseStoredProfile(mapped.value);
     if (!parsed.ok) {
       invalid += 1;
       continue;

@@ -4,7 +4,12 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { exportDocumentOf, exportMessageSchema, readExportMessage } from '../../../core/export-message.js';
+import {
+  exportDocumentJson,
+  exportDocumentOf,
+  exportMessageSchema,
+  readExportMessage,
+} from '../../../core/export-message.js';
 import { runBackfill } from '../../../lambdas/backfill/backfill.js';
 import { planBackfillPage } from '../../../lambdas/backfill/backfill-page.js';
 import { makeConfig, member, SEG, seg } from '../core/fixtures.js';
@@ -107,5 +112,37 @@ describe('planBackfillPage()', () => {
         queuedAt: 2_000,
       }),
     ]);
+  });
+
+  it('maps every DynamoDB value type as the stream does: exact numbers, sorted sets, base64 binaries', () => {
+    const config = makeConfig([{ attributes: ['loyalty.points', 'loyalty.tags', 'loyalty.badge'] }]);
+    const destination = config.destinations[0];
+    if (destination === undefined) throw new Error('no destination');
+    // A Scan returns binaries as bytes and numbers as text: the item as the SDK hands it over.
+    const item = {
+      ...marshall(member({ [SEG.delorean]: seg('realized') }, { profileId: 'p-values' })),
+      loyalty: {
+        M: {
+          points: { N: '12345678901234567890.123' },
+          tags: { SS: ['gold', 'early', 'beta'] },
+          badge: { B: new TextEncoder().encode('hello') },
+        },
+      },
+    };
+
+    const plan = planBackfillPage([item], {
+      runId: 'run-1',
+      destination,
+      segmentIds: new Set([SEG.delorean]),
+      config,
+      scanTime: 1_000,
+      now: () => 2_000,
+    });
+
+    const exported = plan.exports[0];
+    if (exported === undefined) throw new Error('nothing exported');
+    expect(exportDocumentJson(exported.message)).toContain(
+      '"loyalty":{"badge":"aGVsbG8=","points":12345678901234567890.123,"tags":["beta","early","gold"]}',
+    );
   });
 });
