@@ -45,4 +45,4 @@ export function round(value: number, digits = 2): number {
   return Math.round(value * f) / f;
 }
 
-export { seededRandom } from '../local/seeded-random.js';
+export { seededRandom } from '../core/seeded-random.js';

@@ -17,6 +17,7 @@
  */
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { seededRandom } from '../core/seeded-random.js';
 import { forward, readBody, send, sendError, type UpstreamAnswer } from './fault-proxy-http.js';
 import {
   acceptedEntries,
@@ -36,7 +37,6 @@ import {
   type FaultProxyOptions,
   type FaultProxyStats,
 } from './fault-proxy-types.js';
-import { seededRandom } from './seeded-random.js';
 
 export type {
   EntryErrorCode,

@@ -67,18 +67,6 @@ function before(x: SimEvent, y: SimEvent): boolean {
   return x.at < y.at || (x.at === y.at && x.seq < y.seq);
 }
 
-/** A seeded uniform random source in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A well-mixed 32-bit hash of an integer and a salt (which shard or lane a profile goes to). */
 export function mix(value: number, salt: number): number {
   let h = Math.imul(value ^ salt, 0x9e3779b1);

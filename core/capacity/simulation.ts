@@ -10,7 +10,8 @@
  *
  * Latency is write start → the export's record accepted by Kinesis, as the local bench measures it.
  */
-import { EventQueue, mix, percentileOfSorted, seededRandom } from './event-queue.js';
+import { seededRandom } from '../seeded-random.js';
+import { EventQueue, mix, percentileOfSorted } from './event-queue.js';
 import { ExportStage, Gauge } from './export-stage.js';
 import { KinesisBuckets } from './kinesis-buckets.js';
 import type { PipelineModel } from './parameters.js';

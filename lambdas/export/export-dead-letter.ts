@@ -4,7 +4,7 @@ import type { PutFailure } from '../../adapters/put-records.js';
 import type { StateTable } from '../../adapters/state-table.js';
 import { deadLetterAttributes } from '../../core/dead-letter.js';
 import { errorFields, type LogSink, logSafely } from '../commons/observability.js';
-import type { ExportItem } from './export-items.js';
+import { type ExportItem, failureRecordOf } from './export-items.js';
 
 /** What moving a message to the dead-letter queue needs. */
 export interface DeadLetterDependencies {
@@ -41,15 +41,7 @@ export async function moveToDeadLetterQueue(
   let firstFailureAt = Number(item.record.attributes.ApproximateFirstReceiveTimestamp) || at;
   if (m !== undefined) {
     try {
-      const record = await deps.state.recordFailure({
-        exportId: m.exportId,
-        destinationId: m.destinationId,
-        profileId: m.profileId,
-        code: failure.code,
-        message: failure.message,
-        attempts: item.receiveCount,
-        lastFailureAt: at,
-      });
+      const record = await deps.state.recordFailure(failureRecordOf(m, item, failure, at));
       firstFailureAt = record.firstFailureAt;
     } catch (error) {
       logSafely(deps.logger, 'error', 'failure record not written; the dead letter carries the failure', {

@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { PutFailure } from '../../adapters/put-records.js';
-import { deliveredKey } from '../../adapters/state-table.js';
+import { deliveredKey, type FailureRecord } from '../../adapters/state-table.js';
 import type { Destination } from '../../core/config.js';
 import { type ExportMessage, exportMessageSchema, readExportMessage } from '../../core/export-message.js';
 import type { ExportFacts } from '../../core/staleness.js';
@@ -45,6 +45,24 @@ export type Settled =
   | { readonly status: 'dead-lettered'; readonly item: ExportItem; readonly failure: PutFailure }
   /** Reported to SQS as a batch item failure. */
   | { readonly status: 'failed'; readonly item: ExportItem; readonly failure: PutFailure };
+
+/** The failure record of a message that failed this attempt (the state table's `failure#<exportId>`). */
+export function failureRecordOf(
+  message: ExportMessage,
+  item: ExportItem,
+  failure: PutFailure,
+  at: number,
+): Omit<FailureRecord, 'firstFailureAt'> {
+  return {
+    exportId: message.exportId,
+    destinationId: message.destinationId,
+    profileId: message.profileId,
+    code: failure.code,
+    message: failure.message,
+    attempts: item.receiveCount,
+    lastFailureAt: at,
+  };
+}
 
 /** The facts the staleness rule reads from a message and its receive count. */
 export function factsOf(message: ExportMessage, receiveCount: number): ExportFacts {

@@ -1,7 +1,7 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { StateTable } from '../../adapters/state-table.js';
 import { errorFields, type LogSink, logSafely, METRIC, type MetricSink } from '../commons/observability.js';
-import type { ExportItem, Settled } from './export-items.js';
+import { type ExportItem, failureRecordOf, type Settled } from './export-items.js';
 
 /**
  * What became of every message, in batch order: the settled ones as they were, and each one left
@@ -66,15 +66,7 @@ export async function reportBatch(
       );
       if (m === undefined) return;
       try {
-        await deps.state.recordFailure({
-          exportId: m.exportId,
-          destinationId: m.destinationId,
-          profileId: m.profileId,
-          code: failure.code,
-          message: failure.message,
-          attempts: item.receiveCount,
-          lastFailureAt: at,
-        });
+        await deps.state.recordFailure(failureRecordOf(m, item, failure, at));
       } catch (error) {
         logSafely(deps.logger, 'error', 'failure record not written', {
           exportId: m.exportId,
