@@ -6,84 +6,11 @@
  * (the event source's and the function's own), Kinesis data in, state-table reads and writes, CloudWatch
  * Logs ingestion (platform lines and metrics) and X-Ray traces. Costs that do not grow with exports
  * (stream-hours, custom metrics, alarms, keys, idle polling) are listed apart, in `FIXED_COSTS`.
+ * The prices come from `core/capacity/prices.ts`, the one list `plan` reads too.
  */
+import { AWS_PRICES as PRICES } from '../core/capacity/prices.js';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import type { ExporterBenchResult } from './exporter.js';
-
-/** A list price and where it comes from. */
-export interface Price {
-  readonly usd: number;
-  readonly unit: string;
-  readonly source: string;
-}
-
-/** us-east-1 list prices used by the model. */
-export const PRICES = {
-  lambdaArmGbSecond: {
-    usd: 0.0000133334,
-    unit: 'GB-second, Arm (first 7.5 billion GB-s/month)',
-    source:
-      'aws.amazon.com/lambda/pricing (Arm tier 1), as quoted by AWS Compute Blog "Introducing tiered pricing for AWS Lambda"',
-  },
-  lambdaRequest: { usd: 0.2 / 1e6, unit: 'request', source: 'aws.amazon.com/lambda/pricing' },
-  sqsFifoRequest: {
-    usd: 0.5 / 1e6,
-    unit: 'FIFO request (each 64 KB chunk of a request/response payload is one request)',
-    source: 'aws.amazon.com/sqs/pricing',
-  },
-  sqsStandardRequest: {
-    usd: 0.4 / 1e6,
-    unit: 'standard-queue request (per 64 KB chunk), first 100 billion/month',
-    source: 'aws.amazon.com/sqs/pricing',
-  },
-  kinesisPutPayloadUnit: {
-    usd: 0.014 / 1e6,
-    unit: 'PUT payload unit (25 KB chunk of a record), provisioned mode',
-    source: 'aws.amazon.com/kinesis/data-streams/pricing (provisioned)',
-  },
-  kinesisShardHour: {
-    usd: 0.015,
-    unit: 'shard-hour (1 MB/s or 1,000 records/s in), provisioned mode',
-    source: 'aws.amazon.com/kinesis/data-streams/pricing (provisioned)',
-  },
-  kinesisOnDemandGbIn: {
-    usd: 0.08,
-    unit: 'GB written, on-demand mode (each record rounded up to 1 KB)',
-    source: 'aws.amazon.com/kinesis/data-streams/pricing (on-demand)',
-  },
-  kinesisOnDemandStreamHour: {
-    usd: 0.04,
-    unit: 'stream-hour, on-demand mode (fixed, not per export)',
-    source: 'aws.amazon.com/kinesis/data-streams/pricing (on-demand)',
-  },
-  dynamodbStreamsReadByLambda: {
-    usd: 0,
-    unit: 'GetRecords by a Lambda trigger',
-    source:
-      'DynamoDB developer guide, "Evaluate your DynamoDB streams usage": read requests made by Lambda-based consumers are free',
-  },
-  dynamodbReadRequestUnit: {
-    usd: 0.125 / 1e6,
-    unit: 'read request unit (4 KB strongly or 2 × 4 KB eventually consistent), on-demand',
-    source: 'aws.amazon.com/dynamodb/pricing/on-demand',
-  },
-  dynamodbWriteRequestUnit: {
-    usd: 0.625 / 1e6,
-    unit: 'write request unit (1 KB), on-demand (after the Nov 2024 price cut)',
-    source: 'aws.amazon.com/dynamodb/pricing/on-demand',
-  },
-  cloudwatchLogsIngestionGb: {
-    usd: 0.5,
-    unit: 'GB of log data ingested, Standard class (Lambda logs: first tier of the May 2025 tiered price)',
-    source:
-      'aws.amazon.com/cloudwatch/pricing, as quoted by duckbillgroup.com on the May 2025 Lambda log tiers (first tier = the former flat $0.50/GB)',
-  },
-  xrayTraceRecorded: {
-    usd: 5 / 1e6,
-    unit: 'trace recorded (the default sampling rule records the first request each second and 5% of the rest)',
-    source: 'aws.amazon.com/xray/pricing ($5.00 per million traces recorded)',
-  },
-} as const satisfies Record<string, Price>;
 
 /** The share of invocations X-Ray's default sampling rule records at volume (the 1/s reservoir aside). */
 export const XRAY_DEFAULT_SAMPLING = 0.05;
@@ -103,10 +30,6 @@ export const FIXED_COSTS: readonly string[] = [
   "the Lambda SQS poller's empty receives while the queue is idle",
   'state-table storage (ledger entries of profiles with a failure, failure records, checkpoints; all expire)',
 ];
-
-/** When the prices above were last taken from the pricing pages (list prices change rarely). */
-export const PRICES_AS_OF =
-  '2025 list prices (checked 2026-11-29 against secondary copies; see BENCHMARKS.md)';
 
 /**
  * The inputs the exporter bench measured: state-table items read and written per export by the real

@@ -6,17 +6,10 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { AWS_PRICES, PRICES_AS_OF } from '../core/capacity/prices.js';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import { runBundleBench } from './bundles.js';
-import {
-  type CostInputs,
-  exporterCostInputs,
-  FIXED_COSTS,
-  modelNaive,
-  modelPipeline,
-  PRICES,
-  PRICES_AS_OF,
-} from './cost.js';
+import { type CostInputs, exporterCostInputs, FIXED_COSTS, modelNaive, modelPipeline } from './cost.js';
 import { runDecideBench } from './decide.js';
 import { runE2eBench } from './e2e.js';
 import { runExporterBench } from './exporter.js';
@@ -118,7 +111,7 @@ async function main(): Promise<void> {
         perMillionUsd: round(modelPipeline(inputs, 'provisioned').total, 4),
         naivePerMillionUsd: round(modelNaive(inputs, 'provisioned').total, 4),
       },
-      prices: PRICES,
+      prices: AWS_PRICES,
       pricesAsOf: PRICES_AS_OF,
       fixedCostsNotPerExport: FIXED_COSTS,
     };
@@ -154,7 +147,9 @@ function printTable(results: Json): void {
     ['export.throttled.duplicates', 'duplicates with 20% throttled', '0'],
     ['export.throttled.lost', 'lost with 20% throttled', '0'],
     ['e2e.sustainedPerSecond', 'sustained profile writes/s with p95 < 1 s', ''],
-    ['e2e.ratioToRawWrites', 'that rate / raw DynamoDB Local write rate', '≥ 0.5'],
+    ['e2e.rawWritesPerSecond', 'raw DynamoDB Local write rate (warm JVM, same writer)', ''],
+    ['e2e.rawWritesPerSecondAfterSteps', 'raw DynamoDB Local write rate, again after the steps', ''],
+    ['e2e.ratioToRawWrites', 'that rate / the higher raw write rate', '≥ 0.7'],
     ['e2e.p95Ms', 'p95 write → readable in Kinesis, ms', '< 1000'],
     ['backfill.perSecond', 'profiles scanned and exported per second', ''],
     ['backfill.scans', 'table scans for one deploy of several newly mapped segments', '1'],

@@ -86,8 +86,13 @@ function sqsSafeJson(text: string): string {
   return text.replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
+/** What may be an escape of {@link sqsSafeJson} (or a user's escaped backslash before `ufffe`). */
+const MAYBE_SQS_ESCAPE = /\\u[fF]{3}[eEfF]/;
+
 /** The exact document text of a version 3 body: undoes {@link sqsSafeJson}'s escapes (and only them). */
 function restoreSqsEscapes(text: string): string {
+  // Almost no document has one: returned as it is, not copied character by character (25 µs for 6 KB).
+  if (!MAYBE_SQS_ESCAPE.test(text)) return text;
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string;

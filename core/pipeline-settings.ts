@@ -63,7 +63,17 @@ export const PIPELINE_SETTINGS = {
     retentionSeconds: 14 * 24 * 60 * 60,
   },
   /** SendMessageBatch limits: 10 entries and 1 MiB of message bodies per call (SQS, since 2025). */
-  queueSend: { maxBatchEntries: 10, maxBatchBytes: MIB, maxMessageBytes: MIB },
+  queueSend: {
+    maxBatchEntries: 10,
+    maxBatchBytes: MIB,
+    maxMessageBytes: MIB,
+    /**
+     * SendMessageBatch calls the decide function has in flight at once for the export queue: calls
+     * that share no message group overlap (a full batch of 100 records is ten calls, one round trip
+     * instead of ten); a group's later message still waits for its earlier one.
+     */
+    exportCallsInFlight: 10,
+  },
   deadLetterQueue: { retentionSeconds: 14 * 24 * 60 * 60 },
   rejectsQueue: { retentionSeconds: 14 * 24 * 60 * 60 },
   /** Kinesis PutRecords limits and the exporter's retry policy for failed entries. */

@@ -7,7 +7,7 @@
 import { PIPELINE_SETTINGS } from '../pipeline-settings.js';
 import { aws } from './aws-figures.js';
 import type { CodeTimings } from './parameters.js';
-import { PLAN_PRICES } from './prices.js';
+import { AWS_PRICES } from './prices.js';
 import { TARGET_UTILISATION } from './sizing.js';
 
 /** What DescribeTable tells about the profile table. */
@@ -175,6 +175,6 @@ export function modelBackfill(input: BackfillModelInput): BackfillModel {
     exports,
     deliveredMinutes: Math.max(scanSeconds, drainSeconds) / 60,
     readUnits,
-    readCostUsd: readUnits * PLAN_PRICES.dynamodbReadRequestUnit.usd,
+    readCostUsd: readUnits * AWS_PRICES.dynamodbReadRequestUnit.usd,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { PIPELINE_SETTINGS } from '../pipeline-settings.js';
 import type { PipelineModel } from './parameters.js';
-import { HOURS_PER_MONTH, PLAN_PRICES } from './prices.js';
+import { AWS_PRICES, HOURS_PER_MONTH } from './prices.js';
 import type { SimulationResult } from './simulation.js';
 
 /** One line of the monthly bill. */
@@ -64,8 +64,8 @@ export function monthlyCost(input: MonthlyCostInput): MonthlyCost {
   const messageBytes = input.messageBytes ?? model.workload.recordBytes + 400;
   const gbSeconds = (ms: number, memoryMb: number) => (ms / 1000) * (memoryMb / 1024);
   const lambda = (invocations: number, ms: number, memoryMb: number) =>
-    perMonth(invocations / writes) * PLAN_PRICES.lambdaRequest.usd +
-    perMonth(gbSeconds(ms, memoryMb) / writes) * PLAN_PRICES.lambdaArmGbSecond.usd;
+    perMonth(invocations / writes) * AWS_PRICES.lambdaRequest.usd +
+    perMonth(gbSeconds(ms, memoryMb) / writes) * AWS_PRICES.lambdaArmGbSecond.usd;
   const chunks = Math.ceil((messageBytes * 10) / (64 * 1024));
   const sqsRequests = (exportsPerMonth / 10) * chunks + perMonth(inv.export / writes) * (1 + chunks);
   const ledgerWrites = exportsPerMonth * (input.ledgerWritesPerExport ?? 0);
@@ -81,36 +81,36 @@ export function monthlyCost(input: MonthlyCostInput): MonthlyCost {
       item: 'export Lambda (requests + duration)',
       usd: lambda(inv.export, inv.exportMs, PIPELINE_SETTINGS.export.memoryMb),
     },
-    { item: 'SQS FIFO (sends, receives, deletes)', usd: sqsRequests * PLAN_PRICES.sqsFifoRequest.usd },
+    { item: 'SQS FIFO (sends, receives, deletes)', usd: sqsRequests * AWS_PRICES.sqsFifoRequest.usd },
     {
       item: 'state table: delivery ledger reads (writes only after failures)',
       usd:
-        ledgerReads * PLAN_PRICES.dynamodbReadRequestUnit.usd +
-        ledgerWrites * PLAN_PRICES.dynamodbWriteRequestUnit.usd,
+        ledgerReads * AWS_PRICES.dynamodbReadRequestUnit.usd +
+        ledgerWrites * AWS_PRICES.dynamodbWriteRequestUnit.usd,
     },
     {
       item: 'CloudWatch (logs, metrics, alarms)',
       usd:
         ((invocationsPerMonth * CLOUDWATCH_ASSUMPTIONS.logBytesPerInvocation) / GB) *
-          PLAN_PRICES.cloudwatchLogsGbIngested.usd +
+          AWS_PRICES.cloudwatchLogsIngestionGb.usd +
         CLOUDWATCH_ASSUMPTIONS.metricNames *
           (1 + model.workload.destinations) *
-          PLAN_PRICES.cloudwatchMetricMonth.usd +
-        CLOUDWATCH_ASSUMPTIONS.alarms * PLAN_PRICES.cloudwatchAlarmMonth.usd,
+          AWS_PRICES.cloudwatchMetricMonth.usd +
+        CLOUDWATCH_ASSUMPTIONS.alarms * AWS_PRICES.cloudwatchAlarmMonth.usd,
     },
   ];
   const recordKb = Math.ceil(model.workload.recordBytes / 1024);
   const kinesisOnDemandUsd =
-    ((exportsPerMonth * recordKb * 1024) / GB) * PLAN_PRICES.kinesisOnDemandGbIn.usd +
-    model.workload.destinations * HOURS_PER_MONTH * PLAN_PRICES.kinesisOnDemandStreamHour.usd;
+    ((exportsPerMonth * recordKb * 1024) / GB) * AWS_PRICES.kinesisOnDemandGbIn.usd +
+    model.workload.destinations * HOURS_PER_MONTH * AWS_PRICES.kinesisOnDemandStreamHour.usd;
   const kinesisProvisionedUsd =
     model.workload.destinations *
       input.provisionedShards *
       HOURS_PER_MONTH *
-      PLAN_PRICES.kinesisShardHour.usd +
+      AWS_PRICES.kinesisShardHour.usd +
     exportsPerMonth *
       Math.ceil(model.workload.recordBytes / (25 * 1024)) *
-      PLAN_PRICES.kinesisPutPayloadUnit.usd;
+      AWS_PRICES.kinesisPutPayloadUnit.usd;
   const pipelineUsd = lines.reduce((sum, line) => sum + line.usd, 0);
   return {
     lines,

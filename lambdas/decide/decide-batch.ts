@@ -2,6 +2,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { type QueueEntry, type SendOptions, sendInOrder } from '../../adapters/queue-sender.js';
 import type { CompiledConfig } from '../../core/compiled-config.js';
+import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { type LogSink, logSafely, METRIC, type MetricSink } from '../commons/observability.js';
 import {
   type ExportPlan,
@@ -79,7 +80,12 @@ async function sendExports(
     groupId: e.groupId,
     deduplicationId: e.deduplicationId,
   }));
-  const sent = await sendInOrder(deps.sqs, deps.exportQueueUrl, entries, deps.sendOptions);
+  // Calls of different groups overlap: a failure's later entries may be queued already, and the retry
+  // from the checkpoint sends them again for the FIFO queue to drop (they carry deduplication ids).
+  const sent = await sendInOrder(deps.sqs, deps.exportQueueUrl, entries, {
+    concurrency: PIPELINE_SETTINGS.queueSend.exportCallsInFlight,
+    ...deps.sendOptions,
+  });
 
   const firstUnsent = sent.unsent[0] === undefined ? undefined : byId.get(sent.unsent[0]);
   const checkpoint = firstUnsent?.index ?? records.length;

@@ -20,24 +20,49 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** One attribute value in Lambda's JSON shape. */
+/** One attribute value in Lambda's JSON shape: the value itself when it already is. */
 function toAwsValue(value: unknown): unknown {
   if (!isObject(value)) return value;
   const keys = Object.keys(value);
   // DynamoDB Local's empty map in a stream image.
   if (keys.length === 0) return { M: {} };
   if (keys.length !== 1) return value;
-  if (value.B !== undefined) return { B: base64(value.B) };
-  if (Array.isArray(value.BS)) return { BS: value.BS.map(base64) };
-  if (isObject(value.M)) return { M: toAwsImage(value.M) };
-  if (Array.isArray(value.L)) return { L: value.L.map(toAwsValue) };
+  if (value.B !== undefined) return value.B instanceof Uint8Array ? { B: base64(value.B) } : value;
+  if (Array.isArray(value.BS))
+    return value.BS.some((b) => b instanceof Uint8Array) ? { BS: value.BS.map(base64) } : value;
+  if (isObject(value.M)) {
+    const map = toAwsImage(value.M);
+    return map === value.M ? value : { M: map };
+  }
+  if (Array.isArray(value.L)) {
+    const list = value.L.map(toAwsValue);
+    return list.every((item, i) => item === (value.L as unknown[])[i]) ? value : { L: list };
+  }
   return value;
 }
 
+/**
+ * An image (or map) in Lambda's JSON shape: the image itself when nothing in it changes (the wire's
+ * JSON already is that shape but for DynamoDB Local's empty maps), a copy otherwise.
+ */
 function toAwsImage(image: Record<string, unknown>): Image {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(image)) out[name] = toAwsValue(value);
-  return out as Image;
+  const names = Object.keys(image);
+  let out: Record<string, unknown> | undefined;
+  for (const [i, name] of names.entries()) {
+    const value = image[name];
+    const aws = toAwsValue(value);
+    if (aws !== value && out === undefined) {
+      out = {};
+      for (const earlier of names.slice(0, i)) setOwn(out, earlier, image[earlier]);
+    }
+    if (out !== undefined) setOwn(out, name, aws);
+  }
+  return (out ?? image) as Image;
+}
+
+/** Sets an own property, `__proto__` included (an attribute may have any name). */
+function setOwn(target: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**

@@ -23,6 +23,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { definedOnly } from './defined-only.js';
+import { EmulatorJsonClient } from './emulator-json.js';
 import { describeError, invokeHandler, type LambdaHandler } from './invoke.js';
 import {
   batchReady,
@@ -132,6 +133,8 @@ function resolveOptions(options: DynamoDbStreamsPollerOptions): ResolvedOptions 
 /** Runs one DynamoDB Streams event source mapping until stop(). */
 export class DynamoDbStreamsPoller {
   private readonly options: ResolvedOptions;
+  /** The stream's calls, answered as the wire's JSON (`emulator-json.ts`). */
+  private readonly calls: EmulatorJsonClient;
   private readonly shards = new Map<string, ShardState>();
   /** Each shard's lanes (`parallelizationFactor` of them). */
   private readonly lanes = new Map<string, StreamLane[]>();
@@ -145,6 +148,7 @@ export class DynamoDbStreamsPoller {
 
   constructor(options: DynamoDbStreamsPollerOptions) {
     this.options = resolveOptions(options);
+    this.calls = EmulatorJsonClient.of(options.streamsClient, 'dynamodb', 'DynamoDBStreams_20120810');
   }
 
   /** Starts discovering shards and polling them. */
@@ -160,6 +164,7 @@ export class DynamoDbStreamsPoller {
     this.abort.abort();
     await this.discovery;
     await Promise.all([...this.loops]);
+    this.calls.destroy();
   }
 
   /**
@@ -198,7 +203,7 @@ export class DynamoDbStreamsPoller {
   private async discoverLoop(): Promise<void> {
     while (!this.stopped) {
       try {
-        addNewShards(this.shards, await listShards(this.options.streamsClient, this.options.streamArn));
+        addNewShards(this.shards, await listShards(this.calls, this.options.streamArn));
         for (const shard of shardsToStart(this.shards)) this.startReader(shard);
       } catch (error) {
         this.emit({ type: 'error', error: `DescribeStream: ${describeError(error)}` });
@@ -239,10 +244,10 @@ export class DynamoDbStreamsPoller {
 
   /** Reads a shard into its lanes and starts each lane's next batch while the lane is free. */
   private async shardLoop(shard: ShardState): Promise<void> {
-    const { streamsClient, streamArn, region, batchSize, maxBatchingWindowMs } = this.options;
+    const { streamArn, region, batchSize, maxBatchingWindowMs } = this.options;
     const lanes = newLanes(shard.shardId, this.options.parallelizationFactor);
     this.lanes.set(shard.shardId, lanes);
-    const readContext = { client: streamsClient, streamArn, region, maxPending: batchSize * 10 };
+    const readContext = { calls: this.calls, streamArn, region, maxPending: batchSize * 10 };
     const running = new Set<Promise<void>>();
     while (!this.stopped && !shard.done) {
       try {

@@ -2,8 +2,17 @@
  * SQS messages as the export mapping tracks them, their Lambda event records, and the reading of
  * a handler's `batchItemFailures` report. No I/O.
  */
-import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+
+/** A received message as the wire carries it (attribute binaries as base64 text, as Lambda's event). */
+export interface WireMessage {
+  readonly MessageId?: string;
+  readonly ReceiptHandle?: string;
+  readonly MD5OfBody?: string;
+  readonly Body?: string;
+  readonly Attributes?: Record<string, string>;
+  readonly MessageAttributes?: Record<string, unknown>;
+}
 
 /** A received message the mapping holds or runs. */
 export interface LocalMessage {
@@ -26,7 +35,7 @@ export interface SourceQueue {
 }
 
 /** A received message with its Lambda record; it stays invisible until `visibleAt`. */
-export function toLocalMessage(message: Message, queue: SourceQueue, visibleAt: number): LocalMessage {
+export function toLocalMessage(message: WireMessage, queue: SourceQueue, visibleAt: number): LocalMessage {
   const attributes = message.Attributes ?? {};
   const messageId = message.MessageId ?? '';
   const groupId = queue.fifo ? (attributes.MessageGroupId ?? messageId) : messageId;

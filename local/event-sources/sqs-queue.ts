@@ -1,18 +1,18 @@
 /**
  * The SQS calls of the export mapping: read the queue's settings, receive, delete, extend a
- * message's visibility.
+ * message's visibility. The calls made for every message go through {@link EmulatorJsonClient}
+ * (the wire's JSON, without the SDK's deserializer).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { EmulatorJsonClient } from './emulator-json.js';
 import { describeError } from './invoke.js';
-import { chunk, type LocalMessage } from './sqs-messages.js';
+import { chunk, type LocalMessage, type WireMessage } from './sqs-messages.js';
+
+/** A batch call's failed entries. */
+interface BatchAnswer {
+  readonly Failed?: readonly { readonly Id?: string; readonly Code?: string; readonly Message?: string }[];
+}
 
 /** What the mapping needs to know about its queue. */
 export interface QueueSettings {
@@ -50,19 +50,17 @@ export async function readQueueSettings(sqs: SQSClient, queueUrl: string): Promi
 /**
  * One short poll (`WaitTimeSeconds` 0: a long poll of local-aws-sqs can return one message several
  * times in one answer) of up to 10 messages with all their attributes.
- * @throws the SDK's error.
+ * @throws EmulatorCallError, or the socket's error.
  */
-export async function receiveMessages(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
-  const { Messages = [] } = await sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: 10,
-      WaitTimeSeconds: 0,
-      AttributeNames: ['All'],
-      MessageSystemAttributeNames: ['All'],
-      MessageAttributeNames: ['All'],
-    }),
-  );
+export async function receiveMessages(calls: EmulatorJsonClient, queueUrl: string): Promise<WireMessage[]> {
+  const { Messages = [] } = await calls.call<{ Messages?: WireMessage[] }>('ReceiveMessage', {
+    QueueUrl: queueUrl,
+    MaxNumberOfMessages: 10,
+    WaitTimeSeconds: 0,
+    AttributeNames: ['All'],
+    MessageSystemAttributeNames: ['All'],
+    MessageAttributeNames: ['All'],
+  });
   return Messages;
 }
 
@@ -72,7 +70,7 @@ export async function receiveMessages(sqs: SQSClient, queueUrl: string): Promise
  * reported through `onError`.
  */
 export async function deleteMessages(
-  sqs: SQSClient,
+  calls: EmulatorJsonClient,
   queueUrl: string,
   messages: readonly LocalMessage[],
   onError: (error: string) => void,
@@ -80,12 +78,10 @@ export async function deleteMessages(
   for (const part of chunk(messages, 10)) {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { Failed = [] } = await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: part.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
-          }),
-        );
+        const { Failed = [] } = await calls.call<BatchAnswer>('DeleteMessageBatch', {
+          QueueUrl: queueUrl,
+          Entries: part.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
+        });
         for (const failure of Failed) onError(`DeleteMessage: ${failure.Code}: ${failure.Message}`);
         break;
       } catch (error) {
@@ -101,10 +97,10 @@ export async function deleteMessages(
  * Makes messages invisible for `seconds` from now, ten at a time, and moves their `visibleAt`.
  * `onRefused` receives each message whose handle was refused (purged, moved, or visible again and
  * received elsewhere) as soon as its call answered, `onExtended` each one extended.
- * @throws the SDK's error.
+ * @throws EmulatorCallError, or the socket's error.
  */
 export async function extendVisibility(
-  sqs: SQSClient,
+  calls: EmulatorJsonClient,
   queueUrl: string,
   messages: readonly LocalMessage[],
   seconds: number,
@@ -113,16 +109,14 @@ export async function extendVisibility(
 ): Promise<void> {
   for (const part of chunk(messages, 10)) {
     const sentAt = Date.now();
-    const { Failed = [] } = await sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: part.map((m, i) => ({
-          Id: String(i),
-          ReceiptHandle: m.receiptHandle,
-          VisibilityTimeout: seconds,
-        })),
-      }),
-    );
+    const { Failed = [] } = await calls.call<BatchAnswer>('ChangeMessageVisibilityBatch', {
+      QueueUrl: queueUrl,
+      Entries: part.map((m, i) => ({
+        Id: String(i),
+        ReceiptHandle: m.receiptHandle,
+        VisibilityTimeout: seconds,
+      })),
+    });
     const failed = new Set(Failed.map((f) => Number(f.Id)));
     part.forEach((message, i) => {
       if (failed.has(i)) onRefused(message);

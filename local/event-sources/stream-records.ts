@@ -3,7 +3,6 @@
  * skipped (the on-failure record). No I/O.
  */
 import { randomUUID } from 'node:crypto';
-import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, StreamRecord as LambdaStreamRecord } from 'aws-lambda';
 import { toAwsStreamShape } from './aws-stream-shape.js';
 
@@ -36,23 +35,45 @@ export interface StreamBatchFailureRecord {
   };
 }
 
-/** A `GetRecords` record in the shape of a Lambda event record. */
-export function toLambdaRecord(record: StreamRecord, streamArn: string, region: string): DynamoDBRecord {
+/** A `GetRecords` record as the wire carries it: images in DynamoDB JSON, the time in epoch seconds. */
+export interface WireStreamRecord {
+  readonly eventID?: string;
+  readonly eventName?: string;
+  readonly eventVersion?: string;
+  readonly awsRegion?: string;
+  readonly dynamodb?: {
+    readonly ApproximateCreationDateTime?: number;
+    readonly Keys?: Record<string, unknown>;
+    readonly NewImage?: Record<string, unknown>;
+    readonly OldImage?: Record<string, unknown>;
+    readonly SequenceNumber?: string;
+    readonly SizeBytes?: number;
+    readonly StreamViewType?: string;
+  };
+}
+
+/**
+ * A `GetRecords` record in the shape of a Lambda event record. The wire's JSON is the event's JSON
+ * (binaries as base64 text, numbers as text, epoch seconds), but for DynamoDB Local's empty map
+ * (`toAwsStreamShape`).
+ */
+export function toLambdaRecord(record: WireStreamRecord, streamArn: string, region: string): DynamoDBRecord {
   const data = record.dynamodb;
-  const created = data?.ApproximateCreationDateTime;
   const dynamodb: LambdaStreamRecord = {
     ...(data?.Keys && { Keys: data.Keys as LambdaStreamRecord['Keys'] }),
     ...(data?.NewImage && { NewImage: data.NewImage as LambdaStreamRecord['NewImage'] }),
     ...(data?.OldImage && { OldImage: data.OldImage as LambdaStreamRecord['OldImage'] }),
     ...(data?.SequenceNumber && { SequenceNumber: data.SequenceNumber }),
     ...(data?.SizeBytes !== undefined && { SizeBytes: data.SizeBytes }),
-    ...(data?.StreamViewType && { StreamViewType: data.StreamViewType }),
+    ...(data?.StreamViewType && {
+      StreamViewType: data.StreamViewType as LambdaStreamRecord['StreamViewType'],
+    }),
     // Lambda delivers epoch seconds.
-    ApproximateCreationDateTime: (created instanceof Date ? created.getTime() : Date.now()) / 1000,
+    ApproximateCreationDateTime: data?.ApproximateCreationDateTime ?? Date.now() / 1000,
   };
   return toAwsStreamShape({
     ...(record.eventID && { eventID: record.eventID }),
-    ...(record.eventName && { eventName: record.eventName }),
+    ...(record.eventName && { eventName: record.eventName as DynamoDBRecord['eventName'] }),
     eventVersion: record.eventVersion ?? '1.1',
     eventSource: 'aws:dynamodb',
     awsRegion: record.awsRegion ?? region,

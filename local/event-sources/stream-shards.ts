@@ -3,15 +3,15 @@
  * child is read only after its parent is done), each shard's iterator, checkpoint and records read
  * but not yet processed.
  */
-import {
-  DescribeStreamCommand,
-  type DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type Shard,
-} from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { sequenceOf, toLambdaRecord } from './stream-records.js';
+import type { EmulatorJsonClient } from './emulator-json.js';
+import { sequenceOf, toLambdaRecord, type WireStreamRecord } from './stream-records.js';
+
+/** A shard as DescribeStream lists it (the fields the runtime reads). */
+export interface StreamShard {
+  readonly ShardId?: string;
+  readonly ParentShardId?: string;
+}
 
 /** The reader state of one shard. */
 export interface ShardState {
@@ -63,18 +63,18 @@ export function newShardState(shardId: string, parentShardId: string | undefined
 
 /**
  * Every shard of the stream, following DescribeStream's pages.
- * @throws the SDK's error.
+ * @throws EmulatorCallError, or the socket's error.
  */
-export async function listShards(client: DynamoDBStreamsClient, streamArn: string): Promise<Shard[]> {
-  const shards: Shard[] = [];
+export async function listShards(calls: EmulatorJsonClient, streamArn: string): Promise<StreamShard[]> {
+  const shards: StreamShard[] = [];
   let exclusiveStartShardId: string | undefined;
   do {
-    const { StreamDescription } = await client.send(
-      new DescribeStreamCommand({
-        StreamArn: streamArn,
-        ...(exclusiveStartShardId && { ExclusiveStartShardId: exclusiveStartShardId }),
-      }),
-    );
+    const { StreamDescription } = await calls.call<{
+      StreamDescription?: { Shards?: StreamShard[]; LastEvaluatedShardId?: string };
+    }>('DescribeStream', {
+      StreamArn: streamArn,
+      ...(exclusiveStartShardId && { ExclusiveStartShardId: exclusiveStartShardId }),
+    });
     shards.push(...(StreamDescription?.Shards ?? []));
     exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
   } while (exclusiveStartShardId !== undefined);
@@ -82,7 +82,7 @@ export async function listShards(client: DynamoDBStreamsClient, streamArn: strin
 }
 
 /** Adds the shards not known yet to `known`. */
-export function addNewShards(known: Map<string, ShardState>, shards: readonly Shard[]): void {
+export function addNewShards(known: Map<string, ShardState>, shards: readonly StreamShard[]): void {
   for (const shard of shards) {
     if (shard.ShardId === undefined || known.has(shard.ShardId)) continue;
     known.set(shard.ShardId, newShardState(shard.ShardId, shard.ParentShardId));
@@ -107,7 +107,8 @@ export function shardsToStart(known: ReadonlyMap<string, ShardState>): ShardStat
 
 /** What {@link readShard} reads with. */
 export interface ShardReadContext {
-  readonly client: DynamoDBStreamsClient;
+  /** DynamoDB Local's streams API, answered as the wire's JSON (`emulator-json.ts`). */
+  readonly calls: EmulatorJsonClient;
   readonly streamArn: string;
   readonly region: string;
   /** Reading pauses while this many records are pending. */
@@ -117,32 +118,34 @@ export interface ShardReadContext {
 /**
  * One `GetRecords` call on a shard (opening an iterator at its checkpoint first when it has none):
  * appends what it read to `pending`, marks the shard ended when its iterator runs out.
- * @throws the SDK's error (an emulator restart, an expired iterator).
+ * @throws EmulatorCallError (an expired iterator…) or the socket's error (an emulator restart).
  */
 export async function readShard(shard: ShardState, context: ShardReadContext): Promise<void> {
   if (shard.ended || shard.pending.length >= context.maxPending) return;
   if (shard.iterator === undefined) {
-    const { ShardIterator } = await context.client.send(
-      new GetShardIteratorCommand({
+    const { ShardIterator } = await context.calls.call<{ ShardIterator?: string | null }>(
+      'GetShardIterator',
+      {
         StreamArn: context.streamArn,
         ShardId: shard.shardId,
         ...(shard.checkpoint === undefined
           ? { ShardIteratorType: 'TRIM_HORIZON' }
           : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: shard.checkpoint }),
-      }),
+      },
     );
-    shard.iterator = ShardIterator;
+    shard.iterator = ShardIterator ?? undefined;
     if (shard.iterator === undefined) {
       shard.ended = true;
       return;
     }
   }
-  const { Records, NextShardIterator } = await context.client.send(
-    new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),
-  );
+  const { Records, NextShardIterator } = await context.calls.call<{
+    Records?: WireStreamRecord[];
+    NextShardIterator?: string | null;
+  }>('GetRecords', { ShardIterator: shard.iterator, Limit: 1000 });
   shard.pollsCompleted += 1;
-  shard.iterator = NextShardIterator;
-  if (NextShardIterator === undefined) shard.ended = true;
+  shard.iterator = NextShardIterator ?? undefined;
+  if (shard.iterator === undefined) shard.ended = true;
   const records = (Records ?? []).map((r) => toLambdaRecord(r, context.streamArn, context.region));
   if (records.length === 0) {
     shard.emptyPolls += 1;

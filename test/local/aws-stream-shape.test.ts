@@ -48,4 +48,16 @@ describe('toAwsStreamShape()', () => {
 
     expect(toAwsStreamShape(aws)).toEqual(aws);
   });
+
+  it('keeps every attribute of an image it rewrites, one named __proto__ included, as data', () => {
+    const image = JSON.parse('{"__proto__":{"S":"x"},"before":{"S":"b"},"empty":{},"after":{"N":"1"}}');
+    const local = { eventID: 'e-1', dynamodb: { NewImage: image } } as unknown as DynamoDBRecord;
+
+    const shaped = toAwsStreamShape(local).dynamodb?.NewImage as Record<string, unknown>;
+
+    expect(Object.keys(shaped)).toEqual(['__proto__', 'before', 'empty', 'after']);
+    expect(Object.getOwnPropertyDescriptor(shaped, '__proto__')?.value).toEqual({ S: 'x' });
+    expect(Object.getPrototypeOf(shaped)).toBe(Object.prototype);
+    expect(shaped.empty).toEqual({ M: {} });
+  });
 });

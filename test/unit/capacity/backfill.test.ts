@@ -6,7 +6,7 @@ import {
   scanLayout,
 } from '../../../core/capacity/backfill.js';
 import { PLANNING_TIMINGS } from '../../../core/capacity/parameters.js';
-import { PLAN_PRICES } from '../../../core/capacity/prices.js';
+import { AWS_PRICES } from '../../../core/capacity/prices.js';
 import { PIPELINE_SETTINGS } from '../../../core/pipeline-settings.js';
 
 describe('backfill read pace', () => {
@@ -104,9 +104,7 @@ describe('the backfill of a deploy', () => {
 
   it('prices the reads at on-demand read units', () => {
     expect(tenMillion.readUnits).toBeCloseTo(10_000_000 * readUnitsPerItem(5_400));
-    expect(tenMillion.readCostUsd).toBeCloseTo(
-      tenMillion.readUnits * PLAN_PRICES.dynamodbReadRequestUnit.usd,
-    );
+    expect(tenMillion.readCostUsd).toBeCloseTo(tenMillion.readUnits * AWS_PRICES.dynamodbReadRequestUnit.usd);
   });
 
   it('delivers no sooner than the export capacity left allows', () => {
