@@ -160,7 +160,7 @@ function credentialsFailure(
     detail: `sts:AssumeRole on ${source.roleArn} failed (${describeError(error)})`,
     fix: BAD_CREDENTIALS.has(errorName(error))
       ? 'the credentials that assume the role are invalid or expired: configure valid AWS credentials (AWS_PROFILE, aws sso login, …)'
-      : `in the role's account, let this principal assume the role: its trust policy must name the exporter's role${d.externalId === undefined ? '' : ' with the condition sts:ExternalId = the configured externalId'} (\`npm run cli -- policy --destination ${d.id}\` prints it), and the caller needs sts:AssumeRole on the role`,
+      : `in the role's account, let this principal assume the role: its trust policy must name the pipeline's export and connection-check roles${d.externalId === undefined ? '' : ' with the condition sts:ExternalId = the configured externalId'} (\`npm run cli -- policy --trust-policy --destination ${d.id} --pipeline-account <id> --region <region>\` prints it), and the caller needs sts:AssumeRole on the role`,
   };
 }
 

@@ -116,6 +116,7 @@ describe('validateDestination()', () => {
 
     expect(rows[0]).toMatchObject({ check: 'credentials', status: 'failed' });
     expect(rows[0]?.fix).toContain('sts:ExternalId');
+    expect(rows[0]?.fix).toContain('policy --trust-policy --destination');
     expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input.ExternalId).toBe('ext-123');
   });
 
