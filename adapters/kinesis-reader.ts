@@ -10,6 +10,7 @@ import {
   GetShardIteratorCommand,
   type KinesisClient,
   ListShardsCommand,
+  ProvisionedThroughputExceededException,
 } from '@aws-sdk/client-kinesis';
 import { parseJson } from '../core/json-text.js';
 
@@ -30,7 +31,12 @@ export interface DestinationRecord {
 export interface TailStreamOptions {
   /** Read each shard from its oldest record instead of from now. @default false */
   readonly fromStart?: boolean;
-  /** Pause between empty polls of a shard. @default 200 */
+  /**
+   * Each shard is read at most once per interval, records or not. A shard takes five reads a second
+   * from all its consumers together (GetRecords, Kinesis API Reference), so a tail that read again
+   * as soon as records came would take the downstream consumers' share and be throttled itself; one
+   * second is the pace of Lambda's Kinesis poller and of the KCL. @default 1000
+   */
   readonly pollIntervalMs?: number;
   /** Stops the tail; the generator then returns. */
   readonly signal?: AbortSignal;
@@ -58,6 +64,9 @@ async function listShardIds(client: KinesisClient, streamName: string): Promise<
   return ids;
 }
 
+/** Longest pause after throttled reads. */
+const MAX_THROTTLED_PAUSE_MS = 10_000;
+
 /**
  * Yields the stream's records as they arrive, shard by shard in round-robin, until `signal` aborts.
  * Shards created later (resharding) are picked up.
@@ -73,7 +82,11 @@ export async function* tailStream(
   const startType = options.fromStart ? 'TRIM_HORIZON' : 'LATEST';
   let lastListing = 0;
   let firstListing = true;
+  const interval = options.pollIntervalMs ?? 1_000;
+  /** Doubles on each throttled read (another consumer took the shard's reads), back to `interval` after one that passes. */
+  let pause = interval;
   while (!options.signal?.aborted) {
+    const roundStarted = Date.now();
     if (Date.now() - lastListing > 5_000) {
       lastListing = Date.now();
       for (const shardId of await listShardIds(client, streamName)) {
@@ -90,13 +103,17 @@ export async function* tailStream(
       }
       firstListing = false;
     }
-    let got = 0;
+    let throttled = false;
     for (const [shardId, iterator] of iterators) {
       if (iterator === undefined || options.signal?.aborted) continue;
       let response: GetRecordsCommandOutput;
       try {
         response = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
       } catch (error) {
+        if (error instanceof ProvisionedThroughputExceededException) {
+          throttled = true;
+          continue;
+        }
         if (!(error instanceof ExpiredIteratorException)) throw error;
         const after = lastSequence.get(shardId);
         const { ShardIterator } = await client.send(
@@ -113,7 +130,6 @@ export async function* tailStream(
       }
       iterators.set(shardId, response.NextShardIterator);
       for (const record of response.Records ?? []) {
-        got += 1;
         if (record.SequenceNumber !== undefined) lastSequence.set(shardId, record.SequenceNumber);
         yield {
           partitionKey: record.PartitionKey ?? '',
@@ -124,10 +140,9 @@ export async function* tailStream(
         };
       }
     }
-    if (got === 0)
-      await sleep(options.pollIntervalMs ?? 200, undefined, { signal: options.signal }).catch(
-        () => undefined,
-      );
+    pause = throttled ? Math.min(pause * 2, MAX_THROTTLED_PAUSE_MS) : interval;
+    const wait = throttled ? pause : interval - (Date.now() - roundStarted);
+    if (wait > 0) await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
   }
 }
 
