@@ -75,7 +75,7 @@ describe('tailStream, as a consumer sharing the shard with the downstream teams'
 
     const read = await tail(1, 50);
 
-    expect((read[0]?.data as { n: number }).n).toBe(3);
+    expect(read.map((r) => (r.data as { n: number }).n)).toEqual([3]);
     // The pause doubles after each throttled read: 100 ms, then 200 ms.
     expect((calls[1] as number) - (calls[0] as number)).toBeGreaterThanOrEqual(95);
     expect((calls[2] as number) - (calls[1] as number)).toBeGreaterThanOrEqual(195);
