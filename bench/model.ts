@@ -198,28 +198,21 @@ export function runModelBench(e2e: E2eResult | undefined, backfill: BackfillBenc
   const envelope = sizedModel(ENVELOPE_PEAK, ENVELOPE_PEAK, timings, AWS_ASSUMED_LATENCIES);
   const liveExports = ENVELOPE_PEAK * ENVELOPE_WORKLOAD.exportShare;
   const spare = exportSlotMessagesPerSecond(envelope) * envelope.exportConcurrency - liveExports;
-  const backfillModel = modelBackfill({
-    profiles: 10_000_000,
-    itemBytes: ENVELOPE_WORKLOAD.itemBytes,
-    segments: 50,
-    destinations: 1,
-    memberShare: 1,
-    table: { billing: 'PAY_PER_REQUEST' },
-    timings,
-    memoryMb: PIPELINE_SETTINGS.backfill.memoryMb,
-    exportMessagesPerSecond: Math.max(1, spare),
-  });
-  const atTenth = modelBackfill({
-    profiles: 10_000_000,
-    itemBytes: ENVELOPE_WORKLOAD.itemBytes,
-    segments: 50,
-    destinations: 1,
-    memberShare: 1,
-    table: { billing: 'PAY_PER_REQUEST' },
-    timings,
-    memoryMb: PIPELINE_SETTINGS.backfill.memoryMb,
-    exportMessagesPerSecond: Math.max(1, spare + liveExports * 0.9),
-  });
+  /** The envelope's backfill (10 M profiles, 50 newly mapped segments) with this much export capacity to spare. */
+  const envelopeBackfill = (exportMessagesPerSecond: number) =>
+    modelBackfill({
+      profiles: 10_000_000,
+      itemBytes: ENVELOPE_WORKLOAD.itemBytes,
+      segments: 50,
+      destinations: 1,
+      memberShare: 1,
+      table: { billing: 'PAY_PER_REQUEST' },
+      timings,
+      memoryMb: PIPELINE_SETTINGS.backfill.memoryMb,
+      exportMessagesPerSecond: Math.max(1, exportMessagesPerSecond),
+    });
+  const backfillModel = envelopeBackfill(spare);
+  const atTenth = envelopeBackfill(spare + liveExports * 0.9);
   const validation = e2e === undefined ? undefined : validate(e2e, timings);
   return {
     measured: { timings, from: 'this run: least-squares fits of the end-to-end run, the backfill CPU bench' },
