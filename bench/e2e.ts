@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 /**
  * Benchmarks 3 and 4 on the local stack (`startLocalStack`, the real handlers behind the local
  * event-source-mapping runtime, with the production settings of core/pipeline-settings.ts):
@@ -12,6 +11,7 @@ import { readFileSync } from 'node:fs';
  * - backfill: `runBackfill` over the seeded profiles, scanned/s and exported/s (until the last
  *   backfill record is in Kinesis).
  */
+import { readFileSync } from 'node:fs';
 import {
   BatchWriteItemCommand,
   CreateTableCommand,
@@ -120,7 +120,6 @@ async function seed(client: DynamoDBClient, table: string, items: readonly Store
   await Promise.all(Array.from({ length: 6 }, worker));
 }
 
-/** Issues `rate` writes per second for `seconds`, at most `inFlight` at a time; returns start times by token. */
 /**
  * CPU time of this (the main) thread, ms, from /proc (Linux; 10 ms ticks): the process's own figure
  * would count the writer thread too. Falls back to the event loop's active time elsewhere.
