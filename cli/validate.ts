@@ -4,6 +4,7 @@ import type { Destination } from '../core/config.js';
 import { ENDPOINT_VARIABLE, serviceEndpointVariable } from '../core/environment-variables.js';
 import { streamArn } from '../core/stream-arn.js';
 import { loadCommandConfig, selectDestinations, withConfigOption } from './deployment.js';
+import { textColumns } from './text-table.js';
 import {
   checkKey,
   connectionRow,
@@ -118,12 +119,7 @@ export async function validateDestination(
 export function formatValidationTable(rows: readonly ValidateCheck[]): string {
   const cells = rows.map((r) => [r.status.toUpperCase(), r.destinationId, r.check, r.detail]);
   const header = ['RESULT', 'DESTINATION', 'CHECK', 'DETAIL'];
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
-  const render = (c: readonly string[]) =>
-    c
-      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] as number)))
-      .join('  ')
-      .trimEnd();
+  const { widths, render } = textColumns(header, cells);
   const lines = [render(header)];
   rows.forEach((r, i) => {
     lines.push(render(cells[i] as string[]));

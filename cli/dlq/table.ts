@@ -1,5 +1,6 @@
 /** `dlq list`'s text table. */
 import { stringifyExact } from '../../core/json-text.js';
+import { textColumns } from '../text-table.js';
 import type { DeadLetterRow } from './listing.js';
 
 function clip(text: string, width: number): string {
@@ -31,12 +32,7 @@ export function formatDeadLetterTable(rows: readonly DeadLetterRow[]): string {
     r.movedBy,
     clip(r.errorMessage.replace(/\s+/g, ' '), 100),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-  const render = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number)))
-      .join('  ')
-      .trimEnd();
+  const { render } = textColumns(header, lines);
   const out = [render(header)];
   rows.forEach((r, i) => {
     out.push(render(lines[i] as string[]));
