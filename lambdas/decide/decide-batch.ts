@@ -113,12 +113,18 @@ async function sendExports(
     });
   }
   const unsent = new Set(sent.unsent);
+  // One count per reason per invocation: each dimensioned count is an EMF document of its own (a log
+  // line, and a Powertools instance to build it), so one per export and reason cost every export a
+  // CloudWatch Logs line and the function about 3 % of its CPU.
+  const byReason = new Map<string, number>();
+  let queued = 0;
   for (const [id, planned] of byId) {
     if (unsent.has(id) || sent.refused.has(id) || planned.index >= checkpoint) continue;
-    for (const reason of planned.export.message.reasons)
-      deps.metrics.countWithDimension(METRIC.exportsQueued, 1, 'Reason', reason);
-    deps.metrics.count(METRIC.exportsQueued, 1);
+    for (const reason of planned.export.message.reasons) byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+    queued++;
   }
+  for (const [reason, n] of byReason) deps.metrics.countWithDimension(METRIC.exportsQueued, n, 'Reason', reason);
+  deps.metrics.count(METRIC.exportsQueued, queued);
   return { checkpoint, refused };
 }
 

@@ -213,4 +213,14 @@ describe('decideBatch()', () => {
     expect(d.metrics.totals.get('ExportsQueued')).toBe(1);
     expect(d.metrics.totals.get('ExportsQueued:segment-membership')).toBe(1);
   });
+
+  it('emits one count per reason per invocation, not one log line per export', async () => {
+    const d = deps();
+
+    await decideBatch([qualifies('p-1'), qualifies('p-2'), qualifies('p-3')], d);
+
+    expect(d.metrics.totals.get('ExportsQueued')).toBe(3);
+    expect(d.metrics.totals.get('ExportsQueued:segment-membership')).toBe(3);
+    expect(d.metrics.dimensionedDocuments()).toBe(1);
+  });
 });

@@ -1,15 +1,27 @@
 import type { LogLevel, LogSink, MetricSink } from '../../../lambdas/commons/observability.js';
 
-/** A MetricSink that sums what it is given, by name (and `name:dimensionValue`). */
-export function metricRecorder(): MetricSink & { totals: Map<string, number>; latencies: number[] } {
+/**
+ * A MetricSink that sums what it is given, by name (and `name:dimensionValue`), and counts the
+ * dimensioned counts (each is an EMF document, a log line of its own).
+ */
+export function metricRecorder(): MetricSink & {
+  totals: Map<string, number>;
+  latencies: number[];
+  dimensionedDocuments: () => number;
+} {
   const totals = new Map<string, number>();
   const latencies: number[] = [];
+  let documents = 0;
   const add = (key: string, value: number) => totals.set(key, (totals.get(key) ?? 0) + value);
   return {
     totals,
     latencies,
+    dimensionedDocuments: () => documents,
     count: (name, value) => add(name, value),
-    countWithDimension: (name, value, _dimension, dimensionValue) => add(`${name}:${dimensionValue}`, value),
+    countWithDimension: (name, value, _dimension, dimensionValue) => {
+      documents++;
+      add(`${name}:${dimensionValue}`, value);
+    },
     milliseconds: (_name, value) => latencies.push(value),
   };
 }
