@@ -120,10 +120,12 @@ async function sendExports(
   let queued = 0;
   for (const [id, planned] of byId) {
     if (unsent.has(id) || sent.refused.has(id) || planned.index >= checkpoint) continue;
-    for (const reason of planned.export.message.reasons) byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+    for (const reason of planned.export.message.reasons)
+      byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
     queued++;
   }
-  for (const [reason, n] of byReason) deps.metrics.countWithDimension(METRIC.exportsQueued, n, 'Reason', reason);
+  for (const [reason, n] of byReason)
+    deps.metrics.countWithDimension(METRIC.exportsQueued, n, 'Reason', reason);
   deps.metrics.count(METRIC.exportsQueued, queued);
   return { checkpoint, refused };
 }
