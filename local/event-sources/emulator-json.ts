@@ -41,6 +41,7 @@ export class EmulatorJsonClient {
   private constructor(
     private readonly resolveTarget: () => Promise<Target>,
     private readonly targetPrefix: string,
+    private readonly contentType: string,
   ) {
     this.target = resolveTarget();
     // A failed resolution is reported by the first call, and tried again by the next.
@@ -50,24 +51,34 @@ export class EmulatorJsonClient {
   /**
    * Calls to the emulator an SDK client points at. `service` is the signing name (`dynamodb` for
    * DynamoDB and its streams, `sqs`), `targetPrefix` the `X-Amz-Target` prefix of its operations
-   * (`DynamoDBStreams_20120810`, `AmazonSQS`).
+   * (`DynamoDBStreams_20120810`, `AmazonSQS`, `Kinesis_20131202`), `contentType` its protocol's
+   * (AWS JSON 1.0; Kinesis speaks 1.1).
    */
-  static of(client: SdkClientConfig, service: string, targetPrefix: string): EmulatorJsonClient {
-    return new EmulatorJsonClient(async () => {
-      const endpoint = await client.config.endpoint?.();
-      if (endpoint === undefined)
-        throw new EmulatorCallError(
-          'the SDK client has no endpoint: the local runtime polls emulators only',
-          0,
-        );
-      const { accessKeyId } = await client.config.credentials();
-      return {
-        hostname: endpoint.hostname,
-        port: endpoint.port ?? 80,
-        path: endpoint.path || '/',
-        authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20250101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
-      };
-    }, targetPrefix);
+  static of(
+    client: SdkClientConfig,
+    service: string,
+    targetPrefix: string,
+    contentType = 'application/x-amz-json-1.0',
+  ): EmulatorJsonClient {
+    return new EmulatorJsonClient(
+      async () => {
+        const endpoint = await client.config.endpoint?.();
+        if (endpoint === undefined)
+          throw new EmulatorCallError(
+            'the SDK client has no endpoint: the local runtime polls emulators only',
+            0,
+          );
+        const { accessKeyId } = await client.config.credentials();
+        return {
+          hostname: endpoint.hostname,
+          port: endpoint.port ?? 80,
+          path: endpoint.path || '/',
+          authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20250101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+        };
+      },
+      targetPrefix,
+      contentType,
+    );
   }
 
   /**
@@ -89,10 +100,12 @@ export class EmulatorJsonClient {
           path: target.path,
           method: 'POST',
           headers: {
-            'Content-Type': 'application/x-amz-json-1.0',
+            'Content-Type': this.contentType,
             'Content-Length': Buffer.byteLength(payload),
             'X-Amz-Target': `${this.targetPrefix}.${operation}`,
             Authorization: target.authorization,
+            // Kinesalite refuses an Authorization header without a date (the others ignore it).
+            'X-Amz-Date': '20250101T000000Z',
           },
         },
         (res) => {
