@@ -20,12 +20,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
-import { tailStream } from '../adapters/kinesis-reader.js';
 import type { StoredProfile } from '../core/profile.js';
 import { mergeProfileWrite } from '../core/profile-merge.js';
 import type { LambdaHandler } from '../local/event-sources/invoke.js';
 import type { LocalStack } from '../local/stack.js';
 import { startLocalStack } from '../local/stack.js';
+import { readArrivals } from './arrival-reader.js';
 import { type BackfillBenchResult, backfillBench } from './backfill.js';
 import { fitInvocations, type LocalLatencies, probeLocalLatencies } from './local-probes.js';
 import { benchConfigJson, benchProfileDocument } from './profiles.js';
@@ -265,23 +265,22 @@ export async function runE2eBench(
       const arrived = new Map<number, number>();
       const abort = new AbortController();
       const prefix = `s${s}-`;
+      // Latency is read from each record's ApproximateArrivalTimestamp, not from when the reader
+      // sees it, so the reader need not read often (every 200 ms), and it reads lean
+      // (bench/arrival-reader.ts): it shares the pipeline's thread and cores.
+      const { ready, arrivals } = readArrivals(stack.clients.kinesis, STREAM, {
+        prefix,
+        pollIntervalMs: 200,
+        signal: abort.signal,
+      });
+      let readerError: unknown;
       const reader = (async () => {
-        // Latency is read from each record's ApproximateArrivalTimestamp, not from when the reader
-        // sees it, so the reader need not read often: at 20 ms, and at once again whenever records
-        // had come, its GetRecords calls (kinesalite decrypts and re-encrypts the shard iterator
-        // for each) took 6 % of a core idle, more under load, on the cores the pipeline shares with
-        // DynamoDB Local.
-        for await (const record of tailStream(stack.clients.kinesis, STREAM, {
-          signal: abort.signal,
-          pollIntervalMs: 200,
-        })) {
-          const address = (record.data as { personalEmail?: { address?: string } }).personalEmail?.address;
-          if (address?.startsWith(prefix))
-            arrived.set(Number(address.slice(prefix.length).split('@')[0]), record.arrivedAt);
-        }
-      })();
-      // Let the tail take its LATEST iterators before the first write.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+        for await (const { n, arrivedAt } of arrivals) arrived.set(n, arrivedAt);
+      })().catch((error: unknown) => {
+        readerError = error;
+      });
+      // Every shard has its LATEST iterator before the first write.
+      await ready;
       const cpuBefore = mainThreadCpuMs();
       const paced = await writer.paced({
         table,
@@ -297,7 +296,9 @@ export async function runE2eBench(
       while (arrived.size < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const busyMs = mainThreadCpuMs() - cpuBefore;
       abort.abort();
-      await reader.catch(() => undefined);
+      await reader;
+      if (readerError !== undefined)
+        throw new Error(`bench: the exports stream's reader failed: ${String(readerError)}`);
       const latencies = [...arrived].map(([n, at]) => at - (run.started.get(n) ?? at));
       const step: StepResult = {
         targetPerSecond: rate,
