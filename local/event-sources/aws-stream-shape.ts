@@ -20,25 +20,53 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `value`'s one own key; `EMPTY` when it has none, `MANY` when more than one. */
+const EMPTY = Symbol('empty');
+const MANY = Symbol('many');
+function soleKey(value: Record<string, unknown>): string | typeof EMPTY | typeof MANY {
+  // A for-in, not Object.keys: this runs for every attribute of every image the poller reads, and
+  // the arrays Object.keys allocated were a twentieth of the local pipeline's garbage.
+  let key: string | typeof EMPTY = EMPTY;
+  for (const name in value) {
+    if (!Object.hasOwn(value, name)) continue;
+    if (key !== EMPTY) return MANY;
+    key = name;
+  }
+  return key;
+}
+
 /** One attribute value in Lambda's JSON shape: the value itself when it already is. */
 function toAwsValue(value: unknown): unknown {
   if (!isObject(value)) return value;
-  const keys = Object.keys(value);
-  // DynamoDB Local's empty map in a stream image.
-  if (keys.length === 0) return { M: {} };
-  if (keys.length !== 1) return value;
-  if (value.B !== undefined) return value.B instanceof Uint8Array ? { B: base64(value.B) } : value;
-  if (Array.isArray(value.BS))
-    return value.BS.some((b) => b instanceof Uint8Array) ? { BS: value.BS.map(base64) } : value;
-  if (isObject(value.M)) {
-    const map = toAwsImage(value.M);
-    return map === value.M ? value : { M: map };
+  switch (soleKey(value)) {
+    // DynamoDB Local's empty map in a stream image.
+    case EMPTY:
+      return { M: {} };
+    case 'B':
+      return value.B instanceof Uint8Array ? { B: base64(value.B) } : value;
+    case 'BS':
+      return Array.isArray(value.BS) && value.BS.some((b) => b instanceof Uint8Array)
+        ? { BS: value.BS.map(base64) }
+        : value;
+    case 'M': {
+      if (!isObject(value.M)) return value;
+      const map = toAwsImage(value.M);
+      return map === value.M ? value : { M: map };
+    }
+    case 'L': {
+      if (!Array.isArray(value.L)) return value;
+      let list: unknown[] | undefined;
+      for (let i = 0; i < value.L.length; i++) {
+        const item = value.L[i];
+        const aws = toAwsValue(item);
+        if (aws !== item && list === undefined) list = value.L.slice(0, i);
+        list?.push(aws);
+      }
+      return list === undefined ? value : { L: list };
+    }
+    default:
+      return value;
   }
-  if (Array.isArray(value.L)) {
-    const list = value.L.map(toAwsValue);
-    return list.every((item, i) => item === (value.L as unknown[])[i]) ? value : { L: list };
-  }
-  return value;
 }
 
 /**
@@ -46,14 +74,17 @@ function toAwsValue(value: unknown): unknown {
  * JSON already is that shape but for DynamoDB Local's empty maps), a copy otherwise.
  */
 function toAwsImage(image: Record<string, unknown>): Image {
-  const names = Object.keys(image);
   let out: Record<string, unknown> | undefined;
-  for (const [i, name] of names.entries()) {
+  for (const name in image) {
+    if (!Object.hasOwn(image, name)) continue;
     const value = image[name];
     const aws = toAwsValue(value);
     if (aws !== value && out === undefined) {
       out = {};
-      for (const earlier of names.slice(0, i)) setOwn(out, earlier, image[earlier]);
+      for (const earlier in image) {
+        if (earlier === name) break;
+        if (Object.hasOwn(image, earlier)) setOwn(out, earlier, image[earlier]);
+      }
     }
     if (out !== undefined) setOwn(out, name, aws);
   }
