@@ -26,7 +26,7 @@ import { type LocalStack, startLocalStack } from '../../local/stack.js';
 
 /**
  * The backfill against the real emulators, without the pipeline: what lands on the export queue.
- * (The end-to-end test through the exporter to Kinesis is backfill-e2e.test.ts.)
+ * (The end-to-end test through the exporter to Kinesis is backfill.e2e.test.ts.)
  */
 
 const SEG_NEW = 'seg-newly-mapped';
