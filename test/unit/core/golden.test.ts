@@ -4,7 +4,7 @@ import { compileConfig } from '../../../core/compiled-config.js';
 import { parseConfig } from '../../../core/config.js';
 import { decideExports } from '../../../core/decide.js';
 import type { StoredProfile } from '../../../core/profile.js';
-import { CATALOG, destination, john, SEG, seg } from './fixtures.js';
+import { CATALOG, destination, membership, profile, SEG } from '../../helpers/factories.js';
 
 const golden = (name: string) => readFileSync(new URL(`../../golden/${name}`, import.meta.url), 'utf8');
 const render = (document: unknown) => `${JSON.stringify(document, null, 2)}\n`;
@@ -53,18 +53,18 @@ describe('buildExportDocument() against the source page', () => {
     };
     // Stored order deliberately differs from the page: the builder's order must not depend on it.
     const ups = {
-      [SEG.docBrownFans]: seg('realized', '2022-01-11T23:37:33Z'),
-      [SEG.newsletterEu]: seg('realized', '2022-01-05T10:00:00Z'),
-      [QUALIFIED]: seg('realized', '2022-01-02T23:37:33Z'),
-      [SEG.backToTheFuture]: seg('realized', '2021-08-25T23:37:33Z'),
-      [EXITED]: seg('exited', '2022-01-11T21:24:39Z'),
+      [SEG.docBrownFans]: membership('realized', '2022-01-11T23:37:33Z'),
+      [SEG.newsletterEu]: membership('realized', '2022-01-05T10:00:00Z'),
+      [QUALIFIED]: membership('realized', '2022-01-02T23:37:33Z'),
+      [SEG.backToTheFuture]: membership('realized', '2021-08-25T23:37:33Z'),
+      [EXITED]: membership('exited', '2022-01-11T21:24:39Z'),
     };
-    const before = john({
+    const before = profile({
       person: { name: { lastName: 'Doe', firstName: 'John' }, gender: 'male', birthDate: 'YYYY-MM-DD' },
       identityMap,
-      segmentMembership: { ups: { ...ups, [EXITED]: seg('realized', '2022-01-11T21:24:39Z') } },
+      segmentMembership: { ups: { ...ups, [EXITED]: membership('realized', '2022-01-11T21:24:39Z') } },
     });
-    const after = john({ ...before, segmentMembership: { ups } });
+    const after = profile({ ...before, segmentMembership: { ups } });
 
     expect(render(exportOf(config, before, after))).toBe(golden('page-example-export.json'));
   });
@@ -86,14 +86,14 @@ describe('buildExportDocument() against the source page', () => {
         segmentCatalog: CATALOG,
       }),
     );
-    const before = john({
+    const before = profile({
       person: { name: { firstName: 'John', lastName: 'Doe' } },
       identityMap: { ecid: [{ id: '14575006536349286404619648085736425115' }] },
       segmentMembership: { ups: {} },
     });
-    const after = john({
+    const after = profile({
       ...before,
-      segmentMembership: { ups: { [SEG.john]: seg('realized', '2019-04-15T02:41:50+0000') } },
+      segmentMembership: { ups: { [SEG.john]: membership('realized', '2019-04-15T02:41:50+0000') } },
     });
 
     expect(render(exportOf(config, before, after))).toBe(golden(file));

@@ -7,7 +7,7 @@ import { isPlainObject } from '../../../core/field-path.js';
 import { type Profile, safeParseStoredProfile } from '../../../core/profile.js';
 import { buildProfileChange } from '../../../core/profile-change.js';
 import { mergeProfileWrite } from '../../../core/profile-merge.js';
-import { CATALOG } from './fixtures.js';
+import { CATALOG } from '../../helpers/factories.js';
 
 const PATHS = [
   'person.name.firstName',

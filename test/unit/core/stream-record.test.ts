@@ -3,7 +3,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { decideExports } from '../../../core/decide.js';
 import { parseStreamRecord } from '../../../core/stream-record.js';
-import { john, makeConfig, member, SEG, seg } from './fixtures.js';
+import { compiledConfig, member, membership, profile, SEG } from '../../helpers/factories.js';
 
 function record(eventName: string, images: { OldImage?: unknown; NewImage?: unknown }): DynamoDBRecord {
   return {
@@ -24,7 +24,7 @@ function record(eventName: string, images: { OldImage?: unknown; NewImage?: unkn
 
 describe('parseStreamRecord()', () => {
   it('turns a MODIFY record into a validated change with its ids and creation time in ms', () => {
-    const parsed = parseStreamRecord(record('MODIFY', { OldImage: john(), NewImage: john() }));
+    const parsed = parseStreamRecord(record('MODIFY', { OldImage: profile(), NewImage: profile() }));
 
     expect(parsed).toMatchObject({
       ok: true,
@@ -36,13 +36,16 @@ describe('parseStreamRecord()', () => {
   });
 
   it('decides the same whether it unmarshalls every field or only the fields the decision reads', () => {
-    const config = makeConfig([{}, { id: 'loyalty', segments: [SEG.john], attributes: ['loyalty.tier'] }]);
+    const config = compiledConfig([
+      {},
+      { id: 'loyalty', segments: [SEG.john], attributes: ['loyalty.tier'] },
+    ]);
     const before = member(
-      { [SEG.john]: seg('realized') },
+      { [SEG.john]: membership('realized') },
       { loyalty: { tier: 'silver' }, hobbies: ['time travel'] },
     );
     const after = member(
-      { [SEG.john]: seg('realized'), [SEG.delorean]: seg('realized') },
+      { [SEG.john]: membership('realized'), [SEG.delorean]: membership('realized') },
       { loyalty: { tier: 'gold' }, hobbies: [] },
     );
     const raw = record('MODIFY', { OldImage: before, NewImage: after });
@@ -58,7 +61,7 @@ describe('parseStreamRecord()', () => {
   it.each([
     [
       'an image that fails the schema',
-      record('MODIFY', { OldImage: john(), NewImage: { ...john(), identityMap: { ecid: 'nope' } } }),
+      record('MODIFY', { OldImage: profile(), NewImage: { ...profile(), identityMap: { ecid: 'nope' } } }),
       /dynamodb\.NewImage\.identityMap\.ecid/,
     ],
     [
@@ -66,8 +69,8 @@ describe('parseStreamRecord()', () => {
       record('INSERT', { NewImage: { person: {} } }),
       /dynamodb\.NewImage\.profileId: is required/,
     ],
-    ['a MODIFY without its new image', record('MODIFY', { OldImage: john() }), /NEW_AND_OLD_IMAGES/],
-    ['an unknown event name', record('UPSERT', { NewImage: john() }), /eventName: "UPSERT"/],
+    ['a MODIFY without its new image', record('MODIFY', { OldImage: profile() }), /NEW_AND_OLD_IMAGES/],
+    ['an unknown event name', record('UPSERT', { NewImage: profile() }), /eventName: "UPSERT"/],
   ])('reports %s as a poison record with the field at fault', (_label, raw, reason) => {
     const parsed = parseStreamRecord(raw);
 

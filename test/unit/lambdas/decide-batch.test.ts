@@ -6,8 +6,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { exportMessageSchema, readExportMessage } from '../../../core/export-message.js';
 import type { StoredProfile } from '../../../core/profile.js';
 import { type DecideDependencies, decideBatch } from '../../../lambdas/decide/decide-batch.js';
-import { makeConfig, member, SEG, seg } from '../core/fixtures.js';
-import { logRecorder, metricRecorder } from './recorders.js';
+import { compiledConfig, member, membership, SEG } from '../../helpers/factories.js';
+import { logRecorder, metricRecorder } from '../../helpers/recorders.js';
 
 const EXPORTS = 'https://sqs.local/000000000000/export.fifo';
 const REJECTS = 'https://sqs.local/000000000000/rejects';
@@ -35,7 +35,7 @@ function streamRecord(
 
 /** John qualifying for the mapped DeLorean segment: one export to `marketing`. */
 const qualifies = (profileId: string) =>
-  streamRecord(member({}, { profileId }), member({ [SEG.delorean]: seg('realized') }, { profileId }));
+  streamRecord(member({}, { profileId }), member({ [SEG.delorean]: membership('realized') }, { profileId }));
 
 interface Sent {
   queue: string;
@@ -50,7 +50,7 @@ function deps(overrides: Partial<DecideDependencies> = {}): DecideDependencies &
   logger: ReturnType<typeof logRecorder>;
 } {
   return {
-    compiled: makeConfig(),
+    compiled: compiledConfig(),
     sqs: new SQSClient({ region: 'us-east-1' }),
     exportQueueUrl: EXPORTS,
     rejectsQueueUrl: REJECTS,
@@ -106,8 +106,8 @@ describe('decideBatch()', () => {
   it('never puts two messages of one profile in one SendMessageBatch call, keeping their order', async () => {
     const first = qualifies('p-1');
     const second = streamRecord(
-      member({ [SEG.delorean]: seg('realized') }, { profileId: 'p-1' }),
-      member({ [SEG.delorean]: seg('exited') }, { profileId: 'p-1' }),
+      member({ [SEG.delorean]: membership('realized') }, { profileId: 'p-1' }),
+      member({ [SEG.delorean]: membership('exited') }, { profileId: 'p-1' }),
     );
 
     await decideBatch([first, second, qualifies('p-2')], deps());
@@ -142,7 +142,7 @@ describe('decideBatch()', () => {
     const huge = streamRecord(
       undefined,
       member(
-        { [SEG.delorean]: seg('realized') },
+        { [SEG.delorean]: membership('realized') },
         { person: { name: { firstName: 'x'.repeat(1024 * 1024) } } },
       ),
     );
@@ -185,8 +185,8 @@ describe('decideBatch()', () => {
   it('checkpoints at the first record of the failing call, not before', async () => {
     const p1a = qualifies('p-1');
     const p1b = streamRecord(
-      member({ [SEG.delorean]: seg('realized') }, { profileId: 'p-1' }),
-      member({ [SEG.delorean]: seg('exited') }, { profileId: 'p-1' }),
+      member({ [SEG.delorean]: membership('realized') }, { profileId: 'p-1' }),
+      member({ [SEG.delorean]: membership('exited') }, { profileId: 'p-1' }),
     );
     const p2 = qualifies('p-2');
     failWhen = (_input, call) => (call >= 2 ? 'throw' : undefined);
@@ -205,7 +205,7 @@ describe('decideBatch()', () => {
     const d = deps();
 
     await decideBatch(
-      [qualifies('p-1'), streamRecord(member({}), member({ [SEG.backToTheFuture]: seg('realized') }))],
+      [qualifies('p-1'), streamRecord(member({}), member({ [SEG.backToTheFuture]: membership('realized') }))],
       d,
     );
 

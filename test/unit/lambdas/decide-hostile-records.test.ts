@@ -9,8 +9,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { exportDocumentJson, exportMessageSchema, readExportMessage } from '../../../core/export-message.js';
 import { decideBatch } from '../../../lambdas/decide/decide-batch.js';
-import { makeConfig, SEG } from '../core/fixtures.js';
-import { logRecorder, metricRecorder } from './recorders.js';
+import { compiledConfig, SEG } from '../../helpers/factories.js';
+import { logRecorder, metricRecorder } from '../../helpers/recorders.js';
 
 const EXPORTS = 'https://sqs.local/000000000000/export.fifo';
 const REJECTS = 'https://sqs.local/000000000000/rejects';
@@ -77,7 +77,7 @@ describe('decideBatch() on records from any writer', () => {
     const metrics = metricRecorder();
 
     const result = await decideBatch(records, {
-      compiled: makeConfig(),
+      compiled: compiledConfig(),
       sqs: new SQSClient({ region: 'us-east-1' }),
       exportQueueUrl: EXPORTS,
       rejectsQueueUrl: REJECTS,

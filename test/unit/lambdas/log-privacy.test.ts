@@ -10,7 +10,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CATALOG, destination, member, SEG, seg } from '../core/fixtures.js';
+import { CATALOG, destination, member, membership, SEG } from '../../helpers/factories.js';
 
 const EMAIL = 'john.doe@acme.com';
 const IDENTITY = 'ecid-14575006536349286404619648085736425115';
@@ -90,7 +90,7 @@ describe('logs of a run', () => {
     });
     const profile = (id: string) =>
       member(
-        { [SEG.delorean]: seg('realized') },
+        { [SEG.delorean]: membership('realized') },
         { profileId: id, personalEmail: { address: EMAIL }, identityMap: { ecid: [{ id: IDENTITY }] } },
       );
     const poison = { ...profile('p-3'), identityMap: { ecid: [{ id: IDENTITY, primary: 'not-a-boolean' }] } };
