@@ -4,7 +4,7 @@
  * is given:
  *
  * - configs: {@link segment} (a catalog entry), {@link mapping}, {@link destination}, {@link config}
- *   (validated by the production parser), {@link compiledConfig};
+ *   (validated by the production parser), {@link parsedDestination}, {@link compiledConfig};
  * - profiles: {@link profile} (John Doe of the source page), {@link member}, {@link membership};
  * - DynamoDB Streams records: {@link streamRecord} (INSERT, MODIFY or REMOVE from the images given);
  * - export messages, built by the production builder ({@link exportMessage}: `buildExportMessage`, so a
@@ -19,12 +19,19 @@ import { type CompiledConfig, compileConfig } from '../../core/compiled-config.j
 import {
   type CatalogSegment,
   type configSchema,
+  type Destination,
   type DestinationConfig,
   type MappedSegment,
   parseConfig,
 } from '../../core/config.js';
 import type { ExportDecision } from '../../core/decide.js';
-import { buildExportMessage, type QueuedExport } from '../../core/export-message.js';
+import {
+  buildExportMessage,
+  exportMessageSchema,
+  messageGroupIdFor,
+  type QueuedExport,
+  readExportMessage,
+} from '../../core/export-message.js';
 import { stringifyExact } from '../../core/json-text.js';
 import type { ExportDocument } from '../../core/payload.js';
 import type { SegmentStatus, StoredProfile } from '../../core/profile.js';
@@ -163,6 +170,11 @@ export function config(overrides: Partial<ConfigInput> = {}): DestinationConfig 
   );
 }
 
+/** A {@link destination} as the parser returns it (defaults applied): what the CLI's commands take. */
+export function parsedDestination(overrides: DestinationOverrides = {}): Destination {
+  return config({ destinations: [destination(overrides)] }).destinations[0] as Destination;
+}
+
 /** A compiled config (what the functions run with) of the given destinations, catalog {@link CATALOG}. */
 export function compiledConfig(
   destinations: readonly DestinationOverrides[] = [{}],
@@ -214,6 +226,8 @@ export interface StreamRecordOptions {
   readonly newImage?: Record<string, unknown>;
   /** @default INSERT without an old image, REMOVE without a new one, else MODIFY */
   readonly eventName?: string;
+  /** @default `event-<n>`, the next of a counter */
+  readonly eventId?: string;
   /** @default the next of a counter, zero-padded (records are ordered as made) */
   readonly sequenceNumber?: string;
   /** ApproximateCreationDateTime, in epoch seconds. @default 1_700_000_000 */
@@ -234,7 +248,7 @@ export function streamRecord(options: StreamRecordOptions = {}): DynamoDBRecord 
     options.eventName ?? (oldImage === undefined ? 'INSERT' : newImage === undefined ? 'REMOVE' : 'MODIFY');
   const image = (value: Record<string, unknown>) => marshall(value, { removeUndefinedValues: true }) as never;
   return {
-    eventID: `event-${streamSequence}`,
+    eventID: options.eventId ?? `event-${streamSequence}`,
     eventName: eventName as DynamoDBRecord['eventName'],
     eventVersion: '1.1',
     eventSource: 'aws:dynamodb',
@@ -314,9 +328,12 @@ let queueSequence = 0;
 export interface QueueRecordOptions {
   /** The export the record carries. @default exportMessage() */
   readonly message?: QueuedExport;
-  /** A body instead of the message's (one a function queued, or a malformed one). */
+  /**
+   * A body instead of a message (one a function queued, or a malformed one); its group and deduplication
+   * id are read from it when it is an export message.
+   */
   readonly body?: string;
-  /** @default the message's group (`<destinationId>:<profileId>`) */
+  /** @default the message's group (`<destinationId>:<profileId>`), `test-group` for a body that is none */
   readonly groupId?: string;
   /** SQS's ApproximateReceiveCount: the receive this is. @default 1 */
   readonly receiveCount?: number;
@@ -334,19 +351,24 @@ export interface QueueRecordOptions {
  */
 export function exportQueueRecord(options: QueueRecordOptions = {}): SQSRecord {
   queueSequence++;
-  const message = options.message ?? exportMessage();
-  const messageId = options.messageId ?? `msg-${queueSequence}`;
+  const message = options.message ?? (options.body === undefined ? exportMessage() : undefined);
+  const body = options.body ?? (message as QueuedExport).body;
+  // A body given as it is: its group and deduplication id are the ones its sender gave, when it is a message.
+  const parsed = message === undefined ? exportMessageSchema.safeParse(readBody(body)) : undefined;
+  const sent = parsed?.success === true ? parsed.data : message?.message;
   return {
-    messageId,
+    messageId: options.messageId ?? `msg-${queueSequence}`,
     receiptHandle: options.receiptHandle ?? `rh-${queueSequence}`,
-    body: options.body ?? message.body,
+    body,
     attributes: {
       ApproximateReceiveCount: String(options.receiveCount ?? 1),
       SentTimestamp: '1700000000000',
       SenderId: 'AIDAIENQZJOLO23YVJ4VO',
       ApproximateFirstReceiveTimestamp: '1700000000100',
-      MessageGroupId: options.groupId ?? message.groupId,
-      MessageDeduplicationId: message.deduplicationId,
+      MessageGroupId:
+        options.groupId ??
+        (sent === undefined ? 'test-group' : messageGroupIdFor(sent.destinationId, sent.profileId)),
+      ...(sent !== undefined && { MessageDeduplicationId: sent.exportId }),
       SequenceNumber: String(queueSequence).padStart(20, '0'),
     },
     messageAttributes: Object.fromEntries(
@@ -360,6 +382,15 @@ export function exportQueueRecord(options: QueueRecordOptions = {}): SQSRecord {
     eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:kinesis-destination-export.fifo',
     awsRegion: 'us-east-1',
   };
+}
+
+/** What {@link readExportMessage} makes of a body, or `undefined` for one that is not JSON. */
+function readBody(body: string): unknown {
+  try {
+    return readExportMessage(body);
+  } catch {
+    return undefined;
+  }
 }
 
 /** An SQS event of the given records. */

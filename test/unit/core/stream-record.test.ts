@@ -1,25 +1,19 @@
-import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { decideExports } from '../../../core/decide.js';
 import { parseStreamRecord } from '../../../core/stream-record.js';
-import { compiledConfig, member, membership, profile, SEG } from '../../helpers/factories.js';
+import { compiledConfig, member, membership, profile, SEG, streamRecord } from '../../helpers/factories.js';
 
+/** A record of this file's ids (event e-1, sequence 42), created at 1_700_000_000.5 s. */
 function record(eventName: string, images: { OldImage?: unknown; NewImage?: unknown }): DynamoDBRecord {
-  return {
-    eventID: 'e-1',
+  return streamRecord({
     eventName,
-    dynamodb: {
-      SequenceNumber: '42',
-      ApproximateCreationDateTime: 1_700_000_000.5,
-      ...(images.OldImage !== undefined && {
-        OldImage: marshall(images.OldImage, { removeUndefinedValues: true }),
-      }),
-      ...(images.NewImage !== undefined && {
-        NewImage: marshall(images.NewImage, { removeUndefinedValues: true }),
-      }),
-    },
-  } as DynamoDBRecord;
+    oldImage: images.OldImage as Record<string, unknown> | undefined,
+    newImage: images.NewImage as Record<string, unknown> | undefined,
+    eventId: 'e-1',
+    sequenceNumber: '42',
+    createdAtSeconds: 1_700_000_000.5,
+  });
 }
 
 describe('parseStreamRecord()', () => {

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { exportDocumentJson, exportMessageSchema, readExportMessage } from '../../../core/export-message.js';
 import { decideBatch } from '../../../lambdas/decide/decide-batch.js';
-import { compiledConfig, SEG } from '../../helpers/factories.js';
+import { compiledConfig, SEG, streamRecord } from '../../helpers/factories.js';
 import { logRecorder, metricRecorder } from '../../helpers/recorders.js';
 
 const EXPORTS = 'https://sqs.local/000000000000/export.fifo';
@@ -27,15 +27,11 @@ beforeEach(() => {
   });
 });
 
-let sequence = 0;
+/** An INSERT whose new image is raw DynamoDB JSON: a member of DeLorean, plus `attributes` as written. */
 function insert(profileId: string, attributes: Record<string, AttributeValue>): DynamoDBRecord {
-  sequence++;
-  return {
-    eventID: `e-${sequence}`,
+  return streamRecord({
     eventName: 'INSERT',
     dynamodb: {
-      SequenceNumber: String(sequence).padStart(4, '0'),
-      ApproximateCreationDateTime: 1_700_000_000,
       NewImage: {
         profileId: { S: profileId },
         segmentMembership: {
@@ -52,7 +48,7 @@ function insert(profileId: string, attributes: Record<string, AttributeValue>): 
         ...attributes,
       },
     },
-  };
+  });
 }
 
 function nested(levels: number): AttributeValue {
