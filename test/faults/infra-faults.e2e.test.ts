@@ -4,23 +4,23 @@
  * pipeline must lose nothing and keep each profile's order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../core/config.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
+import { startTestStack } from '../helpers/stack.js';
 import { expectAll, profileIds, report, settle, tally, writeRound } from './harness.js';
 import { faultConfig } from './ledger.js';
 
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    config: parseConfig(faultConfig()),
+  stack = await startTestStack({
+    config: faultConfig(),
     // Tables, items and the stream survive a DynamoDB Local restart.
     persistDynamoDb: true,
     // Three receives must outlast a restart (DynamoDB Local needs seconds to come back), as the
     // 3 × 180 s of the real queue do: 4× the function timeout, retries still within seconds.
     timings: { exportVisibilityTimeoutSeconds: 8, exportTimeoutMs: 2_000 },
     decideMapping: { maxBatchingWindowMs: 200 },
-    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true' },
+    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL' },
   });
 }, 120_000);
 

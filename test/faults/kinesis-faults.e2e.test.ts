@@ -4,10 +4,10 @@
  * a full outage longer than the retry window, then recovery and DLQ redrive.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../core/config.js';
 import { type FaultProxy, startFaultProxy } from '../../local/fault-proxy.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
+import { startTestStack } from '../helpers/stack.js';
 import {
   expectAll,
   profileIds,
@@ -26,8 +26,8 @@ let proxy: FaultProxy | undefined;
 const runtime = { success: 0, partial: 0, error: 0, pollerErrors: 0, errors: new Map<string, number>() };
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    config: parseConfig(faultConfig()),
+  stack = await startTestStack({
+    config: faultConfig(),
     functionKinesisEndpoint: async (emulator) => {
       proxy = await startFaultProxy({ target: emulator, seed: 7 });
       return proxy.url;
@@ -36,7 +36,7 @@ beforeAll(async () => {
     // so a slow invocation's messages are not handed out again while it still runs.
     timings: { exportVisibilityTimeoutSeconds: 4, exportTimeoutMs: 2_000 },
     decideMapping: { maxBatchingWindowMs: 200 },
-    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true' },
+    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL' },
     onRuntimeEvent: (event) => {
       if (event.mapping !== 'export') return;
       if (event.type === 'invoke') {
