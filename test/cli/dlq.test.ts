@@ -18,7 +18,13 @@ import { redriveDeduplicationId } from '../../cli/dlq/move-selected.js';
 import { redriveDeadLetters } from '../../cli/dlq/redrive.js';
 import { formatDeadLetterTable } from '../../cli/dlq/table.js';
 import { deadLetterAttributes } from '../../core/dead-letter.js';
-import { type ExportMessage, exportDocumentOf, messageGroupIdFor } from '../../core/export-message.js';
+import {
+  type ExportMessage,
+  exportDocumentOf,
+  exportMessageBody,
+  messageGroupIdFor,
+} from '../../core/export-message.js';
+import { exportMessage as queuedExport } from '../helpers/factories.js';
 
 const sqsMock = mockClient(SQSClient);
 const docMock = mockClient(DynamoDBDocumentClient);
@@ -28,10 +34,12 @@ const dynamo = new DynamoDBClient({ region: 'us-east-1' });
 const DLQ = 'http://sqs.local/123456789012/kinesis-destination-export-dlq.fifo';
 const EXPORT_QUEUE = 'http://sqs.local/123456789012/kinesis-destination-export.fifo';
 
+/**
+ * A dead letter's export message as production writes it (test/helpers/factories.ts, the production
+ * builder), with a short export id: the failure records below are keyed by it.
+ */
 function exportMessage(profileId: string, destinationId: string, exportId: string): ExportMessage {
-  return {
-    v: 1,
-    exportId,
+  const { message } = queuedExport({
     destinationId,
     profileId,
     profileVersion: 1_700_000_000_000,
@@ -43,14 +51,15 @@ function exportMessage(profileId: string, destinationId: string, exportId: strin
       personalEmail: { address: 'jane.doe@example.com' },
       identityMap: { email: [{ id: 'jane.doe@example.com' }] },
     },
-  };
+  });
+  return { ...message, exportId };
 }
 
 function sqsMessage(m: ExportMessage, id: string): Message {
   return {
     MessageId: id,
     ReceiptHandle: `handle-${id}`,
-    Body: JSON.stringify(m),
+    Body: exportMessageBody(m),
     Attributes: {
       MessageGroupId: messageGroupIdFor(m.destinationId, m.profileId),
       SentTimestamp: '1700000001000',
