@@ -47,7 +47,7 @@ export default defineConfig({
     // Worker counts are per pool, not per project (vitest 3): unit and e2e share the forks pool.
     poolOptions: {
       // The infra files: one aws-cdk-lib import per thread, not per file.
-      threads: { isolate: false, maxThreads: 1, minThreads: 1 },
+      threads: { isolate: false, maxThreads: 2, minThreads: 1 },
       // End-to-end files wait more than they compute (emulator start, pollers, visibility timeouts).
       forks: { isolate: true, maxForks: 3, minForks: 1 },
     },

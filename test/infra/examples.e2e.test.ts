@@ -7,9 +7,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cdkJsonContext } from './synth.js';
 
 /**
- * The default app (bin/app.ts, what `npx cdk synth -c config=…` runs) on each example config:
- * synthesis offline, with cdk.json's context and the cdk-nag packs, exactly as the CLI runs it —
- * only bundling is skipped (the handlers only have to exist; `npx cdk synth` bundles them too).
+ * The default app (bin/app.ts, what `npx cdk synth -c config=…` runs) in a child process, on the
+ * default example config and on an invalid one: synthesis offline, with cdk.json's context and the
+ * cdk-nag packs, exactly as the CLI runs it — only bundling is skipped (the handlers only have to
+ * exist; `npx cdk synth` bundles them too). The other example configs are synthesized in process the
+ * same way (example-configs.test.ts): a child process costs an aws-cdk-lib import each.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'kd-examples-'));
@@ -58,23 +60,13 @@ function runApp(config: string, name: string): Promise<AppRun> {
 const types = (run: AppRun) => Object.values(run.template?.Resources ?? {}).map((r) => r.Type);
 
 describe('npx cdk synth on the example configs (offline, cdk-nag clean)', () => {
-  it.each([
-    ['examples/config.json', 'default'],
-    ['examples/cross-account.json', 'cross-account'],
-    ['examples/access-key.json', 'access-key'],
-    ['examples/static-egress.json', 'static-egress'],
-  ])('%s synthesizes', async (config, name) => {
-    const run = await runApp(config, name);
+  it('examples/config.json synthesizes', async () => {
+    const run = await runApp('examples/config.json', 'default');
 
     expect(run.stderr).not.toMatch(/Error|AwsSolutions-|NIST\.800/);
     expect(run.status).toBe(0);
     expect(types(run)).toContain('Custom::KinesisConnectionCheck');
-    if (name === 'static-egress') {
-      expect(types(run).filter((t) => t === 'AWS::EC2::NatGateway')).toHaveLength(2);
-      expect(run.template?.Outputs).toHaveProperty('StaticEgressIps');
-    } else {
-      expect(types(run).filter((t) => t.startsWith('AWS::EC2::'))).toEqual([]);
-    }
+    expect(types(run).filter((t) => t.startsWith('AWS::EC2::'))).toEqual([]);
   });
 
   it('stops a roleArn without externalId with the message that names the path and the fix', async () => {
