@@ -1,7 +1,8 @@
 /**
  * The suite's split (vitest.config.ts): every test file runs in exactly one project, the project follows
  * from the file's path, and no file that starts an emulator or a child process hides among the unit
- * or infra files (`npm run test:unit` must stay fast and need no emulator).
+ * or infra files (`npm run test:unit` must stay fast and need no emulator); every project keeps the
+ * environment that sends a stray SDK call to a closed loopback port instead of AWS.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -70,6 +71,22 @@ describe('the test projects of vitest.config.ts', () => {
       .map(([path, projects]) => `${path}: ${projects.join(', ')}, by its path ${projectByRule(path)}`);
 
     expect(wrong).toEqual([]);
+  });
+
+  it('gives every project the environment that keeps tests off AWS', () => {
+    const envs = Object.fromEntries(vitest.projects.map((p) => [p.name, p.config.env]));
+
+    expect(Object.keys(envs).sort()).toEqual(['e2e', 'infra', 'unit']);
+    for (const env of Object.values(envs)) {
+      expect(env).toMatchObject({
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      });
+    }
+    // And this very test runs with it.
+    expect(process.env.AWS_ENDPOINT_URL).toBe('http://127.0.0.1:9');
   });
 
   it('keeps emulators and child processes out of the unit and infra files (name such a file *.e2e.test.ts)', () => {
