@@ -15,29 +15,36 @@ const scratch = mkdtempSync(join(tmpdir(), 'kd-infra-'));
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+/** esbuild bundles the functions and the stack is synthesized: ~10 s, beyond a minute on a busy machine. */
+const BUNDLE_TIMEOUT_MS = 150_000;
+
 describe('bundling', () => {
-  it('inlines the config into the bundle instead of the environment', () => {
-    const outdir = join(scratch, 'bundled');
-    const { app } = synth(exampleConfig(), { bundle: true, outdir });
-    app.synth();
-    const bundles = readdirSync(outdir)
-      .filter((d) => d.startsWith('asset.'))
-      .map((d) => join(outdir, d, 'index.mjs'))
-      .filter((f) => {
-        try {
-          return readFileSync(f, 'utf8').length > 0;
-        } catch {
-          return false;
-        }
-      });
-    // Functions whose entry is the same file share one asset.
-    expect(bundles.length).toBeGreaterThanOrEqual(2);
-    const code = bundles.map((f) => readFileSync(f, 'utf8'));
-    // Every bundle that reads the config has it as a literal; none reads it from the environment.
-    for (const c of code) expect(c).not.toContain('process.env.KD_CONFIG_JSON');
-    expect(code.some((c) => c.includes('ConnectionCheckError'))).toBe(true);
-    expect(code.filter((c) => c.includes('profile-analytics')).length).toBeGreaterThanOrEqual(1);
-  });
+  it(
+    'inlines the config into the bundle instead of the environment',
+    () => {
+      const outdir = join(scratch, 'bundled');
+      const { app } = synth(exampleConfig(), { bundle: true, outdir });
+      app.synth();
+      const bundles = readdirSync(outdir)
+        .filter((d) => d.startsWith('asset.'))
+        .map((d) => join(outdir, d, 'index.mjs'))
+        .filter((f) => {
+          try {
+            return readFileSync(f, 'utf8').length > 0;
+          } catch {
+            return false;
+          }
+        });
+      // Functions whose entry is the same file share one asset.
+      expect(bundles.length).toBeGreaterThanOrEqual(2);
+      const code = bundles.map((f) => readFileSync(f, 'utf8'));
+      // Every bundle that reads the config has it as a literal; none reads it from the environment.
+      for (const c of code) expect(c).not.toContain('process.env.KD_CONFIG_JSON');
+      expect(code.some((c) => c.includes('ConnectionCheckError'))).toBe(true);
+      expect(code.filter((c) => c.includes('profile-analytics')).length).toBeGreaterThanOrEqual(1);
+    },
+    BUNDLE_TIMEOUT_MS,
+  );
 });
 
 describe('bin/app.ts', () => {
