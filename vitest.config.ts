@@ -64,7 +64,8 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'e2e', include: E2E_FILES, pool: 'forks' },
+        // Four files at a time on two shared cores: a test that waits on emulators gets two minutes.
+        test: { name: 'e2e', include: E2E_FILES, pool: 'forks', testTimeout: 120_000 },
       },
     ],
   },
