@@ -8,9 +8,9 @@ import { defineConfig } from 'vitest/config';
  *   DynamoDB Local, kinesalite, the SQS emulator, the fault proxy) or a child process (the CLI, the CDK
  *   app). Forks, one file per process: the in-process functions keep the endpoints of the first stack
  *   they were imported with, so one process runs one stack.
- * - **infra** — the rest of `test/infra/`: CDK synthesis in process. One worker thread imports aws-cdk-lib
- *   once for all the files it runs (no isolation between them): importing it costs about 5 s of CPU, the
- *   synthesis itself far less. Nothing else belongs here: no mocked client, no global state.
+ * - **infra** — the rest of `test/infra/`: CDK synthesis in process. Each of two worker threads imports
+ *   aws-cdk-lib once for all the files it runs (no isolation between them): importing it costs about 5 s
+ *   of CPU, the synthesis itself far less. Nothing else belongs here: no mocked client, no global state.
  * - **unit** — every other `test/**\/*.test.ts`: pure code and mocked clients, each file in a fresh process.
  *
  * `npm run test:unit` runs unit and infra, `npm run test:e2e` runs e2e, `npm test` all three.
