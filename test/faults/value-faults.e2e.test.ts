@@ -102,7 +102,7 @@ function hostileRecord(i: number): { record: DynamoDBRecord; field: RegExp } {
 const HOSTILE = 36;
 const hostile = Array.from({ length: HOSTILE }, (_, i) => hostileRecord(i));
 const toInject = hostile.map((h) => h.record);
-const decideFailures = { invocations: 0, failed: 0 };
+const decideFailures = { invocations: 0, failed: 0, errors: [] as string[] };
 
 /**
  * Interleaves the injected records with the first batches' own records (one after each, the rest at
@@ -124,6 +124,9 @@ function injecting(
       return await handler({ Records: records }, context);
     } catch (error) {
       decideFailures.failed++;
+      decideFailures.errors.push(
+        error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : String(error),
+      );
       throw error;
     }
   };
@@ -273,6 +276,7 @@ describe('fault suite: values from any writer', () => {
       injected: HOSTILE - toInject.length,
       decideInvocations: decideFailures.invocations,
       decideInvocationsFailed: decideFailures.failed,
+      decideErrors: decideFailures.errors,
       decideFailuresQueued,
     });
 
@@ -288,7 +292,7 @@ describe('fault suite: values from any writer', () => {
     expect(rejects.filter((r) => r.code === 'PAYLOAD_TOO_LARGE').map((r) => r.field)).toEqual(
       oversize.map(() => 'segmentMembership'),
     );
-    expect(decideFailures.failed).toBe(0);
+    expect(decideFailures.failed, decideFailures.errors.join('; ')).toBe(0);
     expect(decideFailuresQueued).toBe(0);
   }, 300_000);
 });
