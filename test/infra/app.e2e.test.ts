@@ -1,13 +1,16 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exampleConfig, synth } from './synth.js';
+import { exampleConfig } from './synth.js';
+
+const run = promisify(execFile);
 
 /**
- * The app as files on disk: the functions bundled by esbuild, and bin/app.ts run in a child process.
+ * The app as files on disk, each in a child process: the functions bundled by esbuild, and bin/app.ts.
  * (The cdk-nag packs on the synthesized stack: nag.test.ts.)
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -15,16 +18,17 @@ const scratch = mkdtempSync(join(tmpdir(), 'kd-infra-'));
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** esbuild bundles the functions and the stack is synthesized: ~10 s, beyond a minute on a busy machine. */
+/** esbuild bundles the functions and the stack is synthesized: ~15 s, beyond a minute on a busy machine. */
 const BUNDLE_TIMEOUT_MS = 150_000;
 
 describe('bundling', () => {
   it(
     'inlines the config into the bundle instead of the environment',
-    () => {
+    async () => {
       const outdir = join(scratch, 'bundled');
-      const { app } = synth(exampleConfig(), { bundle: true, outdir });
-      app.synth();
+      await run(process.execPath, ['--import', 'tsx', 'test/infra/fixtures/synth-bundled.ts', outdir], {
+        cwd: ROOT,
+      });
       const bundles = readdirSync(outdir)
         .filter((d) => d.startsWith('asset.'))
         .map((d) => join(outdir, d, 'index.mjs'))
