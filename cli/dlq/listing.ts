@@ -97,12 +97,12 @@ async function readFailures(
   return found;
 }
 
-/** The document of a dead letter, numbers exact; a version 2 text that is not JSON is shown as text. */
+/** The document of a dead letter, numbers exact; a text that is not JSON is shown as text. */
 function documentOf(message: ExportMessage): Record<string, unknown> {
   try {
     return exportDocumentOf(message);
   } catch {
-    return { unreadableDocumentJson: message.v === 1 ? '' : message.documentJson };
+    return { unreadableDocumentJson: message.documentJson };
   }
 }
 

@@ -2,7 +2,6 @@ import type { DestinationClients } from '../../adapters/aws-clients.js';
 import { isAuthenticationError } from '../../adapters/destination-credentials.js';
 import { type PutFailure, type PutOutcome, putRecordsInChunks } from '../../adapters/put-records.js';
 import type { Destination } from '../../core/config.js';
-import { exportDocumentJson } from '../../core/export-message.js';
 import { type LogSink, logSafely } from '../commons/observability.js';
 import type { PuttableItem } from './export-items.js';
 
@@ -52,7 +51,7 @@ export async function putRound(
         return putRecordsInChunks(
           batch.map((item) => ({
             key: item.record.messageId,
-            data: Buffer.from(exportDocumentJson(item.message), 'utf8'),
+            data: Buffer.from(item.message.documentJson, 'utf8'),
             partitionKey: item.message.profileId,
           })),
           {

@@ -18,7 +18,12 @@ import { redriveDeduplicationId } from '../../cli/dlq/move-selected.js';
 import { redriveDeadLetters } from '../../cli/dlq/redrive.js';
 import { formatDeadLetterTable } from '../../cli/dlq/table.js';
 import { deadLetterAttributes } from '../../core/dead-letter.js';
-import { type ExportMessage, exportDocumentOf, messageGroupIdFor } from '../../core/export-message.js';
+import {
+  type ExportMessage,
+  exportDocumentOf,
+  exportMessageBody,
+  messageGroupIdFor,
+} from '../../core/export-message.js';
 
 const sqsMock = mockClient(SQSClient);
 const docMock = mockClient(DynamoDBDocumentClient);
@@ -30,7 +35,7 @@ const EXPORT_QUEUE = 'http://sqs.local/123456789012/kinesis-destination-export.f
 
 function exportMessage(profileId: string, destinationId: string, exportId: string): ExportMessage {
   return {
-    v: 1,
+    v: 3,
     exportId,
     destinationId,
     profileId,
@@ -39,10 +44,10 @@ function exportMessage(profileId: string, destinationId: string, exportId: strin
     sourceEventId: `event-${exportId}`,
     sourceTime: 1_700_000_000_000,
     queuedAt: 1_700_000_000_500,
-    document: {
+    documentJson: JSON.stringify({
       personalEmail: { address: 'jane.doe@example.com' },
       identityMap: { email: [{ id: 'jane.doe@example.com' }] },
-    },
+    }),
   };
 }
 
@@ -50,7 +55,7 @@ function sqsMessage(m: ExportMessage, id: string): Message {
   return {
     MessageId: id,
     ReceiptHandle: `handle-${id}`,
-    Body: JSON.stringify(m),
+    Body: exportMessageBody(m),
     Attributes: {
       MessageGroupId: messageGroupIdFor(m.destinationId, m.profileId),
       SentTimestamp: '1700000001000',

@@ -10,7 +10,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../../adapters/destination-credentials.js';
 import { parseConfig } from '../../../core/config.js';
 import { readDeadLetterReason } from '../../../core/dead-letter.js';
-import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../../../core/export-message.js';
+import {
+  type ExportMessage,
+  exportIdFor,
+  exportMessageBody,
+  messageGroupIdFor,
+} from '../../../core/export-message.js';
 import { BACKFILL_WINDOW_GRACE_MS, EMPTY_ENTRY } from '../../../core/staleness.js';
 import { exportBatch } from '../../../lambdas/export/export-batch.js';
 import { CATALOG, destination } from '../core/fixtures.js';
@@ -36,7 +41,7 @@ function sqsRecord(
 ): SQSRecord {
   messageCounter++;
   const message: ExportMessage = {
-    v: 1,
+    v: 3,
     exportId: exportIdFor(`event-${messageCounter}`, 'marketing'),
     destinationId: 'marketing',
     profileId,
@@ -45,16 +50,16 @@ function sqsRecord(
     sourceEventId: `event-${messageCounter}`,
     sourceTime: options.sourceTime ?? 1_000,
     queuedAt: 1_000,
-    document: {
+    documentJson: JSON.stringify({
       person: { name: { firstName: options.name ?? `v${profileVersion}` } },
       segmentMembership: { ups: {} },
       identityMap: {},
-    },
+    }),
   };
   return {
     messageId: `msg-${messageCounter}`,
     receiptHandle: `rh-${messageCounter}`,
-    body: options.body ?? JSON.stringify(message),
+    body: options.body ?? exportMessageBody(message),
     attributes: {
       ApproximateReceiveCount: String(options.receiveCount ?? 1),
       SentTimestamp: '1',
