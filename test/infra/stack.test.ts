@@ -314,7 +314,7 @@ describe('KinesisDestinationStack (example config)', () => {
         Environment: {
           Variables: Match.objectLike({
             STATE_TABLE_NAME: { Ref: Match.stringLikeRegexp('^StateTable') },
-            EXPORT_MAX_RECEIVE_COUNT: '3',
+            EXPORT_MAX_RECEIVE_COUNT: '31',
           }),
         },
       });
@@ -358,14 +358,14 @@ describe('KinesisDestinationStack (example config)', () => {
   });
 
   describe('queues', () => {
-    it('makes the export queue high-throughput FIFO with the DLQ after 3 receives', () => {
+    it('makes the export queue high-throughput FIFO with the DLQ as a backstop after 31 receives', () => {
       template.hasResourceProperties('AWS::SQS::Queue', {
         FifoQueue: true,
         ContentBasedDeduplication: false,
         DeduplicationScope: 'messageGroup',
         FifoThroughputLimit: 'perMessageGroupId',
         VisibilityTimeout: 180,
-        RedrivePolicy: { deadLetterTargetArn: getAtt('QueuesDeadLetterQueue'), maxReceiveCount: 3 },
+        RedrivePolicy: { deadLetterTargetArn: getAtt('QueuesDeadLetterQueue'), maxReceiveCount: 31 },
       });
     });
 
@@ -373,7 +373,7 @@ describe('KinesisDestinationStack (example config)', () => {
       template.hasResourceProperties('AWS::SQS::Queue', {
         FifoQueue: true,
         MessageRetentionPeriod: 1_209_600,
-        RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
+        RedrivePolicy: Match.objectLike({ maxReceiveCount: 31 }),
       });
     });
 
@@ -513,9 +513,9 @@ describe('KinesisDestinationStack (example config)', () => {
         TreatMissingData: 'ignore',
       });
       // Above an export's whole retry budget: retries alone never raise it.
-      const { maxReceiveCount, visibilityTimeoutSeconds } = PIPELINE_SETTINGS.exportQueue;
+      const { visibilityTimeoutSeconds } = PIPELINE_SETTINGS.exportQueue;
       expect(ALARM_THRESHOLDS.exportQueueOldestMessageSeconds).toBeGreaterThan(
-        maxReceiveCount * visibilityTimeoutSeconds,
+        PIPELINE_SETTINGS.export.attempts * visibilityTimeoutSeconds,
       );
       expect(ALARM_THRESHOLDS.exportQueueOldestMessageSeconds * 1000).toBe(
         ALARM_THRESHOLDS.exportLatencyP95Ms,
