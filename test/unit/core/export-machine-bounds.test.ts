@@ -201,7 +201,8 @@ describe('the export queue backstop (core/pipeline-settings.ts)', () => {
             // Dead-lettered by the function only after its attempts, or at once when it is poison.
             // (or on its last receive, which only receives wasted beyond the backstop's allowance reach)
             const lastReceive = e.receiveCount >= SETTINGS.maxReceiveCount;
-            if (e.fate === 'dead-lettered' && !e.poison && !lastReceive) expect(e.attempts, e.id).toBe(ATTEMPTS);
+            if (e.fate === 'dead-lettered' && !e.poison && !lastReceive)
+              expect(e.attempts, e.id).toBe(ATTEMPTS);
             // (again after a move the dead-letter queue refused)
             if (e.fate === 'dead-lettered' && e.poison && !steps.includes('move-fails'))
               expect(e.attempts, e.id).toBe(1);
