@@ -24,9 +24,21 @@ export interface FailureRecord {
   readonly profileId: string;
   readonly code: string;
   readonly message: string;
+  /** Real put attempts of the export's current life in the queue (see {@link FailureInput.messageId}). */
   readonly attempts: number;
   readonly firstFailureAt: number;
   readonly lastFailureAt: number;
+}
+
+/** A failure of an export, as {@link StateTable.recordFailure} takes it. */
+export interface FailureInput extends Omit<FailureRecord, 'attempts' | 'firstFailureAt'> {
+  /**
+   * The SQS message id of this life of the export: a redriven copy is a new message, with a new id,
+   * whose attempts count from zero again.
+   */
+  readonly messageId: string;
+  /** Whether this failure was a real put attempt: it adds one to the count; otherwise it adds none. */
+  readonly attempt: boolean;
 }
 
 /** A destination's ledger state (`destination#<id>`). */
@@ -278,37 +290,93 @@ export class StateTable {
   }
 
   /**
-   * Records an export's latest failure, keeping the time of its first, and returns the record.
+   * Records an export's latest failure, keeping the time of its first, and counts the attempt —
+   * atomically (`ADD attempts`, with the count returned by the same update), so a crash or a
+   * concurrent duplicate can neither lose nor double an increment. The count belongs to one life of
+   * the message (`messageId`): the first failure of a new life (a redrive) starts it again.
    * @throws the SDK's error.
    */
-  async recordFailure(failure: Omit<FailureRecord, 'firstFailureAt'>): Promise<FailureRecord> {
+  async recordFailure(failure: FailureInput): Promise<FailureRecord> {
+    const message = failure.message.slice(0, 1_000);
     const ttl =
       Math.floor(failure.lastFailureAt / 1000) +
       Math.max(PIPELINE_SETTINGS.ledger.ttlSeconds, LEDGER_HORIZON_MS / 1000);
-    const { Attributes } = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.options.tableName,
-        Key: { pk: failureKey(failure.exportId) },
-        UpdateExpression:
-          'SET exportId = :e, destinationId = :d, profileId = :p, code = :c, message = :m, attempts = :a, lastFailureAt = :t, firstFailureAt = if_not_exists(firstFailureAt, :t), #ttl = :ttl',
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: {
-          ':e': failure.exportId,
-          ':d': failure.destinationId,
-          ':p': failure.profileId,
-          ':c': failure.code,
-          ':m': failure.message.slice(0, 1_000),
-          ':a': failure.attempts,
-          ':t': failure.lastFailureAt,
-          ':ttl': ttl,
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return {
-      ...failure,
-      message: failure.message.slice(0, 1_000),
-      firstFailureAt: numberOr(Attributes?.firstFailureAt) ?? failure.lastFailureAt,
+    const fields =
+      'exportId = :e, destinationId = :d, profileId = :p, code = :c, message = :m, lastFailureAt = :t, firstFailureAt = if_not_exists(firstFailureAt, :t), messageId = :life, #ttl = :ttl';
+    const values = {
+      ':e': failure.exportId,
+      ':d': failure.destinationId,
+      ':p': failure.profileId,
+      ':c': failure.code,
+      ':m': message,
+      ':t': failure.lastFailureAt,
+      ':life': failure.messageId,
+      ':ttl': ttl,
+      ':n': failure.attempt ? 1 : 0,
     };
+    const update = async (life: 'same' | 'new') =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { pk: failureKey(failure.exportId) },
+          UpdateExpression:
+            life === 'same' ? `SET ${fields} ADD attempts :n` : `SET ${fields}, attempts = :n`,
+          ConditionExpression:
+            life === 'same' ? 'attribute_not_exists(messageId) OR messageId = :life' : 'messageId <> :life',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+    const isConditionFailure = (error: unknown) =>
+      error instanceof Error && error.name === 'ConditionalCheckFailedException';
+    let attributes: Record<string, unknown> | undefined;
+    for (let tries = 0; attributes === undefined; tries++) {
+      try {
+        attributes = (await update('same')).Attributes ?? {};
+      } catch (error) {
+        if (!isConditionFailure(error) || tries >= 2) throw error;
+        try {
+          // A new life of the message: its count starts again (unless a duplicate started it first).
+          attributes = (await update('new')).Attributes ?? {};
+        } catch (again) {
+          if (!isConditionFailure(again)) throw again;
+        }
+      }
+    }
+    return {
+      exportId: failure.exportId,
+      destinationId: failure.destinationId,
+      profileId: failure.profileId,
+      code: failure.code,
+      message,
+      attempts: numberOr(attributes.attempts) ?? (failure.attempt ? 1 : 0),
+      firstFailureAt: numberOr(attributes.firstFailureAt) ?? failure.lastFailureAt,
+      lastFailureAt: failure.lastFailureAt,
+    };
+  }
+
+  /**
+   * The failure records of exports in their current life (`messageId`), by export id: the attempts
+   * made and the last failure. An export whose record belongs to another life, or has none, is absent.
+   * Strongly consistent.
+   * @throws the SDK's error when the table cannot be read.
+   */
+  async failureAttempts(
+    lives: readonly { readonly exportId: string; readonly messageId: string }[],
+  ): Promise<Map<string, Pick<FailureRecord, 'attempts' | 'code' | 'message'>>> {
+    const items = await this.readItems(lives.map((l) => failureKey(l.exportId)));
+    const found = new Map<string, Pick<FailureRecord, 'attempts' | 'code' | 'message'>>();
+    for (const { exportId, messageId } of lives) {
+      const item = items.get(failureKey(exportId));
+      const attempts = numberOr(item?.attempts);
+      if (item === undefined || item.messageId !== messageId || attempts === undefined) continue;
+      found.set(exportId, {
+        attempts,
+        code: typeof item.code === 'string' ? item.code : 'Unknown',
+        message: typeof item.message === 'string' ? item.message : '',
+      });
+    }
+    return found;
   }
 }
