@@ -86,6 +86,13 @@ export const PIPELINE_SETTINGS = {
      * message, returned unattempted at the deadline, or throttled by Lambda uses a receive, not an attempt.
      */
     attempts: EXPORT_ATTEMPTS,
+    /**
+     * The export function's one deadline: Middy's early timeout (`timeoutEarlyInMillis`) fires this
+     * long before Lambda's timeout, aborts the call in flight and answers with what is done (what
+     * Kinesis accepted included), the rest as batch item failures — never a whole-batch failure, which
+     * would have SQS hand out again what was put.
+     */
+    answerEarlyMs: 500,
     /** Lambda does not support a batching window on FIFO queues; 0 is the only valid value. */
     maxBatchingWindowSeconds: 0,
     /**

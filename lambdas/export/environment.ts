@@ -13,12 +13,15 @@ const variables = {
     name: VARIABLE.exportQueueUrl,
     schema: z.url('must be the export queue URL'),
   },
-  /** The dead-letter queue: the function moves a message there itself on its last attempt. */
+  /** The dead-letter queue: the function moves a message there itself after its last attempt. */
   deadLetterQueueUrl: {
     name: VARIABLE.deadLetterQueueUrl,
     schema: z.url('must be the dead-letter queue URL'),
   },
-  /** The export queue's maxReceiveCount: a failure on this receive is the message's last attempt. */
+  /**
+   * The export queue's maxReceiveCount, the backstop: after this receive the queue moves a message
+   * itself, so the function moves one that fails on it (with its failure) and notes held-back ones.
+   */
   exportMaxReceiveCount: {
     name: VARIABLE.exportMaxReceiveCount,
     schema: z.coerce.number().int().min(1).default(PIPELINE_SETTINGS.exportQueue.maxReceiveCount),

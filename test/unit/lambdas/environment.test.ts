@@ -70,7 +70,7 @@ describe('the functions’ environment.ts', () => {
         EXPORT_QUEUE_URL: 'https://sqs/export.fifo',
         DLQ_URL: 'https://sqs/dlq.fifo',
       }).exportMaxReceiveCount,
-    ).toBe(3);
+    ).toBe(31);
     expect(readCommonEnvironment({})).toEqual({
       serviceName: 'kinesis-destination',
       metricsNamespace: 'KinesisDestination',
