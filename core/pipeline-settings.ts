@@ -90,9 +90,10 @@ export const PIPELINE_SETTINGS = {
      * The export function's one deadline: Middy's early timeout (`timeoutEarlyInMillis`) fires this
      * long before Lambda's timeout, aborts the call in flight and answers with what is done (what
      * Kinesis accepted included), the rest as batch item failures — never a whole-batch failure, which
-     * would have SQS hand out again what was put.
+     * would have SQS hand out again what was put. Calls stop starting earlier (`putRecords.reserveMs`),
+     * so this only needs the time to answer.
      */
-    answerEarlyMs: 500,
+    answerEarlyMs: 250,
     /** Lambda does not support a batching window on FIFO queues; 0 is the only valid value. */
     maxBatchingWindowSeconds: 0,
     /**
@@ -143,8 +144,10 @@ export const PIPELINE_SETTINGS = {
     /** Attempts per entry within one invocation (the time budget usually ends retries first). */
     maxAttempts: 10,
     /**
-     * Time kept back from the invocation's remaining time for reporting failures: this many
-     * milliseconds, or a quarter of the time left at the start of the invocation if that is less.
+     * Time kept between the last call started and the deadline (`export.answerEarlyMs` before the
+     * invocation's end) for recording what the calls came to (ledger, failure records, dead-letter
+     * moves): this many milliseconds, or a quarter of the time left at the start of the invocation
+     * if that is less.
      */
     reserveMs: 3_000,
   },

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -61,12 +62,24 @@ export interface InstrumentOptions<R> {
   readonly metrics?: boolean;
   /**
    * Middy's early timeout: `inMillis` before Lambda's timeout, Middy aborts the signal it hands the
-   * handler (third argument, `{ signal }`) and answers with `response()` instead of waiting. The
-   * metrics middleware still runs after it.
+   * handler (third argument, `{ signal }`) and answers with `response(context)` — `context` being the
+   * Lambda context of the invocation that reached its deadline — instead of waiting. The metrics
+   * middleware still runs after it.
    * @default - Middy's own: 5 ms before the timeout, the invocation fails with a TimeoutError
    */
-  readonly timeoutEarly?: { readonly inMillis: number; readonly response: () => R };
+  readonly timeoutEarly?: {
+    readonly inMillis: number;
+    readonly response: (context: Context) => R;
+  };
 }
+
+/**
+ * The invocation a Middy timer belongs to. Middy's `timeoutEarlyResponse` takes no argument; its timer
+ * is set inside the request, so it runs in the request's async context, which `requestStart` (called
+ * with the request, `@middy/core` 6) enters. Lambda runs one invocation per process, but the local
+ * runtime runs several at once, possibly with the same deadline.
+ */
+const invocation = new AsyncLocalStorage<Context>();
 
 /**
  * The middy chain of every function: the Lambda context in each log line and, unless `metrics` is
@@ -83,7 +96,17 @@ export function instrumentHandler<E, R>(
     handler,
     early === undefined
       ? undefined
-      : { timeoutEarlyInMillis: early.inMillis, timeoutEarlyResponse: early.response },
+      : {
+          timeoutEarlyInMillis: early.inMillis,
+          timeoutEarlyResponse: () => {
+            const context = invocation.getStore();
+            if (context === undefined) throw new Error('timeoutEarly: the invocation is not known');
+            return early.response(context);
+          },
+          // Typed without its argument in @middy/core's declarations; index.js passes the request.
+          requestStart: ((request: { context: Context }) =>
+            invocation.enterWith(request.context)) as () => void,
+        },
   ).use(injectLambdaContext(observability.logger));
   return options.metrics === false ? chain : chain.use(logMetrics(observability.metrics));
 }

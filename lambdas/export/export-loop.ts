@@ -95,7 +95,11 @@ export function startExport(
   );
   let answered: SQSBatchResponse | undefined;
   let throttled = 0;
-  const reserve = Math.min(PIPELINE_SETTINGS.putRecords.reserveMs, options.remainingMs() * 0.25);
+  // Calls start until the deadline (Middy's, `answerEarlyMs` before the end) less the time kept for
+  // recording what they came to: the reserve, or a quarter of the invocation if that is less.
+  const { answerEarlyMs } = PIPELINE_SETTINGS.export;
+  const reserve =
+    answerEarlyMs + Math.min(PIPELINE_SETTINGS.putRecords.reserveMs, options.remainingMs() * 0.25);
   const budget = {
     putMs: () => options.remainingMs() - reserve,
     ...(options.signal && { signal: options.signal }),

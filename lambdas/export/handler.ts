@@ -32,43 +32,52 @@ const deps: ExportDependencies = {
   logger: observability.logger,
 };
 
-/**
- * The batches running, by invocation. On Lambda there is one at a time; the local runtime runs
- * several in this process, and Middy's early-timeout answer is for the one nearest its deadline.
- * (Middy shares one AbortController between the invocations of a process, so locally one batch's
- * deadline also aborts the others: each then answers with what it has done, early but safely.)
- */
-const running = new Map<Context, RunningExport>();
+/** A batch running, and the deadline its calls are aborted at. */
+interface Running {
+  readonly batch: RunningExport;
+  readonly deadline: AbortController;
+}
+
+/** The batches running, by invocation (the local runtime runs several in this process). */
+const running = new Map<Context, Running>();
+
+const { answerEarlyMs } = PIPELINE_SETTINGS.export;
 
 /**
- * Middy's early-timeout answer: the running batch's own answer at its deadline. With none (cannot
- * happen: the handler registers its batch before its first await), the whole batch fails and is
- * retried rather than answered blind.
+ * Middy's early-timeout answer for the invocation at its deadline: its batch's own answer (its call in
+ * flight aborted). With none (cannot happen: the handler registers its batch before its first await),
+ * the whole batch fails and is retried rather than answered blind.
  */
-function answerAtDeadline(): SQSBatchResponse {
-  let nearest: [Context, RunningExport] | undefined;
-  for (const entry of running) {
-    if (nearest === undefined || entry[0].getRemainingTimeInMillis() < nearest[0].getRemainingTimeInMillis())
-      nearest = entry;
-  }
-  if (nearest === undefined) throw new Error('export function: timed out with no batch running');
-  running.delete(nearest[0]);
-  return nearest[1].answerNow();
+function answerAtDeadline(context: Context): SQSBatchResponse {
+  const run = running.get(context);
+  if (run === undefined) throw new Error('export function: timed out with no batch running');
+  running.delete(context);
+  const answer = run.batch.answerNow();
+  run.deadline.abort();
+  return answer;
 }
 
 export const handler = instrumentHandler<SQSEvent, SQSBatchResponse>(
   async (event, context, { signal }) => {
+    // Middy aborts one signal shared by every invocation of the process (the local runtime runs
+    // several at once): it is this invocation's deadline only when this invocation is at it.
+    const deadline = new AbortController();
+    const onAbort = () => {
+      if (context.getRemainingTimeInMillis() <= answerEarlyMs + 100) deadline.abort();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
     const batch = startExport(event.Records, deps, {
       remainingMs: () => context.getRemainingTimeInMillis(),
-      signal,
+      signal: deadline.signal,
     });
-    running.set(context, batch);
+    running.set(context, { batch, deadline });
     try {
       return await batch.done;
     } finally {
+      signal.removeEventListener('abort', onAbort);
       running.delete(context);
     }
   },
   observability,
-  { timeoutEarly: { inMillis: PIPELINE_SETTINGS.export.answerEarlyMs, response: answerAtDeadline } },
+  { timeoutEarly: { inMillis: answerEarlyMs, response: answerAtDeadline } },
 );

@@ -11,9 +11,8 @@ import { PIPELINE_SETTINGS } from '../../../core/pipeline-settings.js';
 import { exportQueueRecord } from '../../helpers/factories.js';
 import { CATALOG, destination } from '../core/fixtures.js';
 
-/** A context whose invocation ends `ms` from now. */
-function contextEnding(ms: number): Context {
-  const deadline = Date.now() + ms;
+/** A context whose invocation ends `ms` from now (or at `deadline`). */
+function contextEnding(ms: number, deadline = Date.now() + ms): Context {
   return {
     functionName: 'export',
     functionVersion: '$LATEST',
@@ -79,5 +78,26 @@ describe('the export handler at its deadline', () => {
     expect(answer).toEqual({
       batchItemFailures: [{ itemIdentifier: stuck.messageId }, { itemIdentifier: second.messageId }],
     });
+  });
+
+  it('answers each of two invocations running at once, with the same deadline, with its own batch', async () => {
+    const { handler } = await import('../../../lambdas/export/handler.js');
+    const deadline = Date.now() + PIPELINE_SETTINGS.export.answerEarlyMs + 300;
+    const a = [
+      exportQueueRecord({ profileId: 'p-1' }),
+      exportQueueRecord({ profileId: 'p-2', destinationId: 'sales' }),
+    ];
+    const b = [
+      exportQueueRecord({ profileId: 'p-1' }),
+      exportQueueRecord({ profileId: 'p-4', destinationId: 'sales' }),
+    ];
+
+    const [answerA, answerB] = await Promise.all([
+      handler({ Records: a }, contextEnding(0, deadline)),
+      handler({ Records: b }, contextEnding(0, deadline)),
+    ]);
+
+    expect(answerA).toEqual({ batchItemFailures: [{ itemIdentifier: a[1]?.messageId }] });
+    expect(answerB).toEqual({ batchItemFailures: [{ itemIdentifier: b[1]?.messageId }] });
   });
 });
