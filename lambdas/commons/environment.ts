@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type CompiledConfig, compileConfig } from '../../core/compiled-config.js';
 import { type DestinationConfig, parseConfig } from '../../core/config.js';
 import { VARIABLE } from '../../core/environment-variables.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../core/metric-names.js';
 import { formatZodIssues } from '../../core/zod-issues.js';
 import { EnvironmentError } from './errors.js';
 
@@ -12,12 +13,8 @@ import { EnvironmentError } from './errors.js';
  * CDK construct (`lib/`) and the local stack (`local/`) set them.
  */
 
-export { VARIABLE };
-
-/** `POWERTOOLS_SERVICE_NAME` of every function, and the metrics' `service` dimension. */
-export const SERVICE_NAME = 'kinesis-destination';
-/** `POWERTOOLS_METRICS_NAMESPACE` of every function. */
-export const METRICS_NAMESPACE = 'KinesisDestination';
+/** Variable names; and the service name and metrics namespace, declared with the metric names. */
+export { METRICS_NAMESPACE, SERVICE_NAME, VARIABLE };
 
 /**
  * The expression esbuild replaces with the config JSON at bundle time (`define`); the functions read
