@@ -14,6 +14,7 @@ export {
   parseConfig,
 } from '../core/config.js';
 export { ConfigError } from '../core/errors.js';
+export { STACK_OUTPUT, type StackOutputName } from '../core/stack-outputs.js';
 export { KinesisDestinationPropsError } from './errors.js';
 export { KinesisDestination } from './kinesis-destination.js';
 export {

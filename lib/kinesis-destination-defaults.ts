@@ -3,6 +3,7 @@ import { Aws, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import { STATE_TABLE_ATTRIBUTE } from '../core/state-records.js';
 import { KinesisDestinationPropsError } from './errors.js';
 
 /**
@@ -132,10 +133,10 @@ export function dataRemovalPolicyOf(policy: RemovalPolicy | undefined): RemovalP
   return policy ?? DEFAULT_DATA_REMOVAL_POLICY;
 }
 
-/** The state table: delivery ledger, failure log, backfill checkpoints. */
+/** The state table: delivery ledger, failure log, backfill checkpoints (core/state-records.ts). */
 export const STATE_TABLE_PROPS: dynamodb.TableProps = {
-  partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-  timeToLiveAttribute: 'ttl',
+  partitionKey: { name: STATE_TABLE_ATTRIBUTE.partitionKey, type: dynamodb.AttributeType.STRING },
+  timeToLiveAttribute: STATE_TABLE_ATTRIBUTE.timeToLive,
   billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
   pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
   // AWS managed key: callers need no KMS permission, key use is logged in CloudTrail.

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
+import { CheckpointStore } from '../../adapters/backfill-checkpoints.js';
 import type { CompiledConfig } from '../../core/compiled-config.js';
 import type { Destination } from '../../core/config.js';
-import { backfillTarget, runScan, type ScanRunOptions } from './backfill.js';
-import type { BackfillResult, RunTarget } from './backfill-run.js';
 import {
   type BackfillCheckpoint,
   type BackfillPair,
-  CheckpointStore,
   DEPLOY_CHECKPOINT_KEY,
-} from './checkpoints.js';
+} from '../../core/state-records.js';
+import { backfillTarget, runScan, type ScanRunOptions } from './backfill.js';
+import type { BackfillResult, RunTarget } from './backfill-run.js';
 
 /**
  * A deploy's backfill: ONE scan of the profile table for every (destination, segment) pair the

@@ -2,22 +2,20 @@ import { z } from 'zod';
 import { type CompiledConfig, compileConfig } from '../../core/compiled-config.js';
 import { type DestinationConfig, parseConfig } from '../../core/config.js';
 import { VARIABLE } from '../../core/environment-variables.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../core/metric-names.js';
 import { formatZodIssues } from '../../core/zod-issues.js';
 import { EnvironmentError } from './errors.js';
 
 /**
  * The functions' environment (docs/ARCHITECTURE.md, "Environment variables of the functions").
- * Every variable name is spelled here once; each function's `environment.ts` picks its variables
- * with {@link defineEnvironment}, reads them at cold start, and exports a builder with which the
- * CDK construct (`lib/`) and the local stack (`local/`) set them.
+ * Every variable name is spelled once, in core/environment-variables.ts; each function's
+ * `environment.ts` is its list of variables and one {@link defineEnvironment} call, whose reader the
+ * handler calls at cold start and whose builder the CDK construct (`lib/`) and the local stack
+ * (`local/`) set the variables with.
  */
 
-export { VARIABLE };
-
-/** `POWERTOOLS_SERVICE_NAME` of every function, and the metrics' `service` dimension. */
-export const SERVICE_NAME = 'kinesis-destination';
-/** `POWERTOOLS_METRICS_NAMESPACE` of every function. */
-export const METRICS_NAMESPACE = 'KinesisDestination';
+/** Variable names; and the service name and metrics namespace, declared with the metric names. */
+export { METRICS_NAMESPACE, SERVICE_NAME, VARIABLE };
 
 /**
  * The expression esbuild replaces with the config JSON at bundle time (`define`); the functions read
@@ -63,22 +61,42 @@ export type EnvironmentValues<S extends Readonly<Record<string, VariableSpec>>> 
   readonly [K in keyof S]: z.output<S[K]['schema']>;
 };
 
-/** A function's environment: its variables' names, schema, reader and builder. */
+/**
+ * The arguments of {@link FunctionEnvironment.build}: the values, optional when the function has no
+ * variable without a default (the connection check).
+ */
+export type BuildArguments<S extends Readonly<Record<string, VariableSpec>>> =
+  Record<never, never> extends EnvironmentValues<S>
+    ? [values?: EnvironmentValues<S>]
+    : [values: EnvironmentValues<S>];
+
+/**
+ * A function's environment: its variables' names, schema, reader and builder. The members are plain
+ * functions and values (no `this`), so an `environment.ts` exports them by destructuring.
+ */
 export interface FunctionEnvironment<S extends Readonly<Record<string, VariableSpec>>> {
   /** Variable names by key. */
   readonly names: { readonly [K in keyof S]: S[K]['name'] };
   /** The schema of `process.env`. */
   readonly schema: z.ZodObject<Record<string, z.ZodType>>;
   /**
-   * Reads and validates the variables.
+   * Reads and validates the variables, at cold start.
    * @throws EnvironmentError naming each missing or malformed variable.
    */
-  read(env?: NodeJS.ProcessEnv): EnvironmentValues<S>;
+  readonly read: (env?: NodeJS.ProcessEnv) => EnvironmentValues<S>;
   /** The variables holding `values`, for a CDK function's or the local runtime's environment. */
-  build(values: EnvironmentValues<S>): Record<string, string>;
+  readonly build: (...values: BuildArguments<S>) => Record<string, string>;
 }
 
-/** Defines a function's environment from its variables (names from {@link VARIABLE}). */
+/** The values a {@link FunctionEnvironment} reads. */
+export type EnvironmentOf<E extends { readonly read: (env?: NodeJS.ProcessEnv) => object }> = ReturnType<
+  E['read']
+>;
+
+/**
+ * Defines a function's environment from its variables (names from {@link VARIABLE}): the one helper
+ * every `lambdas/<function>/environment.ts` calls.
+ */
 export function defineEnvironment<const S extends Readonly<Record<string, VariableSpec>>>(
   variables: S,
 ): FunctionEnvironment<S> {
@@ -90,12 +108,12 @@ export function defineEnvironment<const S extends Readonly<Record<string, Variab
     // Both mapped types hold exactly the keys of `variables`, which `byKey` copies.
     names: byKey((spec) => spec.name) as FunctionEnvironment<S>['names'],
     schema,
-    read(env = process.env) {
+    read: (env = process.env) => {
       const parsed: Record<string, unknown> = readEnvironment(schema.shape, env);
       return byKey((spec) => parsed[spec.name]) as EnvironmentValues<S>;
     },
-    build(values) {
-      const given: Readonly<Record<string, unknown>> = values;
+    build: (...[values]) => {
+      const given: Readonly<Record<string, unknown>> = values ?? {};
       return Object.fromEntries(entries.map(([key, spec]) => [spec.name, String(given[key])]));
     },
   };

@@ -1,10 +1,17 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import {
+  type CountMetricName,
+  type MetricDimensionName,
+  type MillisecondsMetricName,
+  metricUnit,
+} from '../../core/metric-names.js';
 import { type CommonEnvironment, readCommonEnvironment } from './environment.js';
 
 /**
@@ -15,28 +22,21 @@ import { type CommonEnvironment, readCommonEnvironment } from './environment.js'
  * counts and error codes); a document, an attribute value or an identity has no field to travel in.
  */
 
-/** The metric names of docs/ARCHITECTURE.md. */
-export const METRIC = {
-  profilesEvaluated: 'ProfilesEvaluated',
-  exportsQueued: 'ExportsQueued',
-  rejects: 'Rejects',
-  recordsPut: 'RecordsPut',
-  recordsThrottled: 'RecordsThrottled',
-  recordsFailed: 'RecordsFailed',
-  recordsDeadLettered: 'RecordsDeadLettered',
-  exportsSuperseded: 'ExportsSuperseded',
-  exportLatency: 'ExportLatency',
-} as const;
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+export { METRIC, type MetricName } from '../../core/metric-names.js';
 
 /** Where the functions put their metrics; tests pass a recorder, the handlers {@link powertoolsMetricSink}. */
 export interface MetricSink {
   /** A count. */
-  count(name: MetricName, value: number): void;
+  count(name: CountMetricName, value: number): void;
   /** A count with one extra dimension, emitted as its own EMF document (e.g. `Reason`). */
-  countWithDimension(name: MetricName, value: number, dimension: string, dimensionValue: string): void;
+  countWithDimension(
+    name: CountMetricName,
+    value: number,
+    dimension: MetricDimensionName,
+    dimensionValue: string,
+  ): void;
   /** One latency observation in milliseconds. */
-  milliseconds(name: MetricName, value: number): void;
+  milliseconds(name: MillisecondsMetricName, value: number): void;
 }
 
 /** A function's Powertools logger and metrics, and the {@link MetricSink} its work counts into. */
@@ -115,97 +115,72 @@ export function instrumentHandler<E, R>(
 export function powertoolsMetricSink(metrics: Metrics): MetricSink {
   return {
     count: (name, value) => {
-      if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+      if (value > 0) metrics.addMetric(name, metricUnit(name), value);
     },
     countWithDimension: (name, value, dimension, dimensionValue) => {
       if (value <= 0) return;
       const single = metrics.singleMetric();
       single.addDimension(dimension, dimensionValue);
-      single.addMetric(name, MetricUnit.Count, value);
+      single.addMetric(name, metricUnit(name), value);
     },
-    milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, Math.max(0, value)),
+    milliseconds: (name, value) => metrics.addMetric(name, metricUnit(name), Math.max(0, value)),
   };
 }
 
 /**
  * The only fields a log line may carry: identifiers, counts and error codes. Never a payload, an
- * attribute value or an identity.
+ * attribute value or an identity. Declared once: {@link SafeLogFields} and the keys
+ * {@link logSafely} copies both come from this schema.
  */
-export interface SafeLogFields {
-  /** The DynamoDB Streams eventID. */
-  readonly eventId?: string;
-  readonly sequenceNumber?: string;
-  readonly destinationId?: string;
-  readonly profileId?: string;
-  readonly exportId?: string;
-  /** The SQS message id. */
-  readonly messageId?: string;
-  readonly profileVersion?: number;
-  /** The version the delivery ledger holds. */
-  readonly deliveredVersion?: number;
-  /** A stable code: a reject code, an AWS error name, a Kinesis entry error code. */
-  readonly code?: string;
-  readonly reasonCodes?: readonly string[];
-  readonly attempts?: number;
-  readonly receiveCount?: number;
-  readonly count?: number;
-  readonly records?: number;
-  readonly failed?: number;
-  readonly queued?: number;
-  readonly rejected?: number;
-  readonly delivered?: number;
-  readonly superseded?: number;
-  /** A backfill run's id. */
-  readonly runId?: string;
-  /** A stable status word, e.g. a backfill's `completed` / `stopped`. */
-  readonly status?: string;
-  readonly resumed?: boolean;
-  readonly scanned?: number;
-  readonly queuedThisInvocation?: number;
-  readonly invalid?: number;
-  readonly tooLarge?: number;
-  readonly refused?: number;
-  readonly totalItems?: number;
-  readonly readUnitsPerSecond?: number;
-  /** The name of a caught error. */
-  readonly errorName?: string;
-  /** The message of an AWS service error (see {@link errorFields}); never of a validation error. */
-  readonly errorMessage?: string;
-}
+export const SAFE_LOG_FIELDS = z
+  .object({
+    /** The DynamoDB Streams eventID. */
+    eventId: z.string(),
+    sequenceNumber: z.string(),
+    destinationId: z.string(),
+    profileId: z.string(),
+    exportId: z.string(),
+    /** The SQS message id. */
+    messageId: z.string(),
+    profileVersion: z.number(),
+    /** The version the delivery ledger holds. */
+    deliveredVersion: z.number(),
+    /** A stable code: a reject code, an AWS error name, a Kinesis entry error code. */
+    code: z.string(),
+    reasonCodes: z.array(z.string()).readonly(),
+    attempts: z.number(),
+    receiveCount: z.number(),
+    count: z.number(),
+    records: z.number(),
+    failed: z.number(),
+    queued: z.number(),
+    rejected: z.number(),
+    delivered: z.number(),
+    superseded: z.number(),
+    /** A backfill run's id. */
+    runId: z.string(),
+    /** A stable status word, e.g. a backfill's `completed` / `stopped`. */
+    status: z.string(),
+    resumed: z.boolean(),
+    scanned: z.number(),
+    queuedThisInvocation: z.number(),
+    invalid: z.number(),
+    tooLarge: z.number(),
+    refused: z.number(),
+    totalItems: z.number(),
+    readUnitsPerSecond: z.number(),
+    /** The name of a caught error. */
+    errorName: z.string(),
+    /** The message of an AWS service error (see {@link errorFields}); never of a validation error. */
+    errorMessage: z.string(),
+  })
+  .partial();
 
-const SAFE_KEYS: readonly (keyof SafeLogFields)[] = [
-  'eventId',
-  'sequenceNumber',
-  'destinationId',
-  'profileId',
-  'exportId',
-  'messageId',
-  'profileVersion',
-  'deliveredVersion',
-  'code',
-  'reasonCodes',
-  'attempts',
-  'receiveCount',
-  'count',
-  'records',
-  'failed',
-  'queued',
-  'rejected',
-  'delivered',
-  'superseded',
-  'runId',
-  'status',
-  'resumed',
-  'scanned',
-  'queuedThisInvocation',
-  'invalid',
-  'tooLarge',
-  'refused',
-  'totalItems',
-  'readUnitsPerSecond',
-  'errorName',
-  'errorMessage',
-];
+/** The fields a log line may carry (see {@link SAFE_LOG_FIELDS}). */
+export type SafeLogFields = Readonly<z.input<typeof SAFE_LOG_FIELDS>>;
+
+/** The allowlist's keys, in declaration order. */
+export const SAFE_LOG_KEYS = Object.keys(SAFE_LOG_FIELDS.shape) as readonly (keyof SafeLogFields)[];
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -223,7 +198,7 @@ export function logSafely(
   fields: SafeLogFields = {},
 ): void {
   const extra: Record<string, unknown> = {};
-  for (const key of SAFE_KEYS) {
+  for (const key of SAFE_LOG_KEYS) {
     const value = fields[key];
     if (value !== undefined) extra[key] = value;
   }

@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { backfillEnvironment, readBackfillEnvironment } from '../../../lambdas/backfill/environment.js';
 import {
   bundledConfigDefine,
   CONFIG_DEFINE_KEY,
   commonEnvironment,
   configEnvironment,
+  defineEnvironment,
   readCommonEnvironment,
   VARIABLE,
 } from '../../../lambdas/commons/environment.js';
@@ -90,5 +92,37 @@ describe('the functions’ environment.ts', () => {
       [CONFIG_DEFINE_KEY]: JSON.stringify('{"destinations":[]}'),
     });
     expect(configEnvironment('{}')).toEqual({ KD_CONFIG_JSON: '{}' });
+  });
+});
+
+describe('defineEnvironment()', () => {
+  const { read, build, names, schema } = defineEnvironment({
+    tableName: { name: VARIABLE.stateTableName, schema: z.string().min(3, 'must name the table') },
+    limit: { name: 'LIMIT', schema: z.coerce.number().int().default(7) },
+  });
+
+  it('gives a reader and a builder that work detached from the object', () => {
+    expect(build({ tableName: 'state', limit: 2 })).toEqual({ STATE_TABLE_NAME: 'state', LIMIT: '2' });
+    expect(read({ STATE_TABLE_NAME: 'state' })).toEqual({ tableName: 'state', limit: 7 });
+    expect(names).toEqual({ tableName: 'STATE_TABLE_NAME', limit: 'LIMIT' });
+    expect(Object.keys(schema.shape)).toEqual(['STATE_TABLE_NAME', 'LIMIT']);
+  });
+
+  it('throws an EnvironmentError naming the variable and what it must be', () => {
+    expect(() => read({ STATE_TABLE_NAME: 'x' })).toThrow(/STATE_TABLE_NAME: must name the table/);
+  });
+});
+
+describe('lambdas/<function>/environment.ts', () => {
+  const folders = readdirSync(new URL('../../../lambdas/', import.meta.url)).filter((f) => f !== 'commons');
+
+  it.each(folders)('%s is its variable list and one defineEnvironment call', (folder) => {
+    const source = readFileSync(
+      new URL(`../../../lambdas/${folder}/environment.ts`, import.meta.url),
+      'utf8',
+    );
+
+    expect(source.match(/defineEnvironment\(/g)).toHaveLength(1);
+    expect(source).not.toMatch(/\bfunction\s+\w+\s*\(/);
   });
 });
