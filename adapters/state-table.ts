@@ -47,8 +47,8 @@ export interface StateTableOptions {
 const numberOr = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
 /**
- * The state table's delivery ledger (`delivered#…` entries and `destination#…` states, see
- * core/staleness.ts) and failure log (`failure#…`); the backfill's checkpoints are
+ * The state table's delivery ledger (ledger entries and destination states, see
+ * core/staleness.ts) and failure log (failure records); the backfill's checkpoints are
  * adapters/backfill-checkpoints.ts. Keys, record shapes and expiry are core/state-records.ts's; see
  * docs/ARCHITECTURE.md. Every read is strongly consistent: a mark written just before a message left
  * the queue must be seen by the invocation that gets the next message.

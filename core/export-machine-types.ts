@@ -28,7 +28,7 @@ export interface BatchMessage {
   /** The export it carries; absent when the body is not an export message. */
   readonly export?: {
     readonly exportId: string;
-    /** Its delivery ledger key (`delivered#<destination>#<profile>`). */
+    /** Its delivery ledger key (core/state-records.ts, `deliveredKey`). */
     readonly key: string;
     /** What the staleness rule reads of it. */
     readonly facts: ExportFacts;

@@ -11,7 +11,7 @@ import { REASON_CODES, type ReasonCode } from './reasons.js';
  * Producers: the decide function (live changes) and the backfill. Consumer: the export function.
  * A message that reaches the dead-letter queue is this same body: the export function moves it there
  * on its last attempt with its failure as message attributes (`core/dead-letter.ts`); for one the
- * queue's redrive policy moved, `dlq list` joins the state table's `failure#<exportId>` record.
+ * queue's redrive policy moved, `dlq list` joins the state table's failure record of the export.
  */
 
 /**

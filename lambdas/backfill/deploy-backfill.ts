@@ -15,7 +15,7 @@ import type { BackfillResult, RunTarget } from './backfill-run.js';
  * deploy maps that has not been backfilled yet — not one scan per pair. The deploy-time trigger sends
  * every mapped pair with its run id (which changes when a segment is mapped again); pairs whose
  * completion is recorded are left out, the rest are scanned together under the state table's
- * `backfill#deploy` checkpoint, and when the scan completes each pair's completion is recorded.
+ * deploy checkpoint (core/state-records.ts), and when the scan completes each pair's completion is recorded.
  * A newer deploy's scan replaces an unfinished one (which then stops as superseded) and covers its
  * pairs too, since they are not recorded as completed.
  */
