@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/setup/build-dist.ts'],
     // End-to-end and fault suites each run a whole local stack (a JVM, three emulators, both functions
     // under compressed timeouts): one file at a time, so no suite starves another on a 2-core machine
     // and turns timing into flaky failures.

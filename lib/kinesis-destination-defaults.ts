@@ -12,7 +12,10 @@ import { KinesisDestinationPropsError } from './errors.js';
  * one function that merges what the user does bring.
  */
 
-/** Handler files of the pipeline's functions; each exports `handler`. */
+/**
+ * The directories of the pipeline functions' prebundled code, by function; each holds `index.mjs`
+ * exporting `handler` (lib/pipeline-function.ts).
+ */
 export interface HandlerEntries {
   readonly decide: string;
   readonly export: string;
@@ -20,16 +23,34 @@ export interface HandlerEntries {
   readonly connectionCheck: string;
 }
 
-/** The handlers under `lambdas/`. */
-export const DEFAULT_ENTRIES: HandlerEntries = {
-  decide: lambdaPath('decide/handler.ts'),
-  export: lambdaPath('export/handler.ts'),
-  backfill: lambdaPath('backfill/handler.ts'),
-  connectionCheck: lambdaPath('connection-check/handler.ts'),
+/**
+ * The folder of each function under `lambdas/` (its source entry is `lambdas/<folder>/handler.ts`)
+ * and under `dist/handlers/` (its bundle), by function.
+ */
+export const HANDLER_FOLDERS: HandlerEntries = {
+  decide: 'decide',
+  export: 'export',
+  backfill: 'backfill',
+  connectionCheck: 'connection-check',
 };
 
-function lambdaPath(relative: string): string {
-  return fileURLToPath(new URL(`../lambdas/${relative}`, import.meta.url));
+/** The package's prebundled handlers (`dist/handlers/<folder>/`), built at package build. */
+export const DEFAULT_ENTRIES: HandlerEntries = {
+  decide: handlerBundle(HANDLER_FOLDERS.decide),
+  export: handlerBundle(HANDLER_FOLDERS.export),
+  backfill: handlerBundle(HANDLER_FOLDERS.backfill),
+  connectionCheck: handlerBundle(HANDLER_FOLDERS.connectionCheck),
+};
+
+/**
+ * `dist/handlers/<folder>` of the package. The compiled module sits in `dist/esm/lib/` or
+ * `dist/cjs/lib/` (two levels below `dist/`); run from source (tsx, vitest), it sits in `lib/`.
+ */
+function handlerBundle(folder: string): string {
+  const fromSource = import.meta.url.endsWith('.ts');
+  return fileURLToPath(
+    new URL(fromSource ? `../dist/handlers/${folder}` : `../../handlers/${folder}`, import.meta.url),
+  );
 }
 
 /** The partition key every profile item has (the profile writer, decide and the backfill rely on it). */

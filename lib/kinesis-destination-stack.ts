@@ -13,7 +13,7 @@ import { tagPipeline } from './pipeline-tags.js';
 export interface KinesisDestinationStackProps extends StackProps {
   /** The validated destination config (`parseConfig`, `loadConfigFile`). */
   readonly config: DestinationConfig;
-  /** @default - DEFAULT_ENTRIES, the handlers under lambdas/ */
+  /** @default - DEFAULT_ENTRIES, the package's prebundled handlers (dist/handlers/) */
   readonly entries?: Partial<HandlerEntries>;
 }
 

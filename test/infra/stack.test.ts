@@ -2,6 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { ALARM_THRESHOLDS } from '../../lib/pipeline-alerts.js';
+import { pipelineRuntime } from '../../lib/pipeline-function.js';
 import { actionsOf, exampleConfig, importedStreamArn, statementsOf, statementsWith, synth } from './synth.js';
 
 let template: Template;
@@ -281,15 +282,16 @@ describe('KinesisDestinationStack (example config)', () => {
   });
 
   describe('functions', () => {
-    it('run Node.js 24 on ARM64 with tracing, their own log group and settings from the settings module', () => {
+    it('run the newest Node.js aws-cdk-lib knows on ARM64 with tracing, their own log group and the config layer', () => {
       const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) =>
         /^(DecideFunction|ExportFunction|BackfillFunction|ConnectionCheckHandlerFunction)/.test(id),
       );
       expect(functions.length).toBe(4);
       for (const [, fn] of functions) {
         expect(fn.Properties).toMatchObject({
-          Runtime: 'nodejs24.x',
+          Runtime: pipelineRuntime().name,
           Architectures: ['arm64'],
+          Layers: [{ Ref: expect.stringMatching(/^ConfigLayer/) }],
           TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/Logs/) } },
         });
