@@ -8,6 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import { AWS_PRICES, PRICES_AS_OF } from '../core/capacity/prices.js';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import { runBundleBench } from './bundles.js';
+import { writeCharts } from './charts.js';
 import { type CostInputs, exporterCostInputs, FIXED_COSTS, modelNaive, modelPipeline } from './cost.js';
 import { runDecideBench } from './decide.js';
 import { runE2eBench } from './e2e.js';
@@ -126,6 +127,8 @@ async function main(): Promise<void> {
   writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
   process.stdout.write(`\nwrote ${RESULTS_FILE} in ${results.totalSeconds} s\n`);
+  // The charts of BENCHMARKS.md, from the results just written (npm run bench:charts draws the same).
+  for (const line of await writeCharts(results)) process.stdout.write(`chart: ${line}\n`);
 }
 
 function get(obj: unknown, path: string): unknown {
