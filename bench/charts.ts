@@ -14,7 +14,7 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { z } from 'zod';
 import { LATENCY_PROMISE_MS } from '../core/capacity/parameters.js';
-import { costSchema, e2eSchema, modelSchema, resultsSection } from './results-file.js';
+import { costSchema, e2eChartSchema, modelSchema, resultsSection } from './results-file.js';
 
 /** Where the charts are written, committed beside the results they are drawn from. */
 export const CHARTS_DIR = join(import.meta.dirname, 'charts');
@@ -95,10 +95,15 @@ function diagonal(max: number) {
   };
 }
 
-/** Latency series in long form: one row per step and percentile. */
-function latencyRows(rows: readonly { offered: number; p50Ms: number; p95Ms: number; p99Ms: number }[]) {
+/** Latency series in long form: one row per step and percentile (a step without a latency has no point). */
+function latencyRows(
+  rows: readonly { offered: number; p50Ms: number | null; p95Ms: number | null; p99Ms: number | null }[],
+) {
   return rows.flatMap((r) =>
-    PERCENTILES.map((p) => ({ offered: r.offered, percentile: p, ms: r[`${p}Ms`] })),
+    PERCENTILES.flatMap((p) => {
+      const ms = r[`${p}Ms`];
+      return ms === null ? [] : [{ offered: r.offered, percentile: p, ms }];
+    }),
   );
 }
 
@@ -110,7 +115,7 @@ const percentileColour = {
 } as const;
 
 /** Delivered rate and latency against the offered rate, for the local stack's end-to-end steps. */
-export function localStackSpec(e2e: z.infer<typeof e2eSchema>): TopLevelSpec {
+export function localStackSpec(e2e: z.infer<typeof e2eChartSchema>): TopLevelSpec {
   const steps = e2e.steps.map((s) => ({
     offered: s.targetPerSecond,
     // Every write of a step delivered is the achieved rate; fewer, its share of it.
@@ -453,7 +458,7 @@ export type ChartOutcome =
  */
 export async function buildCharts(results: Record<string, unknown>): Promise<ChartOutcome[]> {
   const charts: [string, () => TopLevelSpec | undefined][] = [
-    ['local-stack.svg', () => localStackSpec(resultsSection(results, 'e2e', e2eSchema))],
+    ['local-stack.svg', () => localStackSpec(resultsSection(results, 'e2e', e2eChartSchema))],
     ['capacity-model.svg', () => capacityModelSpec(resultsSection(results, 'model', modelSchema))],
     ['model-vs-local.svg', () => modelVsLocalSpec(resultsSection(results, 'model', modelSchema))],
     ['cost-per-million.svg', () => costSpec(resultsSection(results, 'cost', costSchema))],

@@ -79,6 +79,17 @@ export const e2eSchema = z.object({
 /** The local end-to-end run, as the capacity model reads it. */
 export type E2eMeasurements = z.infer<typeof e2eSchema>;
 
+/** A latency a step may lack (no write delivered: NaN in the run, null in the file). */
+const measuredMs = z.number().nullable().catch(null);
+
+/** What the local stack's chart reads of `results.e2e`: the steps and the raw write rates, nothing else. */
+export const e2eChartSchema = z.object({
+  sustainedPerSecond: z.number(),
+  rawWritesPerSecond: z.number(),
+  rawWritesPerSecondAfterSteps: z.number(),
+  steps: z.array(e2eStepSchema.extend({ p50Ms: measuredMs, p95Ms: measuredMs, p99Ms: measuredMs })),
+});
+
 /** What the capacity model reads of `results.backfill`. */
 export const backfillSchema = z.object({
   itemMicros: z.number(),

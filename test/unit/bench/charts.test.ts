@@ -122,6 +122,14 @@ describe('buildCharts()', () => {
     expect(labels).toContain('DynamoDB Local’s raw write rate: 693/s');
   });
 
+  it('draws a local step that has no latency (nothing delivered: NaN in the run) without its latency points', async () => {
+    const input = results();
+    const steps = (input.e2e as { steps: Record<string, unknown>[] }).steps;
+    Object.assign(steps[2] as object, { delivered: 0, p50Ms: Number.NaN, p95Ms: null, p99Ms: Number.NaN });
+    const svg = await chart('local-stack.svg', input);
+    expect(texts(svg)).toContain('p95');
+  });
+
   it('draws the model: both delivered rates, the bottleneck, the minutes left and the 10-minute promise on a log scale', async () => {
     const labels = texts(await chart('capacity-model.svg'));
     for (const series of ['profile writes completed', 'exports into Kinesis', 'p50', 'p95', 'p99'])
