@@ -62,7 +62,7 @@ export interface SimulationResult {
   readonly deliveredPerSecond: number;
   /** Exports per second the measured window's writes made (offered × export share × destinations). */
   readonly exportsOfferedPerSecond: number;
-  /** Records per second Kinesis accepted over the measured window: at most the bottleneck's capacity. */
+  /** Records per second Kinesis accepted over the measured window: when a stage binds, about what it carries. */
   readonly exportsDeliveredPerSecond: number;
   readonly backlog: Backlog;
   readonly writes: number;
