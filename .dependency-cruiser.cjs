@@ -99,6 +99,14 @@ module.exports = {
       to: { dependencyTypes: ['core'], path: '^(node:)?(fs|fs/promises|net|http|https|http2|child_process|dgram|dns)$' },
     },
     {
+      name: 'export-machine-imports-only-core',
+      severity: 'error',
+      comment:
+        'core/export-machine*.ts, the export batch decisions, is pure: it imports core/ modules only — nothing from adapters/, lambdas/, no package (AWS SDK, aws-lambda types, Middy, Powertools) and no Node built-in.',
+      from: { path: '^core/export-machine' },
+      to: { pathNot: '^core/' },
+    },
+    {
       name: 'runtime-code-does-not-use-cdk',
       severity: 'error',
       comment: 'Only lib/, bin/, examples/ and tests build CDK constructs; the functions and adapters never bundle aws-cdk-lib.',

@@ -41,6 +41,8 @@ const TEST_JVM_ENV = { JAVA_TOOL_OPTIONS: '-XX:TieredStopAtLevel=1 -XX:+UseSeria
 
 export default defineConfig({
   test: {
+    // Builds dist/ (the prebundled handlers the construct deploys) once before any project runs.
+    globalSetup: ['test/setup/build-dist.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     env: { ...SAFETY_ENV, ...TEST_JVM_ENV },

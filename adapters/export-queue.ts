@@ -1,5 +1,15 @@
+import { createHash } from 'node:crypto';
 import { DeleteMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { AttributeValue } from '../core/dead-letter.js';
+
+/**
+ * The dead-letter queue's deduplication id of a move: unique per life of the message in the export
+ * queue (a redriven message is a new message with a new id), so moving the same message twice — its
+ * delete failed — is dropped by SQS, and moving it again after a redrive is not.
+ */
+export function deadLetterDeduplicationId(messageId: string): string {
+  return createHash('sha256').update(`dead-letter\u0000${messageId}`).digest('hex').slice(0, 40);
+}
 
 /** A message to move to the dead-letter queue. */
 export interface DeadLetterMove {
@@ -21,8 +31,8 @@ export interface ExportQueueOptions {
 
 /**
  * The export function's own calls on its queues: deleting messages it has put (so a later timeout
- * cannot hand them out again) and moving a message that failed its last attempt to the dead-letter
- * queue with its failure as message attributes.
+ * cannot hand them out again) and moving a message the last-attempt rule sends to the dead-letter
+ * queue, with its failure as message attributes.
  */
 export class ExportQueue {
   constructor(private readonly options: ExportQueueOptions) {}

@@ -1,4 +1,5 @@
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { partitionKeyProblem } from '../core/partition-key.js';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import type { StreamTarget } from './aws-clients.js';
 import { sleep as defaultSleep, fullJitterDelay } from './backoff.js';
@@ -14,12 +15,23 @@ export interface PutEntry {
 export interface PutFailure {
   readonly code: string;
   readonly message: string;
+  /**
+   * False when Kinesis can never accept the entry as it is (`InvalidRecord`: a partition key or a
+   * record over its documented limits, or an entry a call refused as a whole names): retrying, now or
+   * after a redrive, cannot help.
+   */
+  readonly retryable: boolean;
 }
 
 /** What {@link putRecordsInChunks} did. */
 export interface PutOutcome {
   readonly succeeded: Map<string, { sequenceNumber: string; shardId: string }>;
   readonly failed: Map<string, PutFailure>;
+  /**
+   * Failed entries that were never sent (time, or the caller's signal, ran out before a call with them
+   * started): not an attempt. A subset of `failed`'s keys.
+   */
+  readonly notSent: Set<string>;
   /** PutRecords calls made. */
   calls: number;
   /** Entries sent again after a failed attempt. */
@@ -62,16 +74,16 @@ export interface PutRecordsOptions {
   readonly client: KinesisClient;
   readonly target: StreamTarget;
   /**
-   * Milliseconds the caller may still spend (its reserve for reporting already taken off): a call is
-   * aborted when it runs out, and no retry starts whose backoff would overrun it.
+   * Milliseconds the caller may still spend starting calls (its reserve for recording the outcome
+   * already taken off): no call or retry starts whose backoff would overrun it. A call already started
+   * runs on until it answers or `signal` aborts it.
    */
   readonly remainingMs: () => number;
   /**
-   * Milliseconds a call already started may still run (the caller's deadline for answering): a call
-   * whose response comes after `remainingMs` ran out but before this is still counted, rather than
-   * abandoned when it may have succeeded. @default remainingMs
+   * The caller's deadline (the function's: Middy's early-timeout signal): aborts the call in flight and
+   * starts no other. @default - none: calls run until they answer
    */
-  readonly callRemainingMs?: () => number;
+  readonly signal?: AbortSignal;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
   readonly limits?: Partial<PutRecordsLimits>;
@@ -84,6 +96,25 @@ export interface PutRecordsOptions {
 
 function entryBytes(entry: PutEntry): number {
   return entry.data.byteLength + Buffer.byteLength(entry.partitionKey, 'utf8');
+}
+
+/**
+ * Why Kinesis would refuse the entry by its documented limits (partition key, core/partition-key.ts;
+ * 1 MiB of data and key), as a non-retryable `InvalidRecord` failure; `undefined` when it is within them.
+ */
+export function entryProblem(
+  entry: PutEntry,
+  maxRecordBytes: number = PIPELINE_SETTINGS.putRecords.maxRecordBytes,
+): PutFailure | undefined {
+  const key = partitionKeyProblem(entry.partitionKey);
+  if (key !== undefined) return { code: 'InvalidRecord', message: key, retryable: false };
+  const size = entryBytes(entry);
+  if (size <= maxRecordBytes) return undefined;
+  return {
+    code: 'InvalidRecord',
+    message: `the record takes ${size} bytes with its partition key; Kinesis accepts at most ${maxRecordBytes}: map fewer or smaller attributes`,
+    retryable: false,
+  };
 }
 
 /**
@@ -114,7 +145,25 @@ export function chunkEntries(
   return chunks;
 }
 
-function callErrorOf(error: unknown): { code: string; message: string; retryable: boolean } {
+/** Whole-call errors that refuse the request as invalid (nothing of it was written). */
+const VALIDATION_ERRORS = new Set([
+  'ValidationException',
+  'InvalidArgumentException',
+  'SerializationException',
+]);
+
+/** A refused call's message names a record (`records.3.member.partitionKey`): an entry is at fault. */
+const NAMES_A_RECORD = /\brecords\.\d+\.member\b/i;
+
+interface CallError {
+  readonly code: string;
+  readonly message: string;
+  readonly retryable: boolean;
+  /** The whole call was refused as invalid because of one of its records. */
+  readonly refusedForARecord: boolean;
+}
+
+function callErrorOf(error: unknown): CallError {
   const e = error as {
     name?: string;
     code?: string;
@@ -122,12 +171,94 @@ function callErrorOf(error: unknown): { code: string; message: string; retryable
     $metadata?: { httpStatusCode?: number };
   };
   const code = e.name ?? e.code ?? 'Error';
+  const message = e.message ?? String(error);
   const status = e.$metadata?.httpStatusCode;
   const retryable =
     RETRYABLE_CALL_ERRORS.has(code) ||
     RETRYABLE_CALL_ERRORS.has(e.code ?? '') ||
     (status !== undefined && status >= 500);
-  return { code, message: e.message ?? String(error), retryable };
+  return {
+    code,
+    message,
+    retryable,
+    refusedForARecord: VALIDATION_ERRORS.has(code) && NAMES_A_RECORD.test(message),
+  };
+}
+
+/** What one call (or the halves of a refused one) made of its entries. */
+interface CallResult {
+  readonly accepted: [PutEntry, { sequenceNumber: string; shardId: string }][];
+  /** Entries to send again in the next attempt, with their last error. */
+  readonly retry: [PutEntry, PutFailure][];
+  readonly failed: [PutEntry, PutFailure][];
+  calls: number;
+  bytesSent: number;
+  throttled: number;
+}
+
+/**
+ * Sends one call. A call refused as a whole for one of its records (a `ValidationException` naming
+ * `records.N`: nothing of it was written) is split in halves and each sent again, down to the entries
+ * refused alone, which fail as `InvalidRecord` — so one bad entry never fails the others. Entries of
+ * the same call are independent (at most one per ordering key), so splitting keeps every order.
+ */
+async function sendCall(
+  chunk: readonly PutEntry[],
+  options: PutRecordsOptions,
+  result: CallResult,
+): Promise<void> {
+  result.calls++;
+  for (const entry of chunk) result.bytesSent += entryBytes(entry);
+  try {
+    const response = await options.client.send(
+      new PutRecordsCommand({
+        ...options.target,
+        Records: chunk.map((e): PutRecordsRequestEntry => ({ Data: e.data, PartitionKey: e.partitionKey })),
+      }),
+      options.signal === undefined ? {} : { abortSignal: options.signal },
+    );
+    const records = response.Records ?? [];
+    const acceptedNow: string[] = [];
+    chunk.forEach((entry, i) => {
+      const r = records[i];
+      if (r?.SequenceNumber !== undefined && r.ErrorCode === undefined) {
+        result.accepted.push([entry, { sequenceNumber: r.SequenceNumber, shardId: r.ShardId ?? '' }]);
+        acceptedNow.push(entry.key);
+        return;
+      }
+      const code = r?.ErrorCode ?? 'MissingResult';
+      const failure = { code, message: r?.ErrorMessage ?? 'no result for this entry', retryable: true };
+      if (THROTTLING_CODES.has(code)) result.throttled++;
+      if (RETRYABLE_ENTRY_CODES.has(code) || r === undefined) result.retry.push([entry, failure]);
+      else result.failed.push([entry, failure]);
+    });
+    if (acceptedNow.length > 0) options.onAccepted?.(acceptedNow);
+  } catch (error) {
+    const failure = callErrorOf(error);
+    if (failure.refusedForARecord && chunk.length > 1 && options.signal?.aborted !== true) {
+      const half = Math.ceil(chunk.length / 2);
+      await sendCall(chunk.slice(0, half), options, result);
+      await sendCall(chunk.slice(half), options, result);
+      return;
+    }
+    for (const entry of chunk) {
+      if (failure.refusedForARecord) {
+        result.failed.push([
+          entry,
+          {
+            code: 'InvalidRecord',
+            message: `Kinesis refused the record: ${failure.message}`,
+            retryable: false,
+          },
+        ]);
+      } else if (failure.retryable) {
+        result.retry.push([entry, { code: failure.code, message: failure.message, retryable: true }]);
+      } else {
+        // Missing stream, access denied: no point retrying now; the queue retries later.
+        result.failed.push([entry, { code: failure.code, message: failure.message, retryable: true }]);
+      }
+    }
+  }
 }
 
 /**
@@ -135,6 +266,8 @@ function callErrorOf(error: unknown): { code: string; message: string; retryable
  * record), and on partial failure resends **only the failed entries** — throttled, internal failure,
  * KMS throttling — with exponential backoff and full jitter while the time budget lasts. Never resends
  * an entry that was accepted (no duplicates) and never drops one (each ends in `succeeded` or `failed`).
+ * An entry Kinesis can never accept fails alone (`InvalidRecord`, not retryable): found before the call
+ * by the documented limits, or by splitting a call refused as a whole for one of its records.
  * Entries are independent: the caller puts at most one entry per ordering key per call.
  */
 export async function putRecordsInChunks(
@@ -146,6 +279,7 @@ export async function putRecordsInChunks(
   const outcome: PutOutcome = {
     succeeded: new Map(),
     failed: new Map(),
+    notSent: new Set(),
     calls: 0,
     retriedEntries: 0,
     throttledEntries: 0,
@@ -155,92 +289,52 @@ export async function putRecordsInChunks(
 
   let pending: PutEntry[] = [];
   for (const entry of entries) {
-    const size = entryBytes(entry);
-    if (size > limits.maxRecordBytes) {
-      outcome.failed.set(entry.key, {
-        code: 'RecordTooLarge',
-        message: `the record takes ${size} bytes with its partition key; Kinesis accepts at most ${limits.maxRecordBytes}`,
-      });
-    } else {
-      pending.push(entry);
-    }
+    const problem = entryProblem(entry, limits.maxRecordBytes);
+    if (problem === undefined) pending.push(entry);
+    else outcome.failed.set(entry.key, problem);
   }
 
+  const outOfTime = () => options.remainingMs() <= 0 || options.signal?.aborted === true;
   for (let attempt = 0; pending.length > 0 && attempt < limits.maxAttempts; attempt++) {
     if (attempt > 0) {
       const delay = fullJitterDelay(attempt, limits.baseBackoffMs, limits.maxBackoffMs, options.random);
-      if (options.remainingMs() - delay <= 0) break;
+      if (options.remainingMs() - delay <= 0 || options.signal?.aborted === true) break;
       await wait(delay);
       outcome.retriedEntries += pending.length;
     }
     const retry: PutEntry[] = [];
     for (const chunk of chunkEntries(pending, limits)) {
-      const budget = options.remainingMs();
-      if (budget <= 0) {
+      if (outOfTime()) {
         retry.push(...chunk);
         continue;
       }
-      outcome.calls++;
-      for (const entry of chunk) outcome.bytesSent += entryBytes(entry);
-      try {
-        const response = await options.client.send(
-          new PutRecordsCommand({
-            ...options.target,
-            Records: chunk.map(
-              (e): PutRecordsRequestEntry => ({ Data: e.data, PartitionKey: e.partitionKey }),
-            ),
-          }),
-          // A stalled call must not outlive the invocation: abort it at the caller's deadline.
-          {
-            abortSignal: AbortSignal.timeout(
-              Math.ceil(Math.max(budget, options.callRemainingMs?.() ?? budget)),
-            ),
-          },
-        );
-        const results = response.Records ?? [];
-        const acceptedNow: string[] = [];
-        chunk.forEach((entry, i) => {
-          const result = results[i];
-          if (result?.SequenceNumber !== undefined && result.ErrorCode === undefined) {
-            outcome.succeeded.set(entry.key, {
-              sequenceNumber: result.SequenceNumber,
-              shardId: result.ShardId ?? '',
-            });
-            acceptedNow.push(entry.key);
-            return;
-          }
-          const failure = {
-            code: result?.ErrorCode ?? 'MissingResult',
-            message: result?.ErrorMessage ?? 'no result for this entry',
-          };
-          if (THROTTLING_CODES.has(failure.code)) outcome.throttledEntries++;
-          if (RETRYABLE_ENTRY_CODES.has(failure.code) || result === undefined) {
-            lastError.set(entry.key, failure);
-            retry.push(entry);
-          } else {
-            outcome.failed.set(entry.key, failure);
-          }
-        });
-        if (acceptedNow.length > 0) options.onAccepted?.(acceptedNow);
-      } catch (error) {
-        const failure = callErrorOf(error);
-        for (const entry of chunk) {
-          if (failure.retryable) {
-            lastError.set(entry.key, failure);
-            retry.push(entry);
-          } else {
-            // Missing stream, access denied, invalid request: no point retrying now; the queue retries later.
-            outcome.failed.set(entry.key, { code: failure.code, message: failure.message });
-          }
-        }
+      const result: CallResult = {
+        accepted: [],
+        retry: [],
+        failed: [],
+        calls: 0,
+        bytesSent: 0,
+        throttled: 0,
+      };
+      await sendCall(chunk, options, result);
+      outcome.calls += result.calls;
+      outcome.bytesSent += result.bytesSent;
+      outcome.throttledEntries += result.throttled;
+      for (const [entry, sequence] of result.accepted) outcome.succeeded.set(entry.key, sequence);
+      for (const [entry, failure] of result.failed) outcome.failed.set(entry.key, failure);
+      for (const [entry, failure] of result.retry) {
+        lastError.set(entry.key, failure);
+        retry.push(entry);
       }
     }
     pending = retry;
   }
   for (const entry of pending) {
+    const last = lastError.get(entry.key);
+    if (last === undefined) outcome.notSent.add(entry.key);
     outcome.failed.set(
       entry.key,
-      lastError.get(entry.key) ?? { code: 'TimeBudgetExhausted', message: 'no time left to retry' },
+      last ?? { code: 'TimeBudgetExhausted', message: 'no time left to send it', retryable: true },
     );
   }
   return outcome;

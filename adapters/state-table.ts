@@ -1,41 +1,32 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { LEDGER_HORIZON_MS, LedgerEntry } from '../core/staleness.js';
 import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  DynamoDBDocumentClient,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
-import { LEDGER_HORIZON_MS, type LedgerEntry } from '../core/staleness.js';
-import { sleep as defaultSleep, fullJitterDelay } from './backoff.js';
+  backfillWindowTtl,
+  type DestinationState,
+  destinationKey,
+  type FailureInput,
+  type FailureRecord,
+  type FailureRecordResult,
+  failureKey,
+  failureRecordTtl,
+  ledgerItem,
+  ledgerTtl,
+  parseDestinationState,
+  parseFailureRecord,
+  parseLedgerEntry,
+} from '../core/state-records.js';
+import { StateTableItems, stateTableDocumentClient } from './state-table-io.js';
 
-/** Key of the delivery ledger entry of one destination and profile. */
-export const deliveredKey = (destinationId: string, profileId: string) =>
-  `delivered#${destinationId}#${profileId}`;
-/** Key of the failure record of one export. */
-export const failureKey = (exportId: string) => `failure#${exportId}`;
-/** Key of a destination's ledger state (last failure mark, backfill window). */
-export const destinationKey = (destinationId: string) => `destination#${destinationId}`;
-
-/** The last failure of an export, kept for `dlq list`. */
-export interface FailureRecord {
-  readonly exportId: string;
-  readonly destinationId: string;
-  readonly profileId: string;
-  readonly code: string;
-  readonly message: string;
-  readonly attempts: number;
-  readonly firstFailureAt: number;
-  readonly lastFailureAt: number;
-}
-
-/** A destination's ledger state (`destination#<id>`). */
-export interface DestinationState {
-  /** When an export of the destination last failed (epoch ms): its ledger entries must be read. */
-  readonly markedAt?: number;
-  /** Until when a backfill window is open (epoch ms): live deliveries are recorded meanwhile. */
-  readonly windowUntil?: number;
-}
+// The export function's modules and tests import these from here; they are defined (once) in core.
+export {
+  type DestinationState,
+  deliveredKey,
+  destinationKey,
+  type FailureInput,
+  type FailureRecord,
+  failureKey,
+} from '../core/state-records.js';
 
 /** A live delivery made while a backfill window was open, for {@link StateTable.recordLiveDeliveries}. */
 export interface LiveDelivery {
@@ -53,66 +44,25 @@ export interface StateTableOptions {
   readonly now?: () => number;
 }
 
-const BATCH_GET_MAX = 100;
-const BATCH_WRITE_MAX = 25;
-const MAX_ROUNDS = 6;
-
-const strings = (value: unknown): string[] =>
-  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 const numberOr = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
 /**
- * The state table: the delivery ledger (`delivered#…` entries and `destination#…` states, see
- * core/staleness.ts), the failure log (`failure#…`), and the backfill's checkpoints (written by the
- * backfill). See docs/ARCHITECTURE.md. Every ledger read is strongly consistent: a mark written
- * just before a message left the queue must be seen by the invocation that gets the next message.
+ * The state table's delivery ledger (ledger entries and destination states, see
+ * core/staleness.ts) and failure log (failure records); the backfill's checkpoints are
+ * adapters/backfill-checkpoints.ts. Keys, record shapes and expiry are core/state-records.ts's; see
+ * docs/ARCHITECTURE.md. Every read is strongly consistent: a mark written just before a message left
+ * the queue must be seen by the invocation that gets the next message.
  */
 export class StateTable {
   private readonly doc: DynamoDBDocumentClient;
+  private readonly items: StateTableItems;
   constructor(private readonly options: StateTableOptions) {
-    this.doc = DynamoDBDocumentClient.from(options.client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.doc = stateTableDocumentClient(options.client);
+    this.items = new StateTableItems(this.doc, options.tableName, options.sleep);
   }
 
   private now(): number {
     return (this.options.now ?? Date.now)();
-  }
-
-  private ttl(): number {
-    return Math.floor((this.now() + LEDGER_HORIZON_MS) / 1000);
-  }
-
-  /**
-   * Reads items by key, strongly consistent, retrying unprocessed keys with backoff.
-   * @throws the SDK's error, or when keys stay unprocessed.
-   */
-  private async readItems(keys: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
-    const unique = [...new Set(keys)];
-    const items = new Map<string, Record<string, unknown>>();
-    for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
-      let request: Record<string, unknown>[] = unique.slice(i, i + BATCH_GET_MAX).map((pk) => ({ pk }));
-      for (let round = 0; request.length > 0; round++) {
-        if (round >= MAX_ROUNDS)
-          throw new Error(
-            `state table: ${request.length} key(s) still unprocessed after ${MAX_ROUNDS} rounds`,
-          );
-        if (round > 0) await (this.options.sleep ?? defaultSleep)(fullJitterDelay(round, 50, 1_000));
-        const response = await this.doc.send(
-          new BatchGetCommand({
-            RequestItems: { [this.options.tableName]: { Keys: request, ConsistentRead: true } },
-          }),
-        );
-        for (const item of response.Responses?.[this.options.tableName] ?? []) {
-          if (typeof item.pk === 'string') items.set(item.pk, item);
-        }
-        request = (response.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []) as Record<
-          string,
-          unknown
-        >[];
-      }
-    }
-    return items;
   }
 
   /**
@@ -120,40 +70,23 @@ export class StateTable {
    * @throws the SDK's error when the table cannot be read.
    */
   async destinationStates(destinationIds: readonly string[]): Promise<Map<string, DestinationState>> {
-    const items = await this.readItems(destinationIds.map(destinationKey));
+    const items = await this.items.readItems(destinationIds.map(destinationKey));
     const states = new Map<string, DestinationState>();
     for (const id of destinationIds) {
       const item = items.get(destinationKey(id));
-      if (item === undefined) continue;
-      const markedAt = numberOr(item.markedAt);
-      const windowUntil = numberOr(item.windowUntil);
-      states.set(id, {
-        ...(markedAt !== undefined && { markedAt }),
-        ...(windowUntil !== undefined && { windowUntil }),
-      });
+      if (item !== undefined) states.set(id, parseDestinationState(item));
     }
     return states;
   }
 
   /**
-   * Ledger entries by {@link deliveredKey}; a key without an entry is absent from the map. Entries
-   * written before the ledger tracked failures (`v` only) read as a version with empty lists.
+   * Ledger entries by their key (core/state-records.ts, `deliveredKey`); a key without an entry is
+   * absent from the map. See `parseLedgerEntry` for how a stored entry reads.
    * @throws the SDK's error when the table cannot be read.
    */
   async ledgerEntries(keys: readonly string[]): Promise<Map<string, LedgerEntry>> {
-    const items = await this.readItems(keys);
-    const entries = new Map<string, LedgerEntry>();
-    for (const [pk, item] of items) {
-      const version = numberOr(item.v);
-      const liveAt = numberOr(item.liveAt);
-      entries.set(pk, {
-        pending: strings(item.pending),
-        retired: strings(item.retired),
-        ...(version !== undefined && { version }),
-        ...(liveAt !== undefined && { liveAt }),
-      });
-    }
-    return entries;
+    const items = await this.items.readItems(keys);
+    return new Map([...items].map(([key, item]) => [key, parseLedgerEntry(item)]));
   }
 
   /**
@@ -163,39 +96,7 @@ export class StateTable {
    */
   async writeLedgerEntries(entries: ReadonlyMap<string, LedgerEntry>): Promise<void> {
     const now = this.now();
-    const ttl = this.ttl();
-    await this.batchWrite(
-      [...entries].map(([pk, e]) => ({
-        PutRequest: {
-          Item: {
-            pk,
-            pending: [...e.pending],
-            retired: [...e.retired],
-            v: e.version,
-            liveAt: e.liveAt,
-            at: now,
-            ttl,
-          },
-        },
-      })),
-    );
-  }
-
-  private async batchWrite(items: readonly unknown[]): Promise<void> {
-    for (let i = 0; i < items.length; i += BATCH_WRITE_MAX) {
-      let request: unknown[] = items.slice(i, i + BATCH_WRITE_MAX);
-      for (let round = 0; request.length > 0; round++) {
-        if (round >= MAX_ROUNDS)
-          throw new Error(
-            `state table: ${request.length} write(s) still unprocessed after ${MAX_ROUNDS} rounds`,
-          );
-        if (round > 0) await (this.options.sleep ?? defaultSleep)(fullJitterDelay(round, 50, 1_000));
-        const response = await this.doc.send(
-          new BatchWriteCommand({ RequestItems: { [this.options.tableName]: request as never } }),
-        );
-        request = response.UnprocessedItems?.[this.options.tableName] ?? [];
-      }
-    }
+    await this.items.writeItems([...entries].map(([key, entry]) => ledgerItem(key, entry, now)));
   }
 
   /**
@@ -206,23 +107,18 @@ export class StateTable {
    */
   async recordLiveDeliveries(deliveries: readonly LiveDelivery[]): Promise<void> {
     const now = this.now();
-    const ttl = this.ttl();
     await Promise.all(
       deliveries.map((d) =>
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.options.tableName,
-            Key: { pk: d.key },
-            UpdateExpression: `SET liveAt = :t, #at = :now, #ttl = :ttl${d.profileVersion > 0 ? ', v = :v' : ''}`,
-            ExpressionAttributeNames: { '#at': 'at', '#ttl': 'ttl' },
-            ExpressionAttributeValues: {
-              ':t': d.sourceTime,
-              ':now': now,
-              ':ttl': ttl,
-              ...(d.profileVersion > 0 && { ':v': d.profileVersion }),
-            },
-          }),
-        ),
+        this.items.update(d.key, {
+          UpdateExpression: `SET liveAt = :t, #at = :now, #ttl = :ttl${d.profileVersion > 0 ? ', v = :v' : ''}`,
+          ExpressionAttributeNames: { '#at': 'at', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':t': d.sourceTime,
+            ':now': now,
+            ':ttl': ledgerTtl(now),
+            ...(d.profileVersion > 0 && { ':v': d.profileVersion }),
+          },
+        }),
       ),
     );
   }
@@ -234,18 +130,13 @@ export class StateTable {
    */
   async markDestinations(destinationIds: readonly string[]): Promise<void> {
     const now = this.now();
-    const ttl = this.ttl();
     await Promise.all(
       [...new Set(destinationIds)].map((id) =>
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.options.tableName,
-            Key: { pk: destinationKey(id) },
-            UpdateExpression: 'SET markedAt = :now, #ttl = :ttl',
-            ExpressionAttributeNames: { '#ttl': 'ttl' },
-            ExpressionAttributeValues: { ':now': now, ':ttl': ttl },
-          }),
-        ),
+        this.items.update(destinationKey(id), {
+          UpdateExpression: 'SET markedAt = :now, #ttl = :ttl',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':now': now, ':ttl': ledgerTtl(now) },
+        }),
       ),
     );
   }
@@ -253,62 +144,116 @@ export class StateTable {
   /**
    * Opens (or keeps open until at least `until`) a destination's backfill window: while it is open
    * the export function records every live delivery of the destination, against which backfill
-   * exports are judged. Never shortens an open window.
+   * exports are judged. Never shortens an open window (already open for longer: nothing to do).
    * @throws the SDK's error.
    */
   async openBackfillWindow(destinationId: string, until: number): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: { pk: destinationKey(destinationId) },
-          UpdateExpression: 'SET windowUntil = :until, #ttl = :ttl',
-          ConditionExpression: 'attribute_not_exists(windowUntil) OR windowUntil < :until',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: {
-            ':until': until,
-            ':ttl': Math.max(this.ttl(), Math.floor(until / 1000)),
-          },
-        }),
-      );
-    } catch (error) {
-      // Already open for longer: nothing to do.
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
-    }
+    await this.items.update(destinationKey(destinationId), {
+      UpdateExpression: 'SET windowUntil = :until, #ttl = :ttl',
+      ConditionExpression: 'attribute_not_exists(windowUntil) OR windowUntil < :until',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':until': until, ':ttl': backfillWindowTtl(this.now(), until) },
+    });
   }
 
   /**
-   * Records an export's latest failure, keeping the time of its first, and returns the record.
+   * The failure records of exports (`dlq list`), by export id: each parsed, or what is wrong with
+   * it; an export without a record is absent from the map.
+   * @throws the SDK's error when the table cannot be read.
+   */
+  async failureRecords(exportIds: readonly string[]): Promise<Map<string, FailureRecordResult>> {
+    const items = await this.items.readItems(exportIds.map(failureKey));
+    const records = new Map<string, FailureRecordResult>();
+    for (const id of exportIds) {
+      const item = items.get(failureKey(id));
+      if (item !== undefined) records.set(id, parseFailureRecord(item));
+    }
+    return records;
+  }
+
+  /**
+   * Records an export's latest failure, keeping the time of its first, and counts the attempt —
+   * atomically (`ADD attempts`, with the count returned by the same update), so a crash or a
+   * concurrent duplicate can neither lose nor double an increment. The count belongs to one life of
+   * the message (`messageId`): the first failure of a new life (a redrive) starts it again.
    * @throws the SDK's error.
    */
-  async recordFailure(failure: Omit<FailureRecord, 'firstFailureAt'>): Promise<FailureRecord> {
-    const ttl =
-      Math.floor(failure.lastFailureAt / 1000) +
-      Math.max(PIPELINE_SETTINGS.ledger.ttlSeconds, LEDGER_HORIZON_MS / 1000);
-    const { Attributes } = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.options.tableName,
-        Key: { pk: failureKey(failure.exportId) },
-        UpdateExpression:
-          'SET exportId = :e, destinationId = :d, profileId = :p, code = :c, message = :m, attempts = :a, lastFailureAt = :t, firstFailureAt = if_not_exists(firstFailureAt, :t), #ttl = :ttl',
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: {
-          ':e': failure.exportId,
-          ':d': failure.destinationId,
-          ':p': failure.profileId,
-          ':c': failure.code,
-          ':m': failure.message.slice(0, 1_000),
-          ':a': failure.attempts,
-          ':t': failure.lastFailureAt,
-          ':ttl': ttl,
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return {
-      ...failure,
-      message: failure.message.slice(0, 1_000),
-      firstFailureAt: numberOr(Attributes?.firstFailureAt) ?? failure.lastFailureAt,
+  async recordFailure(failure: FailureInput): Promise<FailureRecord> {
+    const message = failure.message.slice(0, 1_000);
+    const ttl = failureRecordTtl(failure.lastFailureAt);
+    const fields =
+      'exportId = :e, destinationId = :d, profileId = :p, code = :c, message = :m, lastFailureAt = :t, firstFailureAt = if_not_exists(firstFailureAt, :t), messageId = :life, #ttl = :ttl';
+    const values = {
+      ':e': failure.exportId,
+      ':d': failure.destinationId,
+      ':p': failure.profileId,
+      ':c': failure.code,
+      ':m': message,
+      ':t': failure.lastFailureAt,
+      ':life': failure.messageId,
+      ':ttl': ttl,
+      ':n': failure.attempt ? 1 : 0,
     };
+    const update = async (life: 'same' | 'new') =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { pk: failureKey(failure.exportId) },
+          UpdateExpression:
+            life === 'same' ? `SET ${fields} ADD attempts :n` : `SET ${fields}, attempts = :n`,
+          ConditionExpression:
+            life === 'same' ? 'attribute_not_exists(messageId) OR messageId = :life' : 'messageId <> :life',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+    const isConditionFailure = (error: unknown) =>
+      error instanceof Error && error.name === 'ConditionalCheckFailedException';
+    let attributes: Record<string, unknown> | undefined;
+    for (let tries = 0; attributes === undefined; tries++) {
+      try {
+        attributes = (await update('same')).Attributes ?? {};
+      } catch (error) {
+        if (!isConditionFailure(error) || tries >= 2) throw error;
+        try {
+          // A new life of the message: its count starts again (unless a duplicate started it first).
+          attributes = (await update('new')).Attributes ?? {};
+        } catch (again) {
+          if (!isConditionFailure(again)) throw again;
+        }
+      }
+    }
+    return {
+      exportId: failure.exportId,
+      destinationId: failure.destinationId,
+      profileId: failure.profileId,
+      code: failure.code,
+      message,
+      attempts: numberOr(attributes.attempts) ?? (failure.attempt ? 1 : 0),
+      firstFailureAt: numberOr(attributes.firstFailureAt) ?? failure.lastFailureAt,
+      lastFailureAt: failure.lastFailureAt,
+    };
+  }
+
+  /**
+   * The failure records of exports in their current life (`messageId`), by export id: the attempts
+   * made and the last failure. An export whose record belongs to another life, or has none, is absent.
+   * Strongly consistent.
+   * @throws the SDK's error when the table cannot be read.
+   */
+  async failureAttempts(
+    lives: readonly { readonly exportId: string; readonly messageId: string }[],
+  ): Promise<Map<string, Pick<FailureRecord, 'attempts' | 'code' | 'message'>>> {
+    const records = await this.failureRecords(lives.map((l) => l.exportId));
+    const found = new Map<string, Pick<FailureRecord, 'attempts' | 'code' | 'message'>>();
+    for (const { exportId, messageId } of lives) {
+      const result = records.get(exportId);
+      // A record of another life (or one that cannot be read) counts nothing for this one.
+      if (result?.ok !== true || result.record.messageId !== messageId) continue;
+      const { attempts, code, message } = result.record;
+      found.set(exportId, { attempts, code, message });
+    }
+    return found;
   }
 }

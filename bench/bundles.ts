@@ -1,35 +1,30 @@
 /**
- * Benchmark 6 — each function's bundle, built as the CDK builds it (lib/pipeline-function.ts:
- * esbuild, bundle, minify, ESM, platform node, target node24, `@aws-sdk/*` external because the
- * Lambda runtime ships it, the config inlined with `define`), its size, and its module-init time:
- * a fresh `node` process imports the bundle and reports how long the import took. The SDK modules
- * the bundle imports are loaded from this project's node_modules, as the runtime loads its own.
+ * Benchmark 6 — each function's prebundled handler, as the package ships it and the construct deploys
+ * it (`dist/handlers/<folder>/index.mjs`, built by scripts/build.ts with scripts/handler-bundles.ts:
+ * esbuild, bundle, minify, ESM, platform node, the runtime floor's target, `@aws-sdk/*` external
+ * because the Lambda runtime ships it), its size, and its module-init time: a fresh `node` process
+ * imports the bundle, with the example config in `KD_CONFIG_JSON` (on AWS it is read from the config
+ * layer's file), and reports how long the import took. The SDK modules the bundle imports are loaded
+ * from this project's node_modules, as the runtime loads its own.
  */
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { backfillEnvironment } from '../lambdas/backfill/environment.js';
-import { commonEnvironment } from '../lambdas/commons/environment.js';
+import { commonEnvironment, configEnvironment } from '../lambdas/commons/environment.js';
 import { decideEnvironment } from '../lambdas/decide/environment.js';
 import { exportEnvironment } from '../lambdas/export/environment.js';
+import { buildHandlers } from '../scripts/build.js';
+import { type HandlerBundle, handlerBuildOptions, handlerBundles, ROOT } from '../scripts/handler-bundles.js';
 import { median, round } from './stats.js';
 
 const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '..');
 // Inside node_modules: ignored by git, and bare `@aws-sdk/*` imports resolve from the project.
 const OUT = join(ROOT, 'node_modules', '.cache', 'kd-bench');
-
-/** The function entries of docs/ARCHITECTURE.md; those not written yet are reported as missing. */
-export const FUNCTION_ENTRIES = {
-  decide: 'lambdas/decide/handler.ts',
-  export: 'lambdas/export/handler.ts',
-  backfill: 'lambdas/backfill/handler.ts',
-  connectionCheck: 'lambdas/connection-check/handler.ts',
-} as const;
 
 export interface BundleResult {
   entry: string;
@@ -50,27 +45,6 @@ await import(process.argv[1]);
 process.stdout.write(JSON.stringify({ initMs: performance.now() - started }));
 `;
 
-async function bundle(entry: string, outfile: string, sdkExternal: boolean): Promise<void> {
-  const config = readFileSync(join(ROOT, 'examples', 'config.json'), 'utf8');
-  await build({
-    entryPoints: [join(ROOT, entry)],
-    outfile,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    sourcemap: true,
-    external: sdkExternal ? ['@aws-sdk/*'] : [],
-    banner: {
-      js: "import { createRequire as __kdCreateRequire } from 'node:module';const require = __kdCreateRequire(import.meta.url);",
-    },
-    define: { 'process.env.KD_CONFIG_JSON': JSON.stringify(JSON.stringify(JSON.parse(config))) },
-    logLevel: 'silent',
-  });
-}
-
 async function measureInit(file: string, runs: number): Promise<{ initMs: number; processMs: number }> {
   const init: number[] = [];
   const wall: number[] = [];
@@ -84,6 +58,7 @@ async function measureInit(file: string, runs: number): Promise<{ initMs: number
         AWS_ACCESS_KEY_ID: 'bench',
         AWS_SECRET_ACCESS_KEY: 'bench',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...configEnvironment(readFileSync(join(ROOT, 'examples', 'config.json'), 'utf8')),
         ...commonEnvironment(),
         ...decideEnvironment({
           exportQueueUrl: 'http://127.0.0.1:1/queue/export.fifo',
@@ -109,7 +84,7 @@ async function measureInit(file: string, runs: number): Promise<{ initMs: number
   return { initMs: round(median(init), 1), processMs: round(median(wall), 1) };
 }
 
-/** Builds and measures every function entry that exists. */
+/** Builds the handlers as the package does (`dist/handlers/`), and measures each. */
 export async function runBundleBench(
   options: { runs?: number } = {},
 ): Promise<{ functions: Record<string, BundleResult>; missing: string[] }> {
@@ -118,22 +93,21 @@ export async function runBundleBench(
   mkdirSync(OUT, { recursive: true });
   // The bundles import @aws-sdk/* from node_modules: resolve them from the project root.
   writeFileSync(join(OUT, 'package.json'), JSON.stringify({ type: 'module', private: true }));
+  await buildHandlers();
   const functions: Record<string, BundleResult> = {};
-  const missing: string[] = [];
-  for (const [name, entry] of Object.entries(FUNCTION_ENTRIES)) {
-    if (!existsSync(join(ROOT, entry))) {
-      missing.push(entry);
-      continue;
-    }
-    const file = join(OUT, `${name}.mjs`);
-    const fullFile = join(OUT, `${name}.sdk.mjs`);
-    await bundle(entry, file, true);
-    await bundle(entry, fullFile, false);
+  for (const bundle of handlerBundles()) {
+    const file = join(bundle.outdir, 'index.mjs');
+    // The same bundle with the SDK inside (what an older runtime without the SDK would need).
+    const withSdk = handlerBundles(join(OUT, 'with-sdk')).find(
+      (b) => b.name === bundle.name,
+    ) as HandlerBundle;
+    await build(handlerBuildOptions(withSdk, { sdkExternal: false }));
+    const fullFile = join(withSdk.outdir, 'index.mjs');
     const lean = await measureInit(file, runs);
     const full = await measureInit(fullFile, runs);
     const code = readFileSync(file);
-    functions[name] = {
-      entry,
+    functions[bundle.name] = {
+      entry: relative(ROOT, bundle.entry),
       bytes: statSync(file).size,
       gzipBytes: gzipSync(code).length,
       initMs: lean.initMs,
@@ -141,5 +115,5 @@ export async function runBundleBench(
       withSdk: { bytes: statSync(fullFile).size, initMs: full.initMs },
     };
   }
-  return { functions, missing };
+  return { functions, missing: [] };
 }

@@ -28,8 +28,8 @@ import { buildExportMessage, type ExportMessage, messageGroupIdFor } from '../co
 import type { LedgerEntry } from '../core/staleness.js';
 import { parseStreamRecord } from '../core/stream-record.js';
 import { createObservability, METRIC, type MetricSink } from '../lambdas/commons/observability.js';
-import { exportBatch } from '../lambdas/export/export-batch.js';
 import type { LedgerStore } from '../lambdas/export/export-ledger.js';
+import { exportBatch } from '../lambdas/export/export-loop.js';
 import { type FaultProxy, startFaultProxy } from '../local/fault-proxy.js';
 import { benchConfig, benchConfigJson, benchStreamRecords } from './profiles.js';
 import { median, round } from './stats.js';
@@ -112,7 +112,7 @@ function documents(n: number): { profileId: string; json: string; message: Expor
  * the state table, so the export function runs its real ledger logic against it.
  */
 function countingLedger(): LedgerStore &
-  Pick<StateTable, 'recordFailure'> & {
+  Pick<StateTable, 'recordFailure' | 'failureAttempts'> & {
     counts: { itemsRead: number; itemsWritten: number };
   } {
   const items = new Map<string, LedgerEntry>();
@@ -140,9 +140,13 @@ function countingLedger(): LedgerStore &
     openBackfillWindow: async () => {
       counts.itemsWritten += 1;
     },
-    recordFailure: async (failure) => {
+    recordFailure: async ({ messageId: _life, attempt, ...failure }) => {
       counts.itemsWritten += 1;
-      return { ...failure, firstFailureAt: failure.lastFailureAt };
+      return { ...failure, attempts: attempt ? 1 : 0, firstFailureAt: failure.lastFailureAt };
+    },
+    failureAttempts: async (lives) => {
+      counts.itemsRead += lives.length;
+      return new Map();
     },
   };
 }
@@ -286,28 +290,32 @@ export async function runExporterBench(options: { exports?: number } = {}): Prom
         awsRegion: 'us-east-1',
       }));
       const t0 = performance.now();
-      await exportBatch(batch, () => 25_000, {
-        destinations: new Map([[destination.id, destination]]),
-        clients: {
-          forDestination: () => ({ client: viaProxy, target: { StreamName: 'bench-fifo' } }),
-          refresh: () => false,
-          redact: (text) => text,
-        },
-        state,
-        queue: {
-          deleteMessages: async () => {
-            queueCalls.deletes++;
-            return new Set();
+      await exportBatch(
+        batch,
+        {
+          destinations: new Map([[destination.id, destination]]),
+          clients: {
+            forDestination: () => ({ client: viaProxy, target: { StreamName: 'bench-fifo' } }),
+            refresh: () => false,
+            redact: (text) => text,
           },
-          moveToDeadLetterQueue: async () => {
-            queueCalls.moves++;
-            return { outcome: 'moved' as const };
+          state,
+          queue: {
+            deleteMessages: async () => {
+              queueCalls.deletes++;
+              return new Set();
+            },
+            moveToDeadLetterQueue: async () => {
+              queueCalls.moves++;
+              return { outcome: 'moved' as const };
+            },
           },
+          maxReceiveCount: 3,
+          metrics: { count: noop, countWithDimension: noop, milliseconds: noop },
+          logger: { debug: noop, info: noop, warn: noop, error: noop },
         },
-        maxReceiveCount: 3,
-        metrics: { count: noop, countWithDimension: noop, milliseconds: noop },
-        logger: { debug: noop, info: noop, warn: noop, error: noop },
-      });
+        { remainingMs: () => 25_000 },
+      );
       invocationMs.push(performance.now() - t0);
     }
     const fifoCalls = proxy.stats().putRecordsCalls;

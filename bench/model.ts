@@ -23,14 +23,21 @@ import {
 } from '../core/capacity/sizing.js';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import { deriveMappingSettings } from '../core/throughput-settings.js';
-import type { BackfillBenchResult } from './backfill.js';
-import type { E2eResult } from './e2e.js';
+import type { BackfillMeasurements, E2eMeasurements } from './results-file.js';
 import { round } from './stats.js';
 
 /** One row of the model's table. */
 export interface ModelStep {
   readonly offeredPerSecond: number;
+  /** Profile writes completed per second (decided, and every export in Kinesis). */
   readonly deliveredPerSecond: number;
+  /** Exports per second the offered writes made, and the destination streams accepted. */
+  readonly exportsOfferedPerSecond: number;
+  readonly exportsDeliveredPerSecond: number;
+  /** Exports a second added to those waiting (0 when carried). */
+  readonly backlogGrowthPerSecond: number;
+  /** Minutes of the rate until the oldest waiting export passes the 10-minute promise; null when carried. */
+  readonly minutesToPromise: number | null;
   readonly p50Ms: number;
   readonly p95Ms: number;
   readonly p99Ms: number;
@@ -40,8 +47,10 @@ export interface ModelStep {
   readonly exportConcurrencyMax: number;
   readonly exportConcurrencyMean: number;
   readonly throttledEntries: number;
-  /** The pipeline stage that stops the rate; null when it is carried. */
-  readonly bottleneck: string | null;
+  /** The pipeline stage that stops the rate; `none` when it is carried. */
+  readonly bottleneck: string;
+  /** What the bottleneck stage carries, in exports/s (the arithmetic of `sizing.ts`); null for `none`. */
+  readonly bottleneckExportsPerSecond: number | null;
   /** Limits outside the simulated pipeline that the rate runs into (the table's write quota). */
   readonly limits: readonly string[];
   readonly settings: {
@@ -54,11 +63,22 @@ export interface ModelStep {
 
 const ENVELOPE_PEAK = 10_000;
 
+/** The offered rates of `results.model.steps`, writes/s: up to twice the peak the settings are derived for. */
+export const MODEL_RATES = [1_000, 2_500, 5_000, 7_500, 10_000, 12_500, 15_000, 17_500, 20_000] as const;
+
 function step(result: SimulationResult, model: ReturnType<typeof awsModel>): ModelStep {
-  const table = stageCapacities(model).find((c) => c.stage === 'profile-table-writes');
+  const capacities = stageCapacities(model);
+  const table = capacities.find((c) => c.stage === 'profile-table-writes');
+  const binding = capacities.find((c) => c.stage === result.bottleneck);
+  const exportsPerWrite = model.workload.exportShare * model.workload.destinations;
   return {
     offeredPerSecond: result.offeredPerSecond,
     deliveredPerSecond: round(result.deliveredPerSecond, 0),
+    exportsOfferedPerSecond: round(result.exportsOfferedPerSecond, 0),
+    exportsDeliveredPerSecond: round(result.exportsDeliveredPerSecond, 0),
+    backlogGrowthPerSecond: round(result.backlog.growthPerSecond, 0),
+    minutesToPromise:
+      result.backlog.minutesToPromise === null ? null : round(result.backlog.minutesToPromise, 1),
     p50Ms: round(result.p50Ms, 0),
     p95Ms: round(result.p95Ms, 0),
     p99Ms: round(result.p99Ms, 0),
@@ -69,6 +89,10 @@ function step(result: SimulationResult, model: ReturnType<typeof awsModel>): Mod
     exportConcurrencyMean: round(result.exportConcurrency.mean, 0),
     throttledEntries: result.throttledEntries,
     bottleneck: result.bottleneck,
+    bottleneckExportsPerSecond:
+      binding !== undefined && Number.isFinite(binding.writesPerSecond)
+        ? round(binding.writesPerSecond * exportsPerWrite, 0)
+        : null,
     limits: table !== undefined && table.writesPerSecond < result.offeredPerSecond ? [table.detail] : [],
     settings: {
       parallelizationFactor: model.parallelizationFactor,
@@ -113,8 +137,8 @@ function runAws(
 
 /** The code timings measured in this run (the fits of the end-to-end run, the backfill CPU). */
 export function measuredTimings(
-  e2e: E2eResult | undefined,
-  backfill: BackfillBenchResult | undefined,
+  e2e: E2eMeasurements | undefined,
+  backfill: BackfillMeasurements | undefined,
 ): CodeTimings {
   const ok = (n: number | undefined, fallback: number) =>
     n !== undefined && Number.isFinite(n) ? n : fallback;
@@ -128,7 +152,7 @@ export function measuredTimings(
 }
 
 /** The model against the local end-to-end steps: same rates, the emulators' latencies and the local settings. */
-function validate(e2e: E2eResult, timings: CodeTimings) {
+function validate(e2e: E2eMeasurements, timings: CodeTimings) {
   const latencies: PlatformLatencies = {
     writeMs: e2e.writeMs,
     streamLagMs: e2e.localLatencies.streamLagMs,
@@ -183,10 +207,10 @@ function validate(e2e: E2eResult, timings: CodeTimings) {
 }
 
 /** Runs the model for the bench's results. */
-export function runModelBench(e2e: E2eResult | undefined, backfill: BackfillBenchResult | undefined) {
+export function runModelBench(e2e: E2eMeasurements | undefined, backfill: BackfillMeasurements | undefined) {
   const started = performance.now();
   const timings = measuredTimings(e2e, backfill);
-  const steps = [1_000, 5_000, 10_000, 20_000].map((rate) => {
+  const steps = MODEL_RATES.map((rate) => {
     const { model, result } = runAws(rate, ENVELOPE_PEAK, timings);
     return step(result, model);
   });

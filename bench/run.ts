@@ -5,15 +5,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { AWS_PRICES, PRICES_AS_OF } from '../core/capacity/prices.js';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import { runBundleBench } from './bundles.js';
+import { writeCharts } from './charts.js';
 import { type CostInputs, exporterCostInputs, FIXED_COSTS, modelNaive, modelPipeline } from './cost.js';
 import { runDecideBench } from './decide.js';
 import { runE2eBench } from './e2e.js';
 import { runExporterBench } from './exporter.js';
-import { runModelBench } from './model.js';
+import { MODEL_RATES, runModelBench } from './model.js';
+import { RESULTS_FILE } from './results-file.js';
 import { round } from './stats.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -123,10 +124,11 @@ async function main(): Promise<void> {
 
   results.totalSeconds = round((performance.now() - started) / 1000, 1);
   (results.machine as Json).loadAverageAtEnd = round(loadavg()[0] ?? 0, 2);
-  const file = join(import.meta.dirname, 'results.json');
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
-  process.stdout.write(`\nwrote ${file} in ${results.totalSeconds} s\n`);
+  process.stdout.write(`\nwrote ${RESULTS_FILE} in ${results.totalSeconds} s\n`);
+  // The charts of BENCHMARKS.md, from the results just written (npm run bench:charts draws the same).
+  for (const line of await writeCharts(results)) process.stdout.write(`chart: ${line}\n`);
 }
 
 function get(obj: unknown, path: string): unknown {
@@ -139,6 +141,8 @@ function get(obj: unknown, path: string): unknown {
 }
 
 function printTable(results: Json): void {
+  const atPeak = MODEL_RATES.indexOf(10_000);
+  const atTwice = MODEL_RATES.indexOf(20_000);
   const rows: [string, string, string][] = [
     ['decide.perSecond', 'stream records evaluated per second (one core)', ''],
     ['decide.ratioToBaseline', 'decide path / (unmarshall both images + stringify)', '≤ 1.5'],
@@ -154,12 +158,22 @@ function printTable(results: Json): void {
     ['backfill.perSecond', 'profiles scanned and exported per second', ''],
     ['backfill.scans', 'table scans for one deploy of several newly mapped segments', '1'],
     [
-      'model.steps.2.deliveredPerSecond',
+      `model.steps.${atPeak}.deliveredPerSecond`,
       'model: delivered writes/s at 10,000 offered (defaults for that peak)',
       '10000',
     ],
-    ['model.steps.2.p95Ms', 'model: p95 write → Kinesis at 10,000 writes/s, ms', '≤ 2000'],
-    ['model.steps.3.bottleneck', 'model: what stops 20,000 writes/s with the 10,000 defaults', ''],
+    [`model.steps.${atPeak}.p95Ms`, 'model: p95 write → Kinesis at 10,000 writes/s, ms', '≤ 2000'],
+    [`model.steps.${atTwice}.bottleneck`, 'model: what stops 20,000 writes/s with the 10,000 defaults', ''],
+    [
+      `model.steps.${atTwice}.exportsDeliveredPerSecond`,
+      'model: exports/s delivered at 20,000 offered (of 15,000)',
+      '',
+    ],
+    [
+      `model.steps.${atTwice}.minutesToPromise`,
+      'model: minutes of 20,000 writes/s until the oldest waiting export is 10 minutes old',
+      '',
+    ],
     ['model.localValidationError', 'model vs local e2e: mean relative p95 error (sustained steps)', ''],
     ['model.backfill.minutes', 'model: 10 M profiles, 50 newly mapped segments, one scan, minutes', '≤ 15'],
     ['cost.perMillionUsd', 'USD per million exports (this design)', ''],

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../adapters/config-file.js';
 import { addNagPacks, DEFAULT_ENTRIES, KinesisDestinationStack } from '../lib/index.js';
@@ -24,9 +24,11 @@ try {
   process.exit(1);
 }
 
-const missing = Object.values(DEFAULT_ENTRIES).filter((entry) => !existsSync(entry));
+const missing = Object.values(DEFAULT_ENTRIES).filter((entry) => !existsSync(join(entry, 'index.mjs')));
 if (missing.length > 0) {
-  console.error(`missing Lambda handlers: ${missing.map((m) => relative(process.cwd(), m)).join(', ')}`);
+  console.error(
+    `missing prebundled Lambda handlers: ${missing.map((m) => relative(process.cwd(), m)).join(', ')}: run \`npm run build:handlers\` (cdk.json's app command does)`,
+  );
   process.exit(1);
 }
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
- * The kinesis-destination CLI: `npx kinesis-destination <command>` or `npm run cli -- <command>`
- * (both through `bin/kinesis-destination.js`, which loads this file with tsx). Every command works
- * against AWS (standard SDK environment) and against `local up` (the environment it prints).
+ * The kinesis-destination CLI: `npx kinesis-destination <command>` (this file compiled,
+ * `dist/esm/bin/cli.js`, the package's "bin") or `npm run cli -- <command>` in a clone (through
+ * `bin/kinesis-destination.js`, which loads this file with tsx). Every command works against AWS
+ * (standard SDK environment) and against `local up` (the environment it prints); `local up` loads its
+ * emulators only when it runs (cli/local-up.ts).
  */
 import { Command, CommanderError } from 'commander';
 import { registerBackfillCommand } from '../cli/backfill.js';

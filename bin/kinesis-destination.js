@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `kinesis-destination` command (package.json "bin"; `npx kinesis-destination <command>`, and
- * what `npm run cli` runs). The CLI is TypeScript: this shim registers tsx's loader in this process
- * — no child process, so Ctrl-C reaches `local up` itself — then imports `bin/cli.ts`.
+ * The CLI from source, in a clone of the repository (`npm run cli -- <command>`): this shim registers
+ * tsx's loader (a devDependency) in this process — no child process, so Ctrl-C reaches `local up`
+ * itself — then imports `bin/cli.ts`. The installed package's `kinesis-destination` command (package.json
+ * "bin") is the compiled `dist/esm/bin/cli.js` instead, which needs no loader.
  */
 import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';

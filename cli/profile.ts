@@ -4,12 +4,13 @@ import { readDocuments } from '../adapters/json-file.js';
 import { deleteProfile, writeProfiles } from '../adapters/profile-writer.js';
 import { DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
+import { STACK_OUTPUT } from '../core/stack-outputs.js';
 
 function profileTableName(flag: string | undefined): string {
   const name = flag ?? process.env[DEPLOYMENT_VARIABLE.profileTableName];
   if (name === undefined || name.length === 0) {
     throw new UsageError(
-      'no profile table: pass --table NAME or set PROFILE_TABLE_NAME (`npm run cli -- local up` prints it; on AWS it is the stack output ProfileTableName)',
+      `no profile table: pass --table NAME or set ${DEPLOYMENT_VARIABLE.profileTableName} (\`npm run cli -- local up\` prints it; on AWS it is the stack output ${STACK_OUTPUT.profileTableName})`,
     );
   }
   return name;

@@ -1,6 +1,7 @@
 /**
  * The dead letter's own explanation: the message attributes with which the export function moves an
- * export to the dead-letter queue on its last attempt. `aws sqs receive-message
+ * export to the dead-letter queue after its last attempt (core/export-machine.ts, the last-attempt
+ * rule). `aws sqs receive-message
  * --message-attribute-names All` shows them, and `dlq list` reads them. The body stays the export
  * message as it was (core/export-message.ts), so a redrive puts it back unchanged.
  *
@@ -8,11 +9,12 @@
  * attempt) has none of these attributes; `dlq list` then joins the state table's failure record.
  */
 
-/** The attribute names (SQS allows ten; these are eight). */
+/** The attribute names (SQS allows ten; these are nine). */
 export const DEAD_LETTER_ATTRIBUTE = {
   errorCode: 'ErrorCode',
   errorMessage: 'ErrorMessage',
   attempts: 'Attempts',
+  retryable: 'Retryable',
   firstFailureAt: 'FirstFailureAt',
   lastFailureAt: 'LastFailureAt',
   destinationId: 'DestinationId',
@@ -30,8 +32,18 @@ export const MAX_ERROR_MESSAGE_CHARS = 1_000;
 export interface DeadLetterReason {
   readonly errorCode: string;
   readonly errorMessage: string;
-  /** Receives of the message on which it failed (its last attempt's receive count). */
-  readonly attempts: number;
+  /**
+   * Real put attempts of this life of the message (the export function counts them in its failure
+   * record): 3 after the last attempt, 1 for a failure retrying cannot mend; `undefined` when the
+   * count could not be read (the state table was unavailable), and the attribute is then left out.
+   */
+  readonly attempts: number | undefined;
+  /**
+   * False when trying again cannot help (a record Kinesis refuses, a body that is not an export
+   * message): a redrive puts it back only to have it dead-lettered again at once. Absent on a dead
+   * letter moved by the queue's redrive policy or by older code, which reads as true.
+   */
+  readonly retryable: boolean;
   /** Epoch ms. */
   readonly firstFailureAt: number;
   /** Epoch ms. */
@@ -64,7 +76,13 @@ export function deadLetterAttributes(reason: DeadLetterReason): Record<string, A
   const entries: [string, AttributeValue | undefined][] = [
     [DEAD_LETTER_ATTRIBUTE.errorCode, text(reason.errorCode)],
     [DEAD_LETTER_ATTRIBUTE.errorMessage, text(reason.errorMessage.slice(0, MAX_ERROR_MESSAGE_CHARS))],
-    [DEAD_LETTER_ATTRIBUTE.attempts, { DataType: 'Number', StringValue: String(reason.attempts) }],
+    [
+      DEAD_LETTER_ATTRIBUTE.attempts,
+      reason.attempts === undefined
+        ? undefined
+        : { DataType: 'Number', StringValue: String(reason.attempts) },
+    ],
+    [DEAD_LETTER_ATTRIBUTE.retryable, text(String(reason.retryable))],
     [DEAD_LETTER_ATTRIBUTE.firstFailureAt, text(new Date(reason.firstFailureAt).toISOString())],
     [DEAD_LETTER_ATTRIBUTE.lastFailureAt, text(new Date(reason.lastFailureAt).toISOString())],
     [DEAD_LETTER_ATTRIBUTE.destinationId, text(reason.destinationId)],
@@ -94,11 +112,12 @@ export function readDeadLetterReason(
     const parsed = Date.parse(value(name) ?? '');
     return Number.isFinite(parsed) ? parsed : 0;
   };
-  const attempts = Number(value(DEAD_LETTER_ATTRIBUTE.attempts));
+  const attempts = Number(value(DEAD_LETTER_ATTRIBUTE.attempts) ?? Number.NaN);
   return {
     errorCode,
     errorMessage: value(DEAD_LETTER_ATTRIBUTE.errorMessage) ?? '',
-    attempts: Number.isFinite(attempts) ? attempts : 0,
+    attempts: Number.isFinite(attempts) ? attempts : undefined,
+    retryable: value(DEAD_LETTER_ATTRIBUTE.retryable) !== 'false',
     firstFailureAt: time(DEAD_LETTER_ATTRIBUTE.firstFailureAt),
     lastFailureAt: time(DEAD_LETTER_ATTRIBUTE.lastFailureAt),
     destinationId: value(DEAD_LETTER_ATTRIBUTE.destinationId),

@@ -7,8 +7,20 @@
 
 /** The names of the functions' environment variables. */
 export const VARIABLE = {
-  /** The destination config JSON: inlined into the bundle on AWS, set by the local runtime. */
+  /** The destination config JSON itself: set by the local runtime (on AWS the config is a file). */
   configJson: 'KD_CONFIG_JSON',
+  /**
+   * The file holding the destination config JSON when {@link VARIABLE.configJson} is not set
+   * (default: the config layer's `/opt/kinesis-destination/config.json`).
+   */
+  configJsonPath: 'KD_CONFIG_JSON_PATH',
+  /**
+   * Per-destination values merged over the config file's, as JSON
+   * (`{"destinations":{"<id>":{"<field>":<value>}}}`): the seam through which values known only at
+   * deploy time (CloudFormation tokens, e.g. a stream created elsewhere) reach the functions, while
+   * the literal config stays in the hash-stable layer. Optional.
+   */
+  configOverrides: 'KD_CONFIG_OVERRIDES',
   exportQueueUrl: 'EXPORT_QUEUE_URL',
   rejectsQueueUrl: 'REJECTS_QUEUE_URL',
   deadLetterQueueUrl: 'DLQ_URL',

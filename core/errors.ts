@@ -60,3 +60,14 @@ export class JsonSyntaxError extends Error {
     this.column = column;
   }
 }
+
+/**
+ * An item of the state table that is not the record its key says (core/state-records.ts): the
+ * message names the key, each malformed field, and what to do.
+ */
+export class StateRecordError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StateRecordError';
+  }
+}

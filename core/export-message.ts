@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ExportDecision } from './decide.js';
-import { parseJson, stringifyExact } from './json-text.js';
+import { parseJson } from './json-text.js';
 import type { ExportDocument } from './payload.js';
 import { REASON_CODES, type ReasonCode } from './reasons.js';
 
@@ -11,14 +11,29 @@ import { REASON_CODES, type ReasonCode } from './reasons.js';
  * Producers: the decide function (live changes) and the backfill. Consumer: the export function.
  * A message that reaches the dead-letter queue is this same body: the export function moves it there
  * on its last attempt with its failure as message attributes (`core/dead-letter.ts`); for one the
- * queue's redrive policy moved, `dlq list` joins the state table's `failure#<exportId>` record.
+ * queue's redrive policy moved, `dlq list` joins the state table's failure record of the export.
  */
 
-const envelope = {
+/**
+ * The export queue's message body (envelope version 3, the only one read): the envelope's fields,
+ * then the export document as the body's last member, `"document":` followed by its exact JSON text —
+ * no escaping, so ten messages of a ~6 KB document fit one 64 KB SQS request chunk, and a number keeps
+ * every digit DynamoDB stores (a JSON parser would round it to a double). The body is plain JSON (the
+ * console shows the document as an object); {@link readExportMessage} takes the exact text back out of
+ * it as `documentJson`, and {@link exportMessageBody} writes it. Versions 1 and 2 (the document as an
+ * object, or as an escaped string) are no longer read: the package has no deployed users whose queues
+ * could still hold them.
+ */
+export const exportMessageSchema = z.object({
+  v: z.literal(3, 'must be 3: the only export envelope version this code reads'),
   /** Stable id of this export: hash of the source event id and the destination id. */
   exportId: z.string().min(1),
   destinationId: z.string().min(1),
-  profileId: z.string().min(1).max(256),
+  /**
+   * The profile id: the Kinesis partition key. Not limited here: an id Kinesis refuses
+   * (core/partition-key.ts) is the export's own failure (`InvalidRecord`), not an unreadable message.
+   */
+  profileId: z.string().min(1),
   /**
    * The profile's version (the writer's `__kd.v`) that this document reflects; 0 when the
    * profile was not written by the profile writer. An extra check of the delivery ledger
@@ -32,52 +47,9 @@ const envelope = {
   sourceTime: z.number().int().nonnegative(),
   /** Epoch ms when the message was queued. */
   queuedAt: z.number().int().nonnegative(),
-};
-
-/**
- * Envelope version 1 (written before exact numbers): the document as a JSON object. Still accepted,
- * so a dead-letter queue written by older code can be redriven; its numbers are what `JSON.parse`
- * made of them.
- */
-export const exportMessageV1Schema = z.object({
-  v: z.literal(1),
-  ...envelope,
-  /** The export document in the source page's exact shape; becomes the Kinesis record's data. */
-  document: z.record(z.string(), z.unknown()),
-});
-
-/**
- * Envelope version 2: the document as its exact JSON text, so a number keeps every digit DynamoDB
- * stores on its way through the queue (a JSON parser would round it to a double).
- */
-export const exportMessageV2Schema = z.object({
-  v: z.literal(2),
-  ...envelope,
-  /** The export document's JSON text, in the source page's exact shape: the Kinesis record's data, byte for byte. */
-  documentJson: z.string().regex(/^\{/, 'must be the JSON text of the export document (an object)'),
-});
-
-/**
- * Envelope version 3: version 2's fields, carried so that the document is not a JSON string inside the
- * body but the body's last member, `"document":` followed by its exact JSON text — no escaping, so ten
- * messages of a ~6 KB document fit one 64 KB SQS request chunk (version 2's escaped quotes add about
- * 7 %, and two chunks per batch cost a send and a receive request more per ten exports). The body is
- * plain JSON (the console shows the document as an object); {@link readExportMessage} takes the exact
- * text back out of it, and {@link exportMessageBody} writes it.
- */
-export const exportMessageV3Schema = z.object({
-  v: z.literal(3),
-  ...envelope,
   /** The export document's JSON text, exact: the Kinesis record's data, byte for byte. */
   documentJson: z.string().regex(/^\{/, 'must be the JSON text of the export document (an object)'),
 });
-
-/** The export queue's message body, any envelope version; producers write version 3. */
-export const exportMessageSchema = z.discriminatedUnion('v', [
-  exportMessageV1Schema,
-  exportMessageV2Schema,
-  exportMessageV3Schema,
-]);
 
 const DOCUMENT_MEMBER = ',"document":';
 
@@ -115,7 +87,8 @@ function restoreSqsEscapes(text: string): string {
 
 /**
  * The message an export queue body holds, ready for {@link exportMessageSchema}: the parsed JSON,
- * with a version 3 body's document taken back out as its exact text (`documentJson`).
+ * with the document taken back out as its exact text (`documentJson`). A body of another version is
+ * returned as parsed, for the schema to refuse.
  * @throws SyntaxError when the body is not JSON.
  */
 export function readExportMessage(body: string): unknown {
@@ -129,16 +102,38 @@ export function readExportMessage(body: string): unknown {
 }
 
 /**
- * The export queue body of a message: version 3 with the document spliced in as the last member;
- * versions 1 and 2 as plain JSON. Characters SQS refuses are escaped.
+ * The export queue body of a message: the envelope with the document spliced in as the last member.
+ * Characters SQS refuses are escaped.
  */
 export function exportMessageBody(message: ExportMessage): string {
-  if (message.v !== 3) return toSqsJson(message);
   const { documentJson, ...envelope } = message;
   return `${toSqsJson(envelope).slice(0, -1)}${DOCUMENT_MEMBER}${sqsSafeJson(documentJson)}}`;
 }
 
 export type ExportMessage = z.infer<typeof exportMessageSchema>;
+
+/** What {@link parseExportMessageBody} finds in a body. */
+export type ParsedExportMessage =
+  | { readonly ok: true; readonly message: ExportMessage }
+  /** `problem` names the invalid fields (never their values). */
+  | { readonly ok: false; readonly problem: string };
+
+/**
+ * Reads and validates an export queue body. Never throws: a body that is not JSON, or not an export
+ * message of the current version, comes back with what is wrong (field names only).
+ */
+export function parseExportMessageBody(body: string): ParsedExportMessage {
+  let json: unknown;
+  try {
+    json = readExportMessage(body);
+  } catch {
+    return { ok: false, problem: 'the message body is not JSON' };
+  }
+  const parsed = exportMessageSchema.safeParse(json);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const fields = parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ');
+  return { ok: false, problem: `the message is not an export message of version 3 (invalid: ${fields})` };
+}
 
 /** SQS FIFO MessageGroupId: one group per destination and profile (max 128 characters). */
 export function messageGroupIdFor(destinationId: string, profileId: string): string {
@@ -219,17 +214,9 @@ export function toSqsJson(value: unknown): string {
 }
 
 /**
- * The Kinesis record's data of an export message: version 2's or 3's document text as it is, version 1's
- * document written as JSON.
- */
-export function exportDocumentJson(message: ExportMessage): string {
-  return message.v === 1 ? stringifyExact(message.document) : message.documentJson;
-}
-
-/**
  * The export document of a message as a value, numbers exact (for `dlq list` and tests).
- * @throws JsonSyntaxError when a version 2 document is not JSON (the schema only checks its start).
+ * @throws JsonSyntaxError when the document is not JSON (the schema only checks its start).
  */
 export function exportDocumentOf(message: ExportMessage): ExportDocument {
-  return message.v === 1 ? message.document : (parseJson(message.documentJson) as ExportDocument);
+  return parseJson(message.documentJson) as ExportDocument;
 }

@@ -7,6 +7,41 @@
  */
 const MIB = 1024 * 1024;
 
+/** FIFO event sources accept at most 10 messages per batch. */
+const EXPORT_BATCH_SIZE = 10;
+
+/** Real put attempts of an export: the first and the source page's two retries. */
+const EXPORT_ATTEMPTS = 3;
+
+/**
+ * The most receives a message can use before its own last attempt while every message ahead of it
+ * in its FIFO group uses all its attempts (a long outage), with batches of `batchSize` and `attempts`
+ * attempts per export: `(attempts − 1) · batchSize + 1`.
+ *
+ * Why: a batch holds a group's first `batchSize` messages. A message that fails is returned with the
+ * later messages of its group (held back, not attempted: order per profile), so each receive makes
+ * one attempt of the group's head. When the head's last attempt fails, the export function moves it to
+ * the dead-letter queue and goes on with the group in the same invocation: the next message's first
+ * attempt uses the same receive. So every message after the first costs its group `attempts − 1`
+ * receives, and the last message of the first batch makes its last attempt on receive
+ * `attempts + (batchSize − 1)(attempts − 1) = (attempts − 1) · batchSize + 1` — 21 for 3 attempts and
+ * batches of 10. A message that joins a later batch starts counting later, and its head has already
+ * made an attempt, so its bound is lower. `test/unit/core/export-machine-bounds.test.ts` checks this
+ * bound against the export state machine (core/export-machine.ts) over generated outages.
+ */
+export function receivesUntilLastAttempt(batchSize: number, attempts: number): number {
+  return (attempts - 1) * batchSize + 1;
+}
+
+/**
+ * Receives on which no attempt of the group is made, allowed on top of
+ * {@link receivesUntilLastAttempt}: 5 for Lambda throttling (AWS's advice for an SQS event source: a
+ * maxReceiveCount of at least 5, so that throttled receives alone do not dead-letter a message), and
+ * 5 for invocations that end at their deadline, time out or crash (each returns its unfinished
+ * messages with a receive used and no attempt counted).
+ */
+const RECEIVES_WITHOUT_ATTEMPT = 5 + 5;
+
 export const PIPELINE_SETTINGS = {
   /** The DynamoDB Streams → decide event source mapping and function. */
   decide: {
@@ -42,7 +77,23 @@ export const PIPELINE_SETTINGS = {
     memoryMb: 512,
     timeoutSeconds: 30,
     /** FIFO event sources accept at most 10 messages per batch. */
-    batchSize: 10,
+    batchSize: EXPORT_BATCH_SIZE,
+    /**
+     * Real put attempts of an export (the first and the source page's two retries): the export
+     * function counts them in the export's failure record and moves the export to the dead-letter
+     * queue itself, with its failure attached, when its third attempt fails (its first, for a failure
+     * retrying cannot mend: core/export-machine.ts). A message held back behind its group's failed
+     * message, returned unattempted at the deadline, or throttled by Lambda uses a receive, not an attempt.
+     */
+    attempts: EXPORT_ATTEMPTS,
+    /**
+     * The export function's one deadline: Middy's early timeout (`timeoutEarlyInMillis`) fires this
+     * long before Lambda's timeout, aborts the call in flight and answers with what is done (what
+     * Kinesis accepted included), the rest as batch item failures — never a whole-batch failure, which
+     * would have SQS hand out again what was put. Calls stop starting earlier (`putRecords.reserveMs`),
+     * so this only needs the time to answer.
+     */
+    answerEarlyMs: 250,
     /** Lambda does not support a batching window on FIFO queues; 0 is the only valid value. */
     maxBatchingWindowSeconds: 0,
     /**
@@ -55,8 +106,14 @@ export const PIPELINE_SETTINGS = {
   },
   /** The FIFO export queue and its dead-letter queue. */
   exportQueue: {
-    /** First attempt plus the source page's two retries. */
-    maxReceiveCount: 3,
+    /**
+     * The backstop for messages whose invocations crash or time out (the function dead-letters an
+     * export itself after its attempts): receives a held-back message can use in a long outage before
+     * its own last attempt, {@link receivesUntilLastAttempt}(10, 3) = 21, plus
+     * {@link RECEIVES_WITHOUT_ATTEMPT} = 10 receives that make no attempt: 31. So held-back and
+     * throttled receives never dead-letter a message that still has attempts left.
+     */
+    maxReceiveCount: receivesUntilLastAttempt(EXPORT_BATCH_SIZE, EXPORT_ATTEMPTS) + RECEIVES_WITHOUT_ATTEMPT,
     /** At least 6× the export function's timeout, as AWS recommends for SQS event sources. */
     visibilityTimeoutSeconds: 6 * 30,
     /** The SQS maximum: an export the exporter cannot deliver waits, it never expires unseen. */
@@ -87,8 +144,10 @@ export const PIPELINE_SETTINGS = {
     /** Attempts per entry within one invocation (the time budget usually ends retries first). */
     maxAttempts: 10,
     /**
-     * Time kept back from the invocation's remaining time for reporting failures: this many
-     * milliseconds, or a quarter of the time left at the start of the invocation if that is less.
+     * Time kept between the last call started and the deadline (`export.answerEarlyMs` before the
+     * invocation's end) for recording what the calls came to (ledger, failure records, dead-letter
+     * moves): this many milliseconds, or a quarter of the time left at the start of the invocation
+     * if that is less.
      */
     reserveMs: 3_000,
   },

@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { documentValueIssues } from './document-values.js';
 import { ProfileValidationError } from './errors.js';
 import { BOOKKEEPING_FIELD, FIELD_NAME_PATTERN } from './field-path.js';
+import {
+  isValidPartitionKey,
+  PARTITION_KEY_MAX_LENGTH,
+  partitionKeyLength,
+  partitionKeyProblem,
+} from './partition-key.js';
 import { formatIssuePaths, formatZodIssues } from './zod-issues.js';
 
 /** Segment statuses of the source page; `realized` and `existing` mean "member". */
@@ -11,11 +17,17 @@ export type SegmentStatus = (typeof SEGMENT_STATUSES)[number];
 /** ISO-8601 date-time, with `Z`, `+hh:mm` or the page's `+hhmm` offset. */
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/;
 
-/** Kinesis partition keys are 1–256 Unicode characters; the profile id is the partition key. */
+/**
+ * The profile id is the Kinesis partition key: 1–256 characters as Kinesis counts them
+ * (core/partition-key.ts — UTF-16 code units; zod's `max` counts code points and would let 130 emoji
+ * through).
+ */
 const profileIdSchema = z
   .string({ error: 'is required: the profile id, a string of 1–256 characters' })
   .min(1, 'must not be empty')
-  .max(256, 'must be at most 256 characters (it is the Kinesis partition key)');
+  .refine((id) => partitionKeyLength(id) <= PARTITION_KEY_MAX_LENGTH, {
+    error: (issue) => partitionKeyProblem(String(issue.input)) ?? 'must be a valid Kinesis partition key',
+  });
 
 const segmentEntrySchema = z.looseObject({
   status: z.enum(SEGMENT_STATUSES, { error: 'must be one of "realized", "existing", "exited"' }),
@@ -178,7 +190,7 @@ function isWellFormedBookkeeping(value: unknown): boolean {
 function isWellFormedStoredProfile(input: unknown): input is StoredProfile {
   if (!isObjectLike(input)) return false;
   const id = input.profileId;
-  if (typeof id !== 'string' || id.length === 0 || id.length > 256) return false;
+  if (typeof id !== 'string' || !isValidPartitionKey(id)) return false;
   if (input.identityMap !== undefined && !isWellFormedIdentityMap(input.identityMap)) return false;
   if (input.segmentMembership !== undefined && !isWellFormedSegmentMembership(input.segmentMembership))
     return false;

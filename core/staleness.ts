@@ -53,7 +53,7 @@ export const BACKFILL_WINDOW_GRACE_MS = 24 * 60 * 60 * 1000;
  */
 export const BACKFILL_STALE_MARGIN_MS = 5_000;
 
-/** The delivery ledger's entry of one destination and profile (`delivered#<destination>#<profile>`). */
+/** The delivery ledger's entry of one destination and profile (key: core/state-records.ts, `deliveredKey`). */
 export interface LedgerEntry {
   /**
    * Export ids that failed (or were handed out again) and were neither delivered nor superseded since,

@@ -6,8 +6,9 @@ export const ALARM_THRESHOLDS = {
   exportLatencyP95Ms: 10 * 60 * 1000,
   /**
    * The oldest export waiting in the export queue, from the same 10 minutes: an export older than
-   * that is already late. It is more than an export's whole retry budget (3 receives × the 180 s
-   * visibility timeout = 9 minutes), so retries alone do not raise it — a stalled exporter does.
+   * that is already late. It is more than an export's whole retry budget (3 attempts × the 180 s
+   * visibility timeout = 9 minutes), so its own retries alone do not raise it — a stalled exporter, or
+   * a destination failing long enough to hold a profile's later exports back behind its retries, does.
    */
   exportQueueOldestMessageSeconds: 10 * 60,
   /**

@@ -4,7 +4,6 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import type { DestinationConfig } from '../core/config.js';
 import { grantDestinationCredentials, type ResolvedDestination } from './destination-streams.js';
 import { logGroupWithRole } from './function-logging.js';
 import { type FunctionNetwork, PipelineFunction } from './pipeline-function.js';
@@ -14,9 +13,10 @@ export interface ConnectionCheckProps {
   readonly destinations: readonly ResolvedDestination[];
   /** The role the export function writes with: its effective permissions are simulated. */
   readonly exportRole: iam.IRole;
-  /** Path of `lambdas/connection-check/handler.ts`. */
+  /** The directory of the prebundled connection-check handler (`dist/handlers/connection-check/`). */
   readonly entry: string;
-  readonly config: DestinationConfig;
+  /** The layer holding the destination config (lib/config-layer.ts). */
+  readonly configLayer: lambda.ILayerVersion;
   readonly logKey: kms.IKey;
   /**
    * The check role's fixed name: it assumes the destinations' cross-account roles, whose trust
@@ -66,7 +66,7 @@ export class ConnectionCheck extends Construct {
       description: 'Deploy-time check that the destination streams exist and are writable',
       memorySize: 256,
       timeout: Duration.minutes(2),
-      config: props.config,
+      configLayer: props.configLayer,
       logKey: props.logKey,
       roleName: props.roleName,
       ...(props.network === undefined ? {} : { network: props.network }),

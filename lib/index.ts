@@ -3,8 +3,10 @@
  * app, the default app's stack, the cdk-nag packs with the pipeline's acknowledged findings, and the
  * config types and loader (a JSON config file is one way to fill the construct's props).
  *
- * The package is TypeScript source (ES modules): load it with tsx, ts-node's ESM loader, or any
- * TypeScript-aware toolchain. The functions are bundled at synth with the local esbuild.
+ * The package entry point. `npm run build` compiles it, with what it imports, to JavaScript with
+ * declarations: ES modules in `dist/esm/` (for `import`) and CommonJS in `dist/cjs/` (for `require`),
+ * chosen by package.json's `exports`; no TypeScript loader is needed. The functions' handlers are
+ * prebundled at the same build (`dist/handlers/`) and deployed as they are, so synth bundles nothing.
  */
 export { loadConfigFile } from '../adapters/config-file.js';
 export {
@@ -14,6 +16,7 @@ export {
   parseConfig,
 } from '../core/config.js';
 export { ConfigError } from '../core/errors.js';
+export { STACK_OUTPUT, type StackOutputName } from '../core/stack-outputs.js';
 export { KinesisDestinationPropsError } from './errors.js';
 export { KinesisDestination } from './kinesis-destination.js';
 export {

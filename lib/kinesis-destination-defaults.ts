@@ -3,6 +3,7 @@ import { Aws, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import { STATE_TABLE_ATTRIBUTE } from '../core/state-records.js';
 import { KinesisDestinationPropsError } from './errors.js';
 
 /**
@@ -11,7 +12,10 @@ import { KinesisDestinationPropsError } from './errors.js';
  * one function that merges what the user does bring.
  */
 
-/** Handler files of the pipeline's functions; each exports `handler`. */
+/**
+ * The directories of the pipeline functions' prebundled code, by function; each holds `index.mjs`
+ * exporting `handler` (lib/pipeline-function.ts).
+ */
 export interface HandlerEntries {
   readonly decide: string;
   readonly export: string;
@@ -19,16 +23,34 @@ export interface HandlerEntries {
   readonly connectionCheck: string;
 }
 
-/** The handlers under `lambdas/`. */
-export const DEFAULT_ENTRIES: HandlerEntries = {
-  decide: lambdaPath('decide/handler.ts'),
-  export: lambdaPath('export/handler.ts'),
-  backfill: lambdaPath('backfill/handler.ts'),
-  connectionCheck: lambdaPath('connection-check/handler.ts'),
+/**
+ * The folder of each function under `lambdas/` (its source entry is `lambdas/<folder>/handler.ts`)
+ * and under `dist/handlers/` (its bundle), by function.
+ */
+export const HANDLER_FOLDERS: HandlerEntries = {
+  decide: 'decide',
+  export: 'export',
+  backfill: 'backfill',
+  connectionCheck: 'connection-check',
 };
 
-function lambdaPath(relative: string): string {
-  return fileURLToPath(new URL(`../lambdas/${relative}`, import.meta.url));
+/** The package's prebundled handlers (`dist/handlers/<folder>/`), built at package build. */
+export const DEFAULT_ENTRIES: HandlerEntries = {
+  decide: handlerBundle(HANDLER_FOLDERS.decide),
+  export: handlerBundle(HANDLER_FOLDERS.export),
+  backfill: handlerBundle(HANDLER_FOLDERS.backfill),
+  connectionCheck: handlerBundle(HANDLER_FOLDERS.connectionCheck),
+};
+
+/**
+ * `dist/handlers/<folder>` of the package. The compiled module sits in `dist/esm/lib/` or
+ * `dist/cjs/lib/` (two levels below `dist/`); run from source (tsx, vitest), it sits in `lib/`.
+ */
+function handlerBundle(folder: string): string {
+  const fromSource = import.meta.url.endsWith('.ts');
+  return fileURLToPath(
+    new URL(fromSource ? `../dist/handlers/${folder}` : `../../handlers/${folder}`, import.meta.url),
+  );
 }
 
 /** The partition key every profile item has (the profile writer, decide and the backfill rely on it). */
@@ -132,10 +154,10 @@ export function dataRemovalPolicyOf(policy: RemovalPolicy | undefined): RemovalP
   return policy ?? DEFAULT_DATA_REMOVAL_POLICY;
 }
 
-/** The state table: delivery ledger, failure log, backfill checkpoints. */
+/** The state table: delivery ledger, failure log, backfill checkpoints (core/state-records.ts). */
 export const STATE_TABLE_PROPS: dynamodb.TableProps = {
-  partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-  timeToLiveAttribute: 'ttl',
+  partitionKey: { name: STATE_TABLE_ATTRIBUTE.partitionKey, type: dynamodb.AttributeType.STRING },
+  timeToLiveAttribute: STATE_TABLE_ATTRIBUTE.timeToLive,
   billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
   pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
   // AWS managed key: callers need no KMS permission, key use is logged in CloudTrail.

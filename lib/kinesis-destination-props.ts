@@ -86,8 +86,8 @@ export interface KinesisDestinationProps {
     readonly kinesisEndpoint?: boolean;
   };
   /**
-   * Handler files of the functions (tests pass stand-ins).
-   * @default - DEFAULT_ENTRIES, the handlers under lambdas/
+   * Directories of the functions' prebundled handlers (tests pass stand-ins).
+   * @default - DEFAULT_ENTRIES, the package's dist/handlers/
    */
   readonly entries?: Partial<HandlerEntries>;
 }

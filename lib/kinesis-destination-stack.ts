@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { DestinationConfig } from '../core/config.js';
+import { STACK_OUTPUTS, type StackOutputKey } from '../core/stack-outputs.js';
 import { KinesisDestination } from './kinesis-destination.js';
 import type { HandlerEntries } from './kinesis-destination-defaults.js';
 import type { KinesisDestinationProps } from './kinesis-destination-props.js';
@@ -12,7 +13,7 @@ import { tagPipeline } from './pipeline-tags.js';
 export interface KinesisDestinationStackProps extends StackProps {
   /** The validated destination config (`parseConfig`, `loadConfigFile`). */
   readonly config: DestinationConfig;
-  /** @default - DEFAULT_ENTRIES, the handlers under lambdas/ */
+  /** @default - DEFAULT_ENTRIES, the package's prebundled handlers (dist/handlers/) */
   readonly entries?: Partial<HandlerEntries>;
 }
 
@@ -67,44 +68,32 @@ export class KinesisDestinationStack extends Stack {
     return settings?.tableName === undefined ? {} : { profileTableProps: { tableName: settings.tableName } };
   }
 
+  /** The outputs of core/stack-outputs.ts (names and descriptions there; the CLI reads them). */
   private outputs(): void {
     const p = this.pipeline;
-    const out = (id: string, value: string, description: string) =>
-      new CfnOutput(this, id, { value, description });
-    out('ProfileTableName', p.profileTable.tableName, 'Profile table: upstream writers write here');
-    out('StateTableName', p.stateTable.tableName, 'Delivery ledger, failure log, backfill checkpoints');
-    out('ExportQueueUrl', p.exportQueue.queueUrl, 'FIFO export queue');
-    out('DeadLetterQueueUrl', p.deadLetterQueue.queueUrl, "Export queue's dead-letter queue");
-    out('RejectsQueueUrl', p.rejectsQueue.queueUrl, 'Poison records and oversize payloads');
-    out(
-      'ExportRoleArn',
-      p.exportRole.roleArn,
-      'Role that writes to the streams (trust it in cross-account roles)',
-    );
-    out(
-      'ConnectionCheckRoleArn',
-      p.connectionCheckRole.roleArn,
-      'Role of the deploy-time connection check (trust it in cross-account roles too)',
-    );
-    out('PipelineKeyArn', p.encryptionKey.keyArn, 'KMS key of the queues, alert topic and logs');
-    out('AlertTopicArn', p.alarmTopic.topicArn, 'Alert topic: subscribe more endpoints here');
-    out('DashboardName', p.dashboard.dashboardName, 'CloudWatch dashboard of the flow');
+    const out = (key: StackOutputKey, value: string) =>
+      new CfnOutput(this, STACK_OUTPUTS[key].name, { value, description: STACK_OUTPUTS[key].description });
+    out('profileTableName', p.profileTable.tableName);
+    out('stateTableName', p.stateTable.tableName);
+    out('exportQueueUrl', p.exportQueue.queueUrl);
+    out('deadLetterQueueUrl', p.deadLetterQueue.queueUrl);
+    out('rejectsQueueUrl', p.rejectsQueue.queueUrl);
+    out('exportRoleArn', p.exportRole.roleArn);
+    out('connectionCheckRoleArn', p.connectionCheckRole.roleArn);
+    out('pipelineKeyArn', p.encryptionKey.keyArn);
+    out('alertTopicArn', p.alarmTopic.topicArn);
+    out('dashboardName', p.dashboard.dashboardName);
     const egress = p.egressNetwork;
     if (egress !== undefined) {
       out(
-        'StaticEgressIps',
+        'staticEgressIps',
         Fn.join(
           ',',
           egress.elasticIps.map((ip) => ip.attrPublicIp),
         ),
-        "The addresses the export function and the connection check reach the streams from: the customer's aws:SourceIp allowlist",
       );
       if (egress.kinesisEndpoint !== undefined) {
-        out(
-          'KinesisVpcEndpointId',
-          egress.kinesisEndpoint.vpcEndpointId,
-          "Kinesis requests in this region go through this endpoint: the customer's aws:SourceVpce allowlist",
-        );
+        out('kinesisVpcEndpointId', egress.kinesisEndpoint.vpcEndpointId);
       }
     }
   }

@@ -5,7 +5,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -15,6 +14,7 @@ import { backfillEnvironment } from '../lambdas/backfill/environment.js';
 import { decideEnvironment } from '../lambdas/decide/environment.js';
 import { exportEnvironment } from '../lambdas/export/environment.js';
 import { BackfillTrigger } from './backfill-trigger.js';
+import { ConfigLayer } from './config-layer.js';
 import { ConnectionCheck } from './connection-check.js';
 import { DestinationStreams, grantExportToDestinations } from './destination-streams.js';
 import { EgressNetwork } from './egress-network.js';
@@ -79,11 +79,11 @@ export class KinesisDestination extends Construct {
   /** Poison stream records and oversize payloads. */
   readonly rejectsQueue: sqs.Queue;
   /** Profile table stream → export decisions → export queue. */
-  readonly decideFunction: NodejsFunction;
+  readonly decideFunction: lambda.Function;
   /** Export queue → PutRecords to the destination streams. */
-  readonly exportFunction: NodejsFunction;
+  readonly exportFunction: lambda.Function;
   /** Historical backfill of newly mapped segments (started on deploy). */
-  readonly backfillFunction: NodejsFunction;
+  readonly backfillFunction: lambda.Function;
   /** The role that writes to the streams (trust it in cross-account roles). */
   readonly exportRole: iam.Role;
   /** The deploy-time connection check's role: it assumes cross-account roles too (trust it as well). */
@@ -120,7 +120,9 @@ export class KinesisDestination extends Construct {
       removalPolicy,
     });
 
-    const common = { config, logKey: this.encryptionKey };
+    // The literal config reaches every function as one layer: the handler assets stay the package's.
+    const configLayer = new ConfigLayer(this, 'ConfigLayer', { config });
+    const common = { configLayer, logKey: this.encryptionKey };
     this.egressNetwork = EgressNetwork.ifRequested(this, props.network, this.encryptionKey);
     const network = this.egressNetwork === undefined ? {} : { network: this.egressNetwork.functionNetwork };
     this.decide = new PipelineFunction(this, 'Decide', {

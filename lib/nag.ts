@@ -2,7 +2,6 @@ import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import type { BackfillTrigger } from './backfill-trigger.js';
 import type { ConnectionCheck } from './connection-check.js';
 import type { DestinationStreams } from './destination-streams.js';
 import { type EgressNetwork, NETWORK_INTERFACE_ACTIONS } from './egress-network.js';
@@ -39,6 +38,8 @@ export const NAG_REASONS = {
     'Only actions without resource-level permissions use "*": xray:PutTraceSegments and xray:PutTelemetryRecords (X-Ray tracing, every function), kinesis:ListStreams (the export role: the source page\'s permission check) and dynamodb:ListStreams (the decide role: Lambda\'s DynamoDB stream mapping); the Service Authorization Reference lists no resource type for them. Every other statement names its resources, and a validation fails synth when a role holds any other action on "*" (lib/nag.ts, WILDCARD_ACTIONS).',
   'AwsSolutions-IAM5[Resource::<function>:*]':
     'The CDK Provider framework may invoke only the connection-check handler; the ":*" suffix covers the versions and aliases of that one function.',
+  'AwsSolutions-L1':
+    "aws-cdk-lib's own deploy-time function (the custom-resource Provider framework, or the AwsCustomResource singleton): aws-cdk-lib chooses its runtime (determineLatestNodeRuntime), which can trail the newest Node.js runtime that aws-cdk-lib knows (2.278 knows nodejs26.x and deploys these on nodejs24.x) and has no setting for it; it moves forward with aws-cdk-lib upgrades. The pipeline's own functions run the newest runtime aws-cdk-lib knows (lib/pipeline-function.ts, pipelineRuntime) and are not acknowledged.",
   'AwsSolutions-SQS3':
     "This queue is itself a terminal dead-letter sink (poison stream records, or the decide mapping's on-failure destination). It is alarmed as soon as it holds a message and again before its retention ends; a further dead-letter queue would have nothing to catch.",
   'NIST.800.53.R5-IAMNoInlinePolicy':
@@ -78,7 +79,12 @@ export interface NagTargets {
   /** Functions invoked asynchronously, whose failures go to a dead-letter queue (the backfill). */
   readonly asyncFunctions: readonly PipelineFunction[];
   readonly connectionCheck: ConnectionCheck;
-  readonly backfillTrigger: BackfillTrigger;
+  /**
+   * The backfill trigger, by the one part acknowledged: its role. (Not the `BackfillTrigger` type, whose
+   * declarations reach the backfill function's and so Powertools' and `aws-lambda`'s types: this
+   * module's declarations are part of the package's public ones.)
+   */
+  readonly backfillTrigger: { readonly role: IConstruct };
   /** The custom resource that sets the DLQ's RedriveAllowPolicy. */
   readonly redriveAllowPolicy: IConstruct;
   readonly streams: DestinationStreams;
@@ -99,12 +105,13 @@ export function acknowledgeFindings(targets: NagTargets): void {
   const asyncFunctions = new Set<IConstruct | undefined>(targets.asyncFunctions.map((f) => f.function));
   const inVpc = new Set<IConstruct | undefined>((targets.network?.inVpc ?? []).map((f) => f.function));
   const vpcRoles = new Set<IConstruct>((targets.network?.inVpc ?? []).map((f) => f.role));
-  const functions = [
-    ...pipeline.map((f) => f.function),
-    check.handler.function,
+  // aws-cdk-lib's own functions: it chooses their runtime.
+  const cdkOwned = [
     check.provider.node.tryFindChild('framework-onEvent'),
     Stack.of(targets.scope).node.tryFindChild(AWS_CUSTOM_RESOURCE_FUNCTION_ID),
   ];
+  for (const fn of cdkOwned) acknowledge(fn, 'AwsSolutions-L1');
+  const functions = [...pipeline.map((f) => f.function), check.handler.function, ...cdkOwned];
   for (const fn of functions) {
     acknowledge(fn, 'NIST.800.53.R5-LambdaConcurrency');
     if (!inVpc.has(fn)) acknowledge(fn, 'NIST.800.53.R5-LambdaInsideVPC');

@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRIC } from '../core/metric-names.js';
 import { ALARM_THRESHOLDS } from './alarm-thresholds.js';
 import { pipelineDashboard, pipelineMetric } from './pipeline-dashboard.js';
 
@@ -106,8 +107,8 @@ export class PipelineAlerts extends Construct {
         label: 'throttled records %',
         expression: 'IF(put + throttled > 0, 100 * throttled / (put + throttled), 0)',
         usingMetrics: {
-          put: pipelineMetric('RecordsPut', { period: minutes(5) }),
-          throttled: pipelineMetric('RecordsThrottled', { period: minutes(5) }),
+          put: pipelineMetric(METRIC.recordsPut, { period: minutes(5) }),
+          throttled: pipelineMetric(METRIC.recordsThrottled, { period: minutes(5) }),
         },
         period: minutes(5),
       }),
@@ -192,7 +193,10 @@ export class PipelineAlerts extends Construct {
       treatMissingData: MISSING.keepLastState,
     });
     this.alarm('ExportLatencyP95', {
-      metric: pipelineMetric('ExportLatency', { period: minutes(5), statistic: cloudwatch.Stats.p(95) }),
+      metric: pipelineMetric(METRIC.exportLatency, {
+        period: minutes(5),
+        statistic: cloudwatch.Stats.p(95),
+      }),
       threshold: ALARM_THRESHOLDS.exportLatencyP95Ms,
       description: "p95 export latency is above the source page's 10 minutes",
       treatMissingData: MISSING.keepLastState,

@@ -3,13 +3,19 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/commons/environment.js';
+import {
+  METRIC,
+  METRIC_DIMENSION,
+  METRICS_NAMESPACE,
+  type MetricName,
+  SERVICE_NAME,
+} from '../core/metric-names.js';
 import { ALARM_THRESHOLDS } from './alarm-thresholds.js';
 
-const DIMENSIONS = { service: SERVICE_NAME };
+const DIMENSIONS = { [METRIC_DIMENSION.service]: SERVICE_NAME };
 
-/** A pipeline metric (docs/ARCHITECTURE.md, "Metrics"). */
-export function pipelineMetric(name: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+/** A pipeline metric (core/metric-names.ts; docs/ARCHITECTURE.md, "Metrics"). */
+export function pipelineMetric(name: MetricName, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName: name,
@@ -35,13 +41,13 @@ export interface PipelineDashboardProps {
  * function errors and throttles, and the status of every alarm.
  */
 export function pipelineDashboard(scope: Construct, id: string, props: PipelineDashboardProps) {
-  const flow = [
-    'ProfilesEvaluated',
-    'ExportsQueued',
-    'RecordsPut',
-    'RecordsThrottled',
-    'RecordsDeadLettered',
-    'Rejects',
+  const flow: readonly MetricName[] = [
+    METRIC.profilesEvaluated,
+    METRIC.exportsQueued,
+    METRIC.recordsPut,
+    METRIC.recordsThrottled,
+    METRIC.recordsDeadLettered,
+    METRIC.rejects,
   ];
   const dashboard = new cloudwatch.Dashboard(scope, id, {
     ...(props.dashboardName === undefined ? {} : { dashboardName: props.dashboardName }),
@@ -65,12 +71,12 @@ export function pipelineDashboard(scope: Construct, id: string, props: PipelineD
     new cloudwatch.GraphWidget({
       title: 'Export latency (stream record → put)',
       left: [
-        pipelineMetric('ExportLatency', {
+        pipelineMetric(METRIC.exportLatency, {
           statistic: cloudwatch.Stats.p(50),
           label: 'p50',
           period: Duration.minutes(5),
         }),
-        pipelineMetric('ExportLatency', {
+        pipelineMetric(METRIC.exportLatency, {
           statistic: cloudwatch.Stats.p(95),
           label: 'p95',
           period: Duration.minutes(5),

@@ -1,18 +1,53 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { DestinationConfig } from '../core/config.js';
-import { bundledConfigDefine, commonEnvironment } from '../lambdas/commons/environment.js';
+import { commonEnvironment } from '../lambdas/commons/environment.js';
+import { KinesisDestinationPropsError } from './errors.js';
 import { logGroupWithRole } from './function-logging.js';
 
-/** The Lambda runtime of every pipeline function: the newest Node.js that aws-cdk-lib knows. */
-export const PIPELINE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+/**
+ * The oldest Node.js major a pipeline function may run on: the prebundled handlers are built for it
+ * (esbuild target `node<major>`, scripts/handler-bundles.ts), and aws-cdk-lib from 2.276.0 (the
+ * peer range's minimum) knows its runtime.
+ */
+export const PIPELINE_NODE_FLOOR = 24;
+
+/** The handler of every prebundled function: `index.mjs` exporting `handler`. */
+export const PIPELINE_HANDLER = 'index.handler';
+
+/**
+ * The Lambda runtime of every pipeline function: the newest Node.js runtime the aws-cdk-lib in use
+ * (the app's own: it is a peer dependency) knows, so cdk-nag's AwsSolutions-L1, which compares with
+ * that same list, passes whichever aws-cdk-lib the app has. `Runtime.NODEJS_LATEST` and
+ * `determineLatestNodeRuntime` lag behind it (in aws-cdk-lib 2.278 both are nodejs24.x while
+ * NODEJS_26_X exists). aws-cdk-lib adds a runtime when Lambda launches it; a partition that gets it
+ * later (China, GovCloud) would refuse the deployment until then — the conservative fix there is an
+ * older aws-cdk-lib, not a pinned runtime here.
+ * @throws KinesisDestinationPropsError when that aws-cdk-lib knows no Node.js runtime from
+ *   {@link PIPELINE_NODE_FLOOR} on (older than the supported range).
+ */
+export function pipelineRuntime(known: readonly lambda.Runtime[] = lambda.Runtime.ALL): lambda.Runtime {
+  let newest: { runtime: lambda.Runtime; major: number } | undefined;
+  for (const runtime of known) {
+    const major = Number(/^nodejs(\d+)\.x$/.exec(runtime.name)?.[1]);
+    // NODEJS_LATEST and determineLatestNodeRuntime's results move with aws-cdk-lib: a fixed name only.
+    if (runtime.family !== lambda.RuntimeFamily.NODEJS || runtime.isVariable || !(major > 0)) continue;
+    if (newest === undefined || major > newest.major) newest = { runtime, major };
+  }
+  if (newest === undefined || newest.major < PIPELINE_NODE_FLOOR) {
+    throw new KinesisDestinationPropsError(
+      `the functions need Node.js ${PIPELINE_NODE_FLOOR} or later, and this aws-cdk-lib knows ${newest?.runtime.name ?? 'no Node.js runtime'}: upgrade aws-cdk-lib to 2.276.0 or later`,
+    );
+  }
+  return newest.runtime;
+}
 
 /** Variables every function gets (docs/ARCHITECTURE.md, "Environment variables of the functions"). */
 const FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
@@ -21,13 +56,16 @@ const FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
 };
 
 export interface PipelineFunctionProps {
-  /** Path of the handler file; it must export `handler`. */
+  /**
+   * The directory of the function's prebundled code: `index.mjs` exporting `handler`
+   * (`dist/handlers/<name>/`, built by `npm run build:handlers`).
+   */
   readonly entry: string;
   readonly description: string;
   readonly memorySize: number;
   readonly timeout: Duration;
-  /** Inlined into the bundle as `process.env.KD_CONFIG_JSON` (never an environment variable). */
-  readonly config: DestinationConfig;
+  /** The layer holding the destination config the function reads at cold start (lib/config-layer.ts). */
+  readonly configLayer: lambda.ILayerVersion;
   /** Encrypts the function's log group. */
   readonly logKey: kms.IKey;
   /** @default - only the common variables */
@@ -62,12 +100,14 @@ export interface FunctionNetwork {
 }
 
 /**
- * A pipeline Lambda function: NodejsFunction bundled by the local esbuild (no Docker), ARM64, the
- * newest Node.js runtime, X-Ray tracing, its own KMS-encrypted log group with the settings' retention,
- * and its own role that may write only to that log group until the stack grants it more.
+ * A pipeline Lambda function: the prebundled handler of the package as an asset (the same asset
+ * hash in every app; no bundling at synth), the config layer, ARM64, the newest Node.js runtime,
+ * X-Ray tracing, its own KMS-encrypted log group with the settings' retention, and its own role that
+ * may write only to that log group until the stack grants it more.
+ * @throws KinesisDestinationPropsError when `entry` holds no `index.mjs` (the handlers were not built).
  */
 export class PipelineFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -83,11 +123,17 @@ export class PipelineFunction extends Construct {
     this.role = role;
     props.network?.grantNetworkInterfaces(role);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    if (!existsSync(join(props.entry, 'index.mjs'))) {
+      throw new KinesisDestinationPropsError(
+        `${this.node.path}: no prebundled handler in ${props.entry} (index.mjs): run \`npm run build:handlers\` in a clone of kinesis-destination, or reinstall the package`,
+      );
+    }
+    this.function = new lambda.Function(this, 'Function', {
+      code: lambda.Code.fromAsset(props.entry),
+      handler: PIPELINE_HANDLER,
+      layers: [props.configLayer],
       description: props.description,
-      runtime: PIPELINE_RUNTIME,
+      runtime: pipelineRuntime(),
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
@@ -105,20 +151,6 @@ export class PipelineFunction extends Construct {
             securityGroups: [props.network.securityGroup],
           }),
       environment: { ...FUNCTION_ENVIRONMENT, ...props.environment },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        // The Node.js runtime ships the AWS SDK v3; leaving it out keeps bundles small and builds fast.
-        externalModules: ['@aws-sdk/*'],
-        // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
-        banner:
-          "import { createRequire as __kdCreateRequire } from 'node:module';const require = __kdCreateRequire(import.meta.url);",
-        // The config is compiled into the code: no 4 KB environment limit, not shown in the console.
-        define: bundledConfigDefine(props.config),
-      },
     });
   }
 

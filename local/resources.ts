@@ -34,8 +34,8 @@ export const LOCAL_RESOURCE_NAMES = {
  * Receives the local export queue's redrive policy allows beyond `maxReceiveCount`: local-aws-sqs
  * counts receives while the local mapping holds a message behind an earlier one of its group (SQS
  * would not have handed it out), so without them a message could be dead-lettered before any attempt.
- * The function still sees SQS's count and moves a message on its `maxReceiveCount`-th attempt; this
- * backstop only catches an invocation that crashes or times out on every attempt.
+ * The function still sees SQS's count (the backstop's last receive) and dead-letters an export itself
+ * after its third real attempt; this backstop only catches invocations that crash or time out.
  */
 export const HELD_RECEIVES_ALLOWED = 3;
 

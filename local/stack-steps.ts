@@ -100,10 +100,13 @@ export async function startEmulators(
   return { dynamodb, kinesis, sqs };
 }
 
-const HANDLER_MODULES = {
-  decide: '../lambdas/decide/handler.ts',
-  export: '../lambdas/export/handler.ts',
-} as const;
+/**
+ * The handler modules: their source in a clone (run with tsx), the package's prebundled handlers
+ * where it is installed (this module is then dist/esm/local/stack-steps.js, beside dist/handlers/).
+ */
+const HANDLER_MODULES = import.meta.url.endsWith('.ts')
+  ? { decide: '../lambdas/decide/handler.ts', export: '../lambdas/export/handler.ts' }
+  : { decide: '../../handlers/decide/index.mjs', export: '../../handlers/export/index.mjs' };
 
 async function importHandler<E>(name: 'decide' | 'export'): Promise<LambdaHandler<E, unknown>> {
   const url = new URL(HANDLER_MODULES[name], import.meta.url);

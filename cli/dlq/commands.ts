@@ -4,7 +4,7 @@
  * Messages in the dead-letter queue are export message envelopes (core/export-message.ts). The
  * export function attaches the failure to a message it moves (message attributes,
  * core/dead-letter.ts); for one the queue's redrive policy moved, it lives in the state table under
- * `failure#<exportId>`.
+ * its failure record (core/state-records.ts).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';

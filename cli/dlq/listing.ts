@@ -1,21 +1,22 @@
 /**
- * `dlq list`'s data: dead letters joined with their `failure#<exportId>` records of the state table
- * into one row per export.
+ * `dlq list`'s data: dead letters joined with their failure records of the state table
+ * (core/state-records.ts) into one row per export.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StateTable } from '../../adapters/state-table.js';
 import { type ExportMessage, exportDocumentOf } from '../../core/export-message.js';
+import type { FailureRecordResult } from '../../core/state-records.js';
 import { type DeadLetter, type PeekOptions, peekDeadLetters } from './peek.js';
-import { queueDepth, sleep } from './queue.js';
+import { queueDepth } from './queue.js';
 
-/** A `failure#<exportId>` item of the state table (docs/ARCHITECTURE.md). */
-export interface FailureRecord {
-  readonly code?: string;
-  readonly message?: string;
-  readonly attempts?: number;
-  readonly firstFailureAt?: number | string;
-  readonly lastFailureAt?: number | string;
+/** The failure a row shows: attached to the message, or its record in the state table. */
+interface RowFailure {
+  readonly code: string;
+  readonly message: string;
+  readonly attempts: number | undefined;
+  readonly firstFailureAt: number;
+  readonly lastFailureAt: number;
 }
 
 /** One row of `dlq list`. */
@@ -26,7 +27,10 @@ export interface DeadLetterRow {
   readonly destinationId: string | undefined;
   readonly reasons: readonly string[];
   readonly profileVersion: number | undefined;
-  /** The last error's code, `UNREADABLE` for a body that is not an export message, `UNKNOWN` without a failure record. */
+  /**
+   * The last error's code, `UNREADABLE` for a body that is not an export message, `UNKNOWN` without a
+   * failure record or with one that does not parse (the message then says what is wrong with it).
+   */
   readonly errorCode: string;
   readonly errorMessage: string;
   readonly attempts: number | undefined;
@@ -63,46 +67,18 @@ export interface DeadLetterListing {
   readonly approximateDepth: number;
 }
 
-function isoTime(value: number | string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'number') return new Date(value).toISOString();
-  const n = Number(value);
-  return Number.isFinite(n) && /^\d+$/.test(value) ? new Date(n).toISOString() : value;
-}
+const isoTime = (epochMs: number | undefined) =>
+  epochMs === undefined ? undefined : new Date(epochMs).toISOString();
 
-async function readFailures(
-  dynamo: DynamoDBClient,
-  tableName: string,
-  exportIds: readonly string[],
-): Promise<Map<string, FailureRecord>> {
-  const doc = DynamoDBDocumentClient.from(dynamo);
-  const found = new Map<string, FailureRecord>();
-  const unique = [...new Set(exportIds)];
-  for (let i = 0; i < unique.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = unique
-      .slice(i, i + 100)
-      .map((id) => ({ pk: `failure#${id}` }));
-    for (let attempt = 0; keys !== undefined && keys.length > 0 && attempt < 8; attempt++) {
-      if (attempt > 0) await sleep(Math.min(50 * 2 ** attempt, 1_000));
-      const response: BatchGetCommandOutput = await doc.send(
-        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } }),
-      );
-      for (const item of response.Responses?.[tableName] ?? []) {
-        const pk = String(item.pk);
-        found.set(pk.slice('failure#'.length), item as FailureRecord);
-      }
-      keys = response.UnprocessedKeys?.[tableName]?.Keys;
-    }
-  }
-  return found;
-}
+const NO_RECORD =
+  'moved by the queue itself, and no failure record in the state table (expired, or the export function could not write it: it crashed or timed out on its last attempt)';
 
-/** The document of a dead letter, numbers exact; a version 2 text that is not JSON is shown as text. */
+/** The document of a dead letter, numbers exact; a text that is not JSON is shown as text. */
 function documentOf(message: ExportMessage): Record<string, unknown> {
   try {
     return exportDocumentOf(message);
   } catch {
-    return { unreadableDocumentJson: message.v === 1 ? '' : message.documentJson };
+    return { unreadableDocumentJson: message.documentJson };
   }
 }
 
@@ -112,14 +88,16 @@ function documentOf(message: ExportMessage): Record<string, unknown> {
  */
 export function toRow(
   letter: DeadLetter,
-  record: FailureRecord | undefined,
+  record: FailureRecordResult | undefined,
   showPayload: boolean,
 ): DeadLetterRow {
   const m = letter.message;
   const attached = letter.reason;
-  const failure: FailureRecord | undefined =
+  const failure: RowFailure | undefined =
     attached === undefined
-      ? record
+      ? record?.ok === true
+        ? record.record
+        : undefined
       : {
           code: attached.errorCode,
           message: attached.errorMessage,
@@ -132,7 +110,9 @@ export function toRow(
     failure?.message ??
     (m === undefined
       ? (letter.unreadable ?? 'not an export message')
-      : 'moved by the queue itself, and no failure record in the state table (expired, or the export function could not write it: it crashed or timed out on its last attempt)');
+      : record?.ok === false
+        ? `moved by the queue itself; ${record.problem}`
+        : NO_RECORD);
   return {
     messageId: letter.messageId,
     exportId: m?.exportId,
@@ -153,8 +133,8 @@ export function toRow(
 
 /**
  * Lists dead-lettered exports with their failure: the message attributes the export function
- * attached (core/dead-letter.ts), or, for a message the queue's redrive policy moved, its
- * `failure#<exportId>` record. Does not consume the messages (see {@link peekDeadLetters}).
+ * attached (core/dead-letter.ts), or, for a message the queue's redrive policy moved, its failure
+ * record in the state table. Does not consume the messages (see {@link peekDeadLetters}).
  * Documents are left out unless `showPayload`.
  * @throws the SDK's error.
  */
@@ -165,7 +145,10 @@ export async function listDeadLetters(options: ListDeadLettersOptions): Promise<
   const exportIds = peek.letters.flatMap((l) =>
     l.message === undefined || l.reason !== undefined ? [] : [l.message.exportId],
   );
-  const failures = await readFailures(options.dynamo, options.stateTableName, exportIds);
+  const failures = await new StateTable({
+    client: options.dynamo,
+    tableName: options.stateTableName,
+  }).failureRecords(exportIds);
   const rows = peek.letters.map((l) =>
     toRow(
       l,

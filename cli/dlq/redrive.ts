@@ -25,7 +25,7 @@ export type { RedriveOptions, RedriveResult } from './redrive-types.js';
  *
  * Redrive never makes a consumer go back in time: every export carries the profile version it
  * reflects, and the export function skips an export whose version is older than the version the
- * delivery ledger (`delivered#<destinationId>#<profileId>`) records as delivered. An export
+ * delivery ledger (its entry of the destination and profile, core/state-records.ts) records as delivered. An export
  * redriven after newer ones were delivered is therefore skipped, not written over them.
  * @throws UsageError when a move task is already running; the SDK's error otherwise.
  */

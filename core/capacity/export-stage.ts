@@ -54,11 +54,16 @@ export class ExportStage {
   private readonly writeOf: number[] = [];
   private readonly destOf: number[] = [];
   private readonly visibleAt: number[] = [];
-  private readonly taken: boolean[] = [];
+  /** The first message not yet received or parked: messages are sent in the order they become visible. */
   private head = 0;
   /** Messages received again after a failed invocation, with when they become visible. */
   private readonly retries: { message: number; at: number }[] = [];
+  /** The message holding each group (received and not yet deleted, or next in line). */
   private readonly locks = new Map<number, number>();
+  /** Visible messages waiting behind their group's held message, in order, by group. */
+  private readonly parked = new Map<number, number[]>();
+  /** Messages their group was handed to when the message before them was deleted: receivable now. */
+  private readonly released: number[] = [];
   private readonly invocations = new Map<number, Invocation>();
   private nextInvocation = 0;
   private wakeAt = Number.POSITIVE_INFINITY;
@@ -82,7 +87,6 @@ export class ExportStage {
     this.writeOf.push(write);
     this.destOf.push(dest);
     this.visibleAt.push(at);
-    this.taken.push(false);
     this.depth.add(1, now);
     this.scheduleWake(at + this.pollJitter());
   }
@@ -130,10 +134,16 @@ export class ExportStage {
     }
   }
 
+  /**
+   * The next batch: messages received again first, then those their group was handed to, then new
+   * visible messages in order — a message whose group is held waits (parked) behind it, and the
+   * receive goes on past it, as an SQS FIFO receive returns other groups' messages.
+   */
   private collect(t: number): { batch: number[]; nextVisible: number } {
     const batch: number[] = [];
+    const size = this.model.exportBatchSize;
     let nextVisible = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < this.retries.length && batch.length < this.model.exportBatchSize; ) {
+    for (let i = 0; i < this.retries.length && batch.length < size; ) {
       const r = this.retries[i] as { message: number; at: number };
       if (r.at <= t) {
         batch.push(r.message);
@@ -143,22 +153,38 @@ export class ExportStage {
         i++;
       }
     }
-    while (this.head < this.taken.length && this.taken[this.head] === true) this.head++;
-    const limit = Math.min(this.taken.length, this.head + 20_000);
-    for (let i = this.head; i < limit && batch.length < this.model.exportBatchSize; i++) {
-      if (this.taken[i] === true) continue;
-      const at = this.visibleAt[i] as number;
+    while (this.released.length > 0 && batch.length < size) batch.push(this.released.shift() as number);
+    while (this.head < this.visibleAt.length && batch.length < size) {
+      const at = this.visibleAt[this.head] as number;
       if (at > t) {
         nextVisible = Math.min(nextVisible, at);
         break;
       }
+      const i = this.head++;
       const group = this.group(i);
-      if (this.locks.has(group)) continue;
+      if (this.locks.has(group)) {
+        const line = this.parked.get(group);
+        if (line === undefined) this.parked.set(group, [i]);
+        else line.push(i);
+        continue;
+      }
       this.locks.set(group, i);
-      this.taken[i] = true;
       batch.push(i);
     }
     return { batch, nextVisible };
+  }
+
+  /** A group's message was deleted: the group passes to its next parked message, if any. */
+  private release(group: number): void {
+    const line = this.parked.get(group);
+    const next = line?.shift();
+    if (line === undefined || next === undefined) {
+      this.locks.delete(group);
+      return;
+    }
+    if (line.length === 0) this.parked.delete(group);
+    this.locks.set(group, next);
+    this.released.push(next);
   }
 
   /** One PutRecords round: each pending entry is accepted or throttled by its shard. */
@@ -198,7 +224,7 @@ export class ExportStage {
         // The group stays held by this message until it is received again.
         this.retries.push({ message: m, at: t + this.model.visibilityTimeoutMs });
         this.scheduleWake(t + this.model.visibilityTimeoutMs);
-      } else this.locks.delete(this.group(m));
+      } else this.release(this.group(m));
     }
     this.running.add(-1, t);
     this.dispatch(t);

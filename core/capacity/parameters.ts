@@ -33,6 +33,13 @@ export const PLANNING_TIMINGS: CodeTimings = {
   backfillItemMicros: 150,
 };
 
+/**
+ * The source page's promise: 95 % of exports delivered within 10 minutes of the profile write. The
+ * model reports how long an overloaded rate can last before the oldest waiting export is older.
+ * `lib/alarm-thresholds.ts` alarms on the same 10 minutes.
+ */
+export const LATENCY_PROMISE_MS = 10 * 60 * 1000;
+
 /** Latencies of the platform around the code, ms. */
 export interface PlatformLatencies {
   /** A profile write (read + conditional put) until the table acknowledges it. */

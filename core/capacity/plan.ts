@@ -13,14 +13,16 @@ import {
   AWS_ASSUMED_LATENCIES,
   type CodeTimings,
   ENVELOPE_WORKLOAD,
+  LATENCY_PROMISE_MS,
   PLANNING_TIMINGS,
 } from './parameters.js';
-import { simulate } from './simulation.js';
+import { type Backlog, simulate } from './simulation.js';
 import {
   concurrencyNeeded,
   exportSlotMessagesPerSecond,
   minimumKinesisShards,
   recommendedKinesisShards,
+  type Stage,
   stageCapacities,
   writeUnitsPerWrite,
 } from './sizing.js';
@@ -67,7 +69,15 @@ export interface PlanReport {
   readonly streamShards: number;
   /** Lambda concurrency the pipeline may use at once. */
   readonly lambdaConcurrency: number;
+  /** Profile writes completed per second in the model (decided, and every export in Kinesis). */
   readonly deliveredPerSecond: number;
+  /** Records per second the model's destination streams accepted, of those offered. */
+  readonly exportsOfferedPerSecond: number;
+  readonly exportsDeliveredPerSecond: number;
+  /** The stage that stops the rate in the model; `none` when it is carried. */
+  readonly bottleneck: Stage | 'none';
+  /** How the waiting exports pile up when the rate is not carried (growth 0, minutes null when it is). */
+  readonly backlog: Backlog;
   readonly p50Ms: number;
   readonly p95Ms: number;
   readonly p99Ms: number;
@@ -136,10 +146,15 @@ export function planCapacity(input: PlanInput): PlanReport {
       `SQS FIFO: ~${Math.round(queueCallsPerSecond)} SendMessageBatch calls/s, above the ${aws('sqsFifoHighThroughputTps')} TPS of high-throughput mode`,
     );
   }
-  if (simulation.bottleneck !== null) {
+  if (simulation.bottleneck !== 'none') {
     const stage = stageCapacities(model).find((c) => c.stage === simulation.bottleneck);
+    const { growthPerSecond, minutesToPromise } = simulation.backlog;
+    const deadline =
+      minutesToPromise === null
+        ? ''
+        : `; the backlog grows by ${Math.round(growthPerSecond)} exports/s and the oldest waiting export passes the ${LATENCY_PROMISE_MS / 60_000}-minute promise after ~${Math.round(minutesToPromise)} min at this rate`;
     bottlenecks.push(
-      `modelled: ${Math.round(simulation.deliveredPerSecond)} of ${input.rate} writes/s delivered, bound by ${stage?.detail ?? simulation.bottleneck}`,
+      `modelled: ${Math.round(simulation.deliveredPerSecond)} of ${input.rate} writes/s delivered (${Math.round(simulation.exportsDeliveredPerSecond)} of ${Math.round(simulation.exportsOfferedPerSecond)} exports/s), bound by ${stage?.detail ?? simulation.bottleneck}${deadline}`,
     );
   }
 
@@ -173,6 +188,10 @@ export function planCapacity(input: PlanInput): PlanReport {
     streamShards: model.streamShards,
     lambdaConcurrency: lambdas,
     deliveredPerSecond: simulation.deliveredPerSecond,
+    exportsOfferedPerSecond: simulation.exportsOfferedPerSecond,
+    exportsDeliveredPerSecond: simulation.exportsDeliveredPerSecond,
+    bottleneck: simulation.bottleneck,
+    backlog: simulation.backlog,
     p50Ms: simulation.p50Ms,
     p95Ms: simulation.p95Ms,
     p99Ms: simulation.p99Ms,

@@ -14,7 +14,7 @@ import { seededRandom } from '../seeded-random.js';
 import { EventQueue, mix, percentileOfSorted } from './event-queue.js';
 import { ExportStage, Gauge } from './export-stage.js';
 import { KinesisBuckets } from './kinesis-buckets.js';
-import type { PipelineModel } from './parameters.js';
+import { LATENCY_PROMISE_MS, type PipelineModel } from './parameters.js';
 import { bindingStage, type Stage, stageCapacities } from './sizing.js';
 
 /** How long and how hard to run. */
@@ -37,11 +37,34 @@ export interface GaugeSummary {
   readonly max: number;
 }
 
+/**
+ * How the exports waiting for delivery (in the table's stream or the export queue) pile up when the
+ * rate is not carried.
+ */
+export interface Backlog {
+  /** Exports a second added to those waiting: offered minus delivered, over the measured window; 0 when carried. */
+  readonly growthPerSecond: number;
+  /**
+   * Minutes of this offered rate, from its start, until the oldest waiting export is older than the
+   * page's 10-minute promise ({@link LATENCY_PROMISE_MS}); null when the backlog does not grow.
+   */
+  readonly minutesToPromise: number | null;
+}
+
 /** What one run found. */
 export interface SimulationResult {
   readonly offeredPerSecond: number;
-  /** Writes completed (decided, and every export in Kinesis) per second over the measured window. */
+  /**
+   * Writes completed (decided, and every export in Kinesis) per second over the measured window: the
+   * offered rate when the pipeline keeps up; when it does not, the writes that need no export plus the
+   * exporting writes the bottleneck lets through.
+   */
   readonly deliveredPerSecond: number;
+  /** Exports per second the measured window's writes made (offered × export share × destinations). */
+  readonly exportsOfferedPerSecond: number;
+  /** Records per second Kinesis accepted over the measured window: when a stage binds, about what it carries. */
+  readonly exportsDeliveredPerSecond: number;
+  readonly backlog: Backlog;
   readonly writes: number;
   readonly exports: number;
   /** Latency write → Kinesis of the measured exporting writes, ms. */
@@ -65,8 +88,8 @@ export interface SimulationResult {
   };
   /** Busy share of the hottest decide lane, of the export slots, of the hottest Kinesis shard. */
   readonly utilisation: { readonly decide: number; readonly export: number; readonly kinesis: number };
-  /** The stage that stops the rate (or makes the latency run away); null when it is carried. */
-  readonly bottleneck: Stage | null;
+  /** The stage that stops the rate (or makes the latency run away); `none` when the rate is carried. */
+  readonly bottleneck: Stage | 'none';
   readonly simulatedSeconds: number;
 }
 
@@ -104,6 +127,7 @@ export function simulate(model: PipelineModel, options: SimulationOptions): Simu
   }));
   let t = 0;
   let exportsOffered = 0;
+  let exportsOfferedInWindow = 0;
   for (let w = 0; w < count; w++) {
     t += (-Math.log(1 - random()) * 1000) / options.offeredPerSecond;
     const p = Math.floor(random() * workload.profiles);
@@ -112,6 +136,7 @@ export function simulate(model: PipelineModel, options: SimulationOptions): Simu
     exporting[w] = random() < workload.exportShare ? 1 : 0;
     remaining[w] = exporting[w] === 1 ? workload.destinations : 0;
     exportsOffered += remaining[w] as number;
+    if (t >= warmupMs && t <= durationMs) exportsOfferedInWindow += remaining[w] as number;
     const shard = mix(p, 0x51) % model.streamShards;
     const lane = lanes[
       shard * model.parallelizationFactor + (mix(p, 0x1a2e) % model.parallelizationFactor)
@@ -121,6 +146,9 @@ export function simulate(model: PipelineModel, options: SimulationOptions): Simu
   }
 
   let completed = 0;
+  // Exports accepted by Kinesis by the end of the warm-up and by the end of the offered writes.
+  let deliveredByWarmup = 0;
+  let deliveredByEnd = 0;
   const complete = (w: number, at: number) => {
     doneAt[w] = at;
     completed += 1;
@@ -132,6 +160,8 @@ export function simulate(model: PipelineModel, options: SimulationOptions): Simu
     buckets,
     profileOf: (w) => profile[w] as number,
     delivered: (w, at) => {
+      if (at <= warmupMs) deliveredByWarmup++;
+      if (at <= durationMs) deliveredByEnd++;
       remaining[w] = (remaining[w] as number) - 1;
       if (remaining[w] === 0) complete(w, at);
     },
@@ -214,13 +244,13 @@ export function simulate(model: PipelineModel, options: SimulationOptions): Simu
       } else latencies.push(done - (startAt[w] as number));
     }
     const sorted = Float64Array.from(latencies).sort();
-    // Completions over the measured window shifted by the median latency: the offered rate when the
-    // pipeline keeps up, its capacity when it does not.
-    const shift = Number.isNaN(percentileOfSorted(sorted, 50)) ? 0 : percentileOfSorted(sorted, 50);
-    let deliveredInWindow = 0;
+    // Completions over the measured window itself (not shifted by the latency, which grows without
+    // bound when the rate is not carried): the offered rate when the pipeline keeps up, the
+    // bottleneck's capacity when it does not.
+    let completedInWindow = 0;
     for (let w = 0; w < count; w++) {
       const done = doneAt[w] as number;
-      if (done >= warmupMs + shift && done <= durationMs + shift) deliveredInWindow++;
+      if (done >= warmupMs && done <= durationMs) completedInWindow++;
     }
     const seconds = now / 1000;
     let hottest = 0;
@@ -230,13 +260,23 @@ export function simulate(model: PipelineModel, options: SimulationOptions): Simu
       export: exporter.running.mean(now) / model.exportConcurrency,
       kinesis: buckets.hottestUtilisation(Math.max(1e-3, seconds)),
     };
-    const deliveredPerSecond = deliveredInWindow / (windowMs / 1000);
+    const windowSeconds = windowMs / 1000;
+    const exportsOfferedPerSecond = exportsOfferedInWindow / windowSeconds;
+    const exportsDeliveredPerSecond = (deliveredByEnd - deliveredByWarmup) / windowSeconds;
     const p95 = percentileOfSorted(sorted, 95);
     const carried =
-      undelivered === 0 && (deliveredPerSecond >= 0.97 * options.offeredPerSecond || !backlogGrew());
+      undelivered === 0 && (exportsDeliveredPerSecond >= 0.97 * exportsOfferedPerSecond || !backlogGrew());
+    const bottleneck = carried
+      ? 'none'
+      : nameBottleneck(model, options.offeredPerSecond, utilisation, buckets.throttled);
     return {
       offeredPerSecond: options.offeredPerSecond,
-      deliveredPerSecond,
+      deliveredPerSecond: completedInWindow / windowSeconds,
+      exportsOfferedPerSecond,
+      exportsDeliveredPerSecond,
+      backlog: carried
+        ? { growthPerSecond: 0, minutesToPromise: null }
+        : backlogOf(exportsOfferedPerSecond, exportsDeliveredPerSecond),
       writes: count,
       exports: exportsOffered,
       p50Ms: percentileOfSorted(sorted, 50),
@@ -255,12 +295,26 @@ export function simulate(model: PipelineModel, options: SimulationOptions): Simu
       },
       throttledEntries: buckets.throttled,
       utilisation,
-      bottleneck: carried
-        ? null
-        : nameBottleneck(model, options.offeredPerSecond, utilisation, buckets.throttled),
+      bottleneck,
       simulatedSeconds: seconds,
     };
   }
+}
+
+/**
+ * The backlog of a rate that is not carried. Exports arrive at `offered` a second and leave at
+ * `delivered`; in first-in-first-out order the oldest waiting export then ages by
+ * `1 - delivered / offered` seconds a second, so it passes the promise after
+ * `promise × offered / (offered - delivered)` of the rate. It is the backlog's trend: an export
+ * whose put retries all fail waits a visibility timeout more, and a hot shard's backlog ages faster
+ * than the average.
+ */
+export function backlogOf(offered: number, delivered: number): Backlog {
+  const growth = Math.max(0, offered - delivered);
+  return {
+    growthPerSecond: growth,
+    minutesToPromise: growth > 0 ? (LATENCY_PROMISE_MS / 60_000) * (offered / growth) : null,
+  };
 }
 
 /**

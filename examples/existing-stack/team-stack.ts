@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { KinesisDestination } from 'kinesis-destination';
+import { KinesisDestination, STACK_OUTPUT } from 'kinesis-destination';
 
 /**
  * A team's existing stack — its profile table (stream on), its key and its on-call topic — that adds
@@ -74,10 +74,13 @@ export class TeamStack extends Stack {
       ],
     });
 
-    new CfnOutput(this, 'ExportRoleArn', {
+    // The default stack's output names (STACK_OUTPUT), which the CLI reads with `--stack TeamStack`.
+    new CfnOutput(this, STACK_OUTPUT.exportRoleArn, {
       value: this.profileExports.exportRole.roleArn,
       description: 'Trust this role in cross-account stream roles',
     });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.profileExports.deadLetterQueue.queueUrl });
+    new CfnOutput(this, STACK_OUTPUT.deadLetterQueueUrl, {
+      value: this.profileExports.deadLetterQueue.queueUrl,
+    });
   }
 }

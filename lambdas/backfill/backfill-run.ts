@@ -1,15 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { CheckpointStore } from '../../adapters/backfill-checkpoints.js';
 import { sendInOrder } from '../../adapters/queue-sender.js';
 import type { CompiledConfig, CompiledDestination } from '../../core/compiled-config.js';
 import type { QueuedExport } from '../../core/export-message.js';
+import type { BackfillCheckpoint, SegmentCheckpoint } from '../../core/state-records.js';
 import { planBackfillPage } from './backfill-page.js';
-import {
-  type BackfillCheckpoint,
-  type CheckpointStore,
-  type SegmentCheckpoint,
-  totals,
-} from './checkpoints.js';
+import { totals } from './checkpoints.js';
 import { scanMembers, type TableFacts } from './profile-scan.js';
 import { ReadPacer } from './read-pacer.js';
 

@@ -1,20 +1,16 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { CheckpointStore } from '../../adapters/backfill-checkpoints.js';
 import { StateTable } from '../../adapters/state-table.js';
 import { scanLayout } from '../../core/capacity/backfill.js';
 import { ENVELOPE_WORKLOAD, PLANNING_TIMINGS } from '../../core/capacity/parameters.js';
 import type { CompiledConfig } from '../../core/compiled-config.js';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { BACKFILL_WINDOW_GRACE_MS } from '../../core/staleness.js';
+import { type BackfillCheckpoint, checkpointKey, newCheckpoint } from '../../core/state-records.js';
 import { BackfillError } from '../commons/errors.js';
 import { type BackfillProgress, type BackfillResult, BackfillRun, type RunTarget } from './backfill-run.js';
-import {
-  type BackfillCheckpoint,
-  CheckpointStore,
-  checkpointKey,
-  newCheckpoint,
-  totals,
-} from './checkpoints.js';
+import { totals } from './checkpoints.js';
 import { describeProfileTable, type ReadPaceOptions } from './profile-scan.js';
 
 /**

@@ -1,21 +1,21 @@
 import { createHash } from 'node:crypto';
+import { CheckpointStore } from '../../adapters/backfill-checkpoints.js';
 import type { CompiledConfig } from '../../core/compiled-config.js';
 import type { Destination } from '../../core/config.js';
-import { backfillTarget, runScan, type ScanRunOptions } from './backfill.js';
-import type { BackfillResult, RunTarget } from './backfill-run.js';
 import {
   type BackfillCheckpoint,
   type BackfillPair,
-  CheckpointStore,
   DEPLOY_CHECKPOINT_KEY,
-} from './checkpoints.js';
+} from '../../core/state-records.js';
+import { backfillTarget, runScan, type ScanRunOptions } from './backfill.js';
+import type { BackfillResult, RunTarget } from './backfill-run.js';
 
 /**
  * A deploy's backfill: ONE scan of the profile table for every (destination, segment) pair the
  * deploy maps that has not been backfilled yet — not one scan per pair. The deploy-time trigger sends
  * every mapped pair with its run id (which changes when a segment is mapped again); pairs whose
  * completion is recorded are left out, the rest are scanned together under the state table's
- * `backfill#deploy` checkpoint, and when the scan completes each pair's completion is recorded.
+ * deploy checkpoint (core/state-records.ts), and when the scan completes each pair's completion is recorded.
  * A newer deploy's scan replaces an unfinished one (which then stops as superseded) and covers its
  * pairs too, since they are not recorded as completed.
  */

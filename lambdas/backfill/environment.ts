@@ -1,32 +1,24 @@
 import { z } from 'zod';
-import { defineEnvironment, type EnvironmentValues, VARIABLE } from '../commons/environment.js';
+import { defineEnvironment, type EnvironmentOf, VARIABLE } from '../commons/environment.js';
 
 /** The backfill function's variables (besides the bundled config and the common ones). */
-const variables = {
+const environment = defineEnvironment({
   profileTableName: { name: VARIABLE.profileTableName, schema: z.string().min(1) },
   stateTableName: { name: VARIABLE.stateTableName, schema: z.string().min(1) },
   exportQueueUrl: { name: VARIABLE.exportQueueUrl, schema: z.string().min(1) },
-};
-const environment = defineEnvironment(variables);
+});
 
 /** The backfill function's environment, read at cold start. */
-export type BackfillEnvironment = EnvironmentValues<typeof variables>;
-
-/** The names of the backfill function's variables. */
-export const BACKFILL_VARIABLES = environment.names;
-
-/** The schema of the backfill function's `process.env`. */
-export const backfillEnvironmentSchema = environment.schema;
+export type BackfillEnvironment = EnvironmentOf<typeof environment>;
 
 /**
- * Reads the backfill function's variables.
- * @throws EnvironmentError naming each missing or malformed variable.
+ * The backfill function's variables: `readBackfillEnvironment` (at cold start; throws EnvironmentError
+ * naming each missing or malformed variable), `backfillEnvironment` (the builder of the CDK construct
+ * and the local stack), their names and the schema of `process.env`.
  */
-export function readBackfillEnvironment(env: NodeJS.ProcessEnv = process.env): BackfillEnvironment {
-  return environment.read(env);
-}
-
-/** The backfill function's variables, for the CDK construct and the local stack. */
-export function backfillEnvironment(values: BackfillEnvironment): Record<string, string> {
-  return environment.build(values);
-}
+export const {
+  read: readBackfillEnvironment,
+  build: backfillEnvironment,
+  names: BACKFILL_VARIABLES,
+  schema: backfillEnvironmentSchema,
+} = environment;

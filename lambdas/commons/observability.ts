@@ -1,9 +1,17 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import {
+  type CountMetricName,
+  type MetricDimensionName,
+  type MillisecondsMetricName,
+  metricUnit,
+} from '../../core/metric-names.js';
 import { type CommonEnvironment, readCommonEnvironment } from './environment.js';
 
 /**
@@ -14,28 +22,21 @@ import { type CommonEnvironment, readCommonEnvironment } from './environment.js'
  * counts and error codes); a document, an attribute value or an identity has no field to travel in.
  */
 
-/** The metric names of docs/ARCHITECTURE.md. */
-export const METRIC = {
-  profilesEvaluated: 'ProfilesEvaluated',
-  exportsQueued: 'ExportsQueued',
-  rejects: 'Rejects',
-  recordsPut: 'RecordsPut',
-  recordsThrottled: 'RecordsThrottled',
-  recordsFailed: 'RecordsFailed',
-  recordsDeadLettered: 'RecordsDeadLettered',
-  exportsSuperseded: 'ExportsSuperseded',
-  exportLatency: 'ExportLatency',
-} as const;
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+export { METRIC, type MetricName } from '../../core/metric-names.js';
 
 /** Where the functions put their metrics; tests pass a recorder, the handlers {@link powertoolsMetricSink}. */
 export interface MetricSink {
   /** A count. */
-  count(name: MetricName, value: number): void;
+  count(name: CountMetricName, value: number): void;
   /** A count with one extra dimension, emitted as its own EMF document (e.g. `Reason`). */
-  countWithDimension(name: MetricName, value: number, dimension: string, dimensionValue: string): void;
+  countWithDimension(
+    name: CountMetricName,
+    value: number,
+    dimension: MetricDimensionName,
+    dimensionValue: string,
+  ): void;
   /** One latency observation in milliseconds. */
-  milliseconds(name: MetricName, value: number): void;
+  milliseconds(name: MillisecondsMetricName, value: number): void;
 }
 
 /** A function's Powertools logger and metrics, and the {@link MetricSink} its work counts into. */
@@ -55,16 +56,58 @@ export function createObservability(env: CommonEnvironment = readCommonEnvironme
   return { logger, metrics, metricSink: powertoolsMetricSink(metrics) };
 }
 
+/** Options of {@link instrumentHandler}. */
+export interface InstrumentOptions<R> {
+  /** @default true; false for a function that emits no metrics */
+  readonly metrics?: boolean;
+  /**
+   * Middy's early timeout: `inMillis` before Lambda's timeout, Middy aborts the signal it hands the
+   * handler (third argument, `{ signal }`) and answers with `response(context)` — `context` being the
+   * Lambda context of the invocation that reached its deadline — instead of waiting. The metrics
+   * middleware still runs after it.
+   * @default - Middy's own: 5 ms before the timeout, the invocation fails with a TimeoutError
+   */
+  readonly timeoutEarly?: {
+    readonly inMillis: number;
+    readonly response: (context: Context) => R;
+  };
+}
+
+/**
+ * The invocation a Middy timer belongs to. Middy's `timeoutEarlyResponse` takes no argument; its timer
+ * is set inside the request, so it runs in the request's async context, which `requestStart` (called
+ * with the request, `@middy/core` 6) enters. Lambda runs one invocation per process, but the local
+ * runtime runs several at once, possibly with the same deadline.
+ */
+const invocation = new AsyncLocalStorage<Context>();
+
 /**
  * The middy chain of every function: the Lambda context in each log line and, unless `metrics` is
- * false (a function that emits none), the metrics flushed after each invocation.
+ * false (a function that emits none), the metrics flushed after each invocation; with `timeoutEarly`,
+ * the function's own answer at its deadline.
  */
 export function instrumentHandler<E, R>(
-  handler: (event: E, context: Context) => Promise<R>,
+  handler: (event: E, context: Context, options: { readonly signal: AbortSignal }) => Promise<R>,
   observability: Observability,
-  options: { readonly metrics?: boolean } = {},
+  options: InstrumentOptions<R> = {},
 ): MiddyfiedHandler<E, R> {
-  const chain = middy(handler).use(injectLambdaContext(observability.logger));
+  const early = options.timeoutEarly;
+  const chain = middy<E, R>(
+    handler,
+    early === undefined
+      ? undefined
+      : {
+          timeoutEarlyInMillis: early.inMillis,
+          timeoutEarlyResponse: () => {
+            const context = invocation.getStore();
+            if (context === undefined) throw new Error('timeoutEarly: the invocation is not known');
+            return early.response(context);
+          },
+          // Typed without its argument in @middy/core's declarations; index.js passes the request.
+          requestStart: ((request: { context: Context }) =>
+            invocation.enterWith(request.context)) as () => void,
+        },
+  ).use(injectLambdaContext(observability.logger));
   return options.metrics === false ? chain : chain.use(logMetrics(observability.metrics));
 }
 
@@ -72,97 +115,72 @@ export function instrumentHandler<E, R>(
 export function powertoolsMetricSink(metrics: Metrics): MetricSink {
   return {
     count: (name, value) => {
-      if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+      if (value > 0) metrics.addMetric(name, metricUnit(name), value);
     },
     countWithDimension: (name, value, dimension, dimensionValue) => {
       if (value <= 0) return;
       const single = metrics.singleMetric();
       single.addDimension(dimension, dimensionValue);
-      single.addMetric(name, MetricUnit.Count, value);
+      single.addMetric(name, metricUnit(name), value);
     },
-    milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, Math.max(0, value)),
+    milliseconds: (name, value) => metrics.addMetric(name, metricUnit(name), Math.max(0, value)),
   };
 }
 
 /**
  * The only fields a log line may carry: identifiers, counts and error codes. Never a payload, an
- * attribute value or an identity.
+ * attribute value or an identity. Declared once: {@link SafeLogFields} and the keys
+ * {@link logSafely} copies both come from this schema.
  */
-export interface SafeLogFields {
-  /** The DynamoDB Streams eventID. */
-  readonly eventId?: string;
-  readonly sequenceNumber?: string;
-  readonly destinationId?: string;
-  readonly profileId?: string;
-  readonly exportId?: string;
-  /** The SQS message id. */
-  readonly messageId?: string;
-  readonly profileVersion?: number;
-  /** The version the delivery ledger holds. */
-  readonly deliveredVersion?: number;
-  /** A stable code: a reject code, an AWS error name, a Kinesis entry error code. */
-  readonly code?: string;
-  readonly reasonCodes?: readonly string[];
-  readonly attempts?: number;
-  readonly receiveCount?: number;
-  readonly count?: number;
-  readonly records?: number;
-  readonly failed?: number;
-  readonly queued?: number;
-  readonly rejected?: number;
-  readonly delivered?: number;
-  readonly superseded?: number;
-  /** A backfill run's id. */
-  readonly runId?: string;
-  /** A stable status word, e.g. a backfill's `completed` / `stopped`. */
-  readonly status?: string;
-  readonly resumed?: boolean;
-  readonly scanned?: number;
-  readonly queuedThisInvocation?: number;
-  readonly invalid?: number;
-  readonly tooLarge?: number;
-  readonly refused?: number;
-  readonly totalItems?: number;
-  readonly readUnitsPerSecond?: number;
-  /** The name of a caught error. */
-  readonly errorName?: string;
-  /** The message of an AWS service error (see {@link errorFields}); never of a validation error. */
-  readonly errorMessage?: string;
-}
+export const SAFE_LOG_FIELDS = z
+  .object({
+    /** The DynamoDB Streams eventID. */
+    eventId: z.string(),
+    sequenceNumber: z.string(),
+    destinationId: z.string(),
+    profileId: z.string(),
+    exportId: z.string(),
+    /** The SQS message id. */
+    messageId: z.string(),
+    profileVersion: z.number(),
+    /** The version the delivery ledger holds. */
+    deliveredVersion: z.number(),
+    /** A stable code: a reject code, an AWS error name, a Kinesis entry error code. */
+    code: z.string(),
+    reasonCodes: z.array(z.string()).readonly(),
+    attempts: z.number(),
+    receiveCount: z.number(),
+    count: z.number(),
+    records: z.number(),
+    failed: z.number(),
+    queued: z.number(),
+    rejected: z.number(),
+    delivered: z.number(),
+    superseded: z.number(),
+    /** A backfill run's id. */
+    runId: z.string(),
+    /** A stable status word, e.g. a backfill's `completed` / `stopped`. */
+    status: z.string(),
+    resumed: z.boolean(),
+    scanned: z.number(),
+    queuedThisInvocation: z.number(),
+    invalid: z.number(),
+    tooLarge: z.number(),
+    refused: z.number(),
+    totalItems: z.number(),
+    readUnitsPerSecond: z.number(),
+    /** The name of a caught error. */
+    errorName: z.string(),
+    /** The message of an AWS service error (see {@link errorFields}); never of a validation error. */
+    errorMessage: z.string(),
+  })
+  .partial();
 
-const SAFE_KEYS: readonly (keyof SafeLogFields)[] = [
-  'eventId',
-  'sequenceNumber',
-  'destinationId',
-  'profileId',
-  'exportId',
-  'messageId',
-  'profileVersion',
-  'deliveredVersion',
-  'code',
-  'reasonCodes',
-  'attempts',
-  'receiveCount',
-  'count',
-  'records',
-  'failed',
-  'queued',
-  'rejected',
-  'delivered',
-  'superseded',
-  'runId',
-  'status',
-  'resumed',
-  'scanned',
-  'queuedThisInvocation',
-  'invalid',
-  'tooLarge',
-  'refused',
-  'totalItems',
-  'readUnitsPerSecond',
-  'errorName',
-  'errorMessage',
-];
+/** The fields a log line may carry (see {@link SAFE_LOG_FIELDS}). */
+export type SafeLogFields = Readonly<z.input<typeof SAFE_LOG_FIELDS>>;
+
+/** The allowlist's keys, in declaration order. */
+export const SAFE_LOG_KEYS = Object.keys(SAFE_LOG_FIELDS.shape) as readonly (keyof SafeLogFields)[];
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -180,7 +198,7 @@ export function logSafely(
   fields: SafeLogFields = {},
 ): void {
   const extra: Record<string, unknown> = {};
-  for (const key of SAFE_KEYS) {
+  for (const key of SAFE_LOG_KEYS) {
     const value = fields[key];
     if (value !== undefined) extra[key] = value;
   }

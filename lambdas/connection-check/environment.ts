@@ -1,32 +1,21 @@
-import { defineEnvironment, type EnvironmentValues } from '../commons/environment.js';
+import { defineEnvironment, type EnvironmentOf } from '../commons/environment.js';
 
 /**
  * The connection check's variables: none besides the common ones. Its destinations come in the
  * custom resource's properties, and it does not read the bundled config.
  */
-const variables = {};
-const environment = defineEnvironment(variables);
+const environment = defineEnvironment({});
 
 /** The connection check's environment (empty). */
-export type ConnectionCheckEnvironment = EnvironmentValues<typeof variables>;
-
-/** The names of the connection check's variables (none). */
-export const CONNECTION_CHECK_VARIABLES = environment.names;
-
-/** The schema of the connection check's `process.env`. */
-export const connectionCheckEnvironmentSchema = environment.schema;
+export type ConnectionCheckEnvironment = EnvironmentOf<typeof environment>;
 
 /**
- * Reads the connection check's variables.
- * @throws EnvironmentError naming each missing or malformed variable.
+ * The connection check's variables (none): `readConnectionCheckEnvironment` (throws EnvironmentError
+ * like the others), `connectionCheckEnvironment` (the builder), their names and the schema.
  */
-export function readConnectionCheckEnvironment(
-  env: NodeJS.ProcessEnv = process.env,
-): ConnectionCheckEnvironment {
-  return environment.read(env);
-}
-
-/** The connection check's variables, for the CDK construct and the local stack. */
-export function connectionCheckEnvironment(values: ConnectionCheckEnvironment = {}): Record<string, string> {
-  return environment.build(values);
-}
+export const {
+  read: readConnectionCheckEnvironment,
+  build: connectionCheckEnvironment,
+  names: CONNECTION_CHECK_VARIABLES,
+  schema: connectionCheckEnvironmentSchema,
+} = environment;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { defineEnvironment, type EnvironmentValues, VARIABLE } from '../commons/environment.js';
+import { defineEnvironment, type EnvironmentOf, VARIABLE } from '../commons/environment.js';
 
 /** The decide function's variables (besides the bundled config and the common ones). */
-const variables = {
+const environment = defineEnvironment({
   exportQueueUrl: {
     name: VARIABLE.exportQueueUrl,
     schema: z.url('must be the URL of the FIFO export queue'),
@@ -11,27 +11,19 @@ const variables = {
     name: VARIABLE.rejectsQueueUrl,
     schema: z.url('must be the URL of the rejects queue'),
   },
-};
-const environment = defineEnvironment(variables);
+});
 
 /** The decide function's environment, read at cold start. */
-export type DecideEnvironment = EnvironmentValues<typeof variables>;
-
-/** The names of the decide function's variables. */
-export const DECIDE_VARIABLES = environment.names;
-
-/** The schema of the decide function's `process.env`. */
-export const decideEnvironmentSchema = environment.schema;
+export type DecideEnvironment = EnvironmentOf<typeof environment>;
 
 /**
- * Reads the decide function's variables.
- * @throws EnvironmentError naming each missing or malformed variable.
+ * The decide function's variables: `readDecideEnvironment` (at cold start; throws EnvironmentError
+ * naming each missing or malformed variable), `decideEnvironment` (the builder of the CDK construct and
+ * the local stack), their names and the schema of `process.env`.
  */
-export function readDecideEnvironment(env: NodeJS.ProcessEnv = process.env): DecideEnvironment {
-  return environment.read(env);
-}
-
-/** The decide function's variables, for the CDK construct and the local stack. */
-export function decideEnvironment(values: DecideEnvironment): Record<string, string> {
-  return environment.build(values);
-}
+export const {
+  read: readDecideEnvironment,
+  build: decideEnvironment,
+  names: DECIDE_VARIABLES,
+  schema: decideEnvironmentSchema,
+} = environment;

@@ -2,6 +2,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import type { CompiledConfig } from '../../core/compiled-config.js';
 import { decideExports } from '../../core/decide.js';
 import { buildExportMessage, type QueuedExport, toSqsJson } from '../../core/export-message.js';
+import { partitionKeyProblem } from '../../core/partition-key.js';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { parseStreamRecord } from '../../core/stream-record.js';
 
@@ -9,6 +10,9 @@ import { parseStreamRecord } from '../../core/stream-record.js';
  * Why a stream record (or one of its exports) went to the rejects queue:
  * - `INVALID_RECORD`: an image that cannot be mapped (a malformed attribute value, nesting beyond
  *   DynamoDB's 32 levels) or fails the profile schema, or a record without its images or ids;
+ * - `PROFILE_ID_TOO_LONG`: the profile id cannot be the Kinesis partition key (over 256 characters
+ *   as Kinesis counts them, core/partition-key.ts): no export of it could ever be put, and one in a
+ *   `PutRecords` call would fail the whole call. The fix is a shorter profile id;
  * - `PAYLOAD_TOO_LARGE`: the export document is over the Kinesis record limit;
  * - `EXPORT_MESSAGE_TOO_LARGE`, `EXPORT_MESSAGE_REFUSED`: the export message is over the SQS limit,
  *   or SQS refused it;
@@ -17,6 +21,7 @@ import { parseStreamRecord } from '../../core/stream-record.js';
  */
 export type RejectCode =
   | 'INVALID_RECORD'
+  | 'PROFILE_ID_TOO_LONG'
   | 'PAYLOAD_TOO_LARGE'
   | 'EXPORT_MESSAGE_TOO_LARGE'
   | 'EXPORT_MESSAGE_REFUSED'
@@ -92,10 +97,34 @@ interface RecordPlan {
   readonly evaluated: boolean;
 }
 
+/**
+ * The reject of a record whose profile id cannot be a Kinesis partition key, found in its keys or
+ * images (the profile schema refuses it too; this names the reason and the fix with their own code).
+ */
+function partitionKeyReject(record: DynamoDBRecord): RecordPlan['rejects'][number] | undefined {
+  const data = record.dynamodb;
+  for (const [field, image] of [
+    ['dynamodb.Keys.profileId', data?.Keys],
+    ['dynamodb.NewImage.profileId', data?.NewImage],
+    ['dynamodb.OldImage.profileId', data?.OldImage],
+  ] as const) {
+    const id = (image as { profileId?: { S?: unknown } } | undefined)?.profileId?.S;
+    if (typeof id !== 'string') continue;
+    const problem = partitionKeyProblem(id);
+    if (problem !== undefined) return { code: 'PROFILE_ID_TOO_LONG', reason: problem, field };
+  }
+  return undefined;
+}
+
 function planRecord(record: DynamoDBRecord, compiled: CompiledConfig, now: () => number): RecordPlan {
   const plan: RecordPlan = { exports: [], rejects: [], evaluated: false };
   const parsed = parseStreamRecord(record, { fields: compiled.fieldsRead });
   if (!parsed.ok) {
+    const tooLong = partitionKeyReject(record);
+    if (tooLong !== undefined) {
+      plan.rejects.push(tooLong);
+      return plan;
+    }
     plan.rejects.push({
       code: 'INVALID_RECORD',
       reason: parsed.reason,
@@ -139,7 +168,7 @@ function planRecord(record: DynamoDBRecord, compiled: CompiledConfig, now: () =>
  * exports) to reject. Pure: no I/O; `now` stamps the messages.
  *
  * - A record that cannot be evaluated (invalid image) is rejected with `INVALID_RECORD` and the
- *   field at fault.
+ *   field at fault; one whose profile id cannot be a partition key with `PROFILE_ID_TOO_LONG`.
  * - An export whose document is over the Kinesis record limit is rejected with `PAYLOAD_TOO_LARGE`
  *   (by the decision), one whose message is over the SQS limit with `EXPORT_MESSAGE_TOO_LARGE`.
  * - Never throws: a record whose evaluation throws anyway is rejected with `UNEXPECTED_ERROR`.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
-import { defineEnvironment, type EnvironmentValues, VARIABLE } from '../commons/environment.js';
+import { defineEnvironment, type EnvironmentOf, VARIABLE } from '../commons/environment.js';
 
 /** The export function's variables (besides the bundled config and the common ones). */
 const variables = {
@@ -13,12 +13,15 @@ const variables = {
     name: VARIABLE.exportQueueUrl,
     schema: z.url('must be the export queue URL'),
   },
-  /** The dead-letter queue: the function moves a message there itself on its last attempt. */
+  /** The dead-letter queue: the function moves a message there itself after its last attempt. */
   deadLetterQueueUrl: {
     name: VARIABLE.deadLetterQueueUrl,
     schema: z.url('must be the dead-letter queue URL'),
   },
-  /** The export queue's maxReceiveCount: a failure on this receive is the message's last attempt. */
+  /**
+   * The export queue's maxReceiveCount, the backstop: after this receive the queue moves a message
+   * itself, so the function moves one that fails on it (with its failure) and notes held-back ones.
+   */
   exportMaxReceiveCount: {
     name: VARIABLE.exportMaxReceiveCount,
     schema: z.coerce.number().int().min(1).default(PIPELINE_SETTINGS.exportQueue.maxReceiveCount),
@@ -27,23 +30,16 @@ const variables = {
 const environment = defineEnvironment(variables);
 
 /** The export function's environment, read at cold start. */
-export type ExportEnvironment = EnvironmentValues<typeof variables>;
-
-/** The names of the export function's variables. */
-export const EXPORT_VARIABLES = environment.names;
-
-/** The schema of the export function's `process.env`. */
-export const exportEnvironmentSchema = environment.schema;
+export type ExportEnvironment = EnvironmentOf<typeof environment>;
 
 /**
- * Reads the export function's variables.
- * @throws EnvironmentError naming each missing or malformed variable.
+ * The export function's variables: `readExportEnvironment` (at cold start; throws EnvironmentError
+ * naming each missing or malformed variable), `exportEnvironment` (the builder of the CDK construct and
+ * the local stack), their names and the schema of `process.env`.
  */
-export function readExportEnvironment(env: NodeJS.ProcessEnv = process.env): ExportEnvironment {
-  return environment.read(env);
-}
-
-/** The export function's variables, for the CDK construct and the local stack. */
-export function exportEnvironment(values: ExportEnvironment): Record<string, string> {
-  return environment.build(values);
-}
+export const {
+  read: readExportEnvironment,
+  build: exportEnvironment,
+  names: EXPORT_VARIABLES,
+  schema: exportEnvironmentSchema,
+} = environment;

@@ -1,137 +1,93 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { PutFailure } from '../../adapters/put-records.js';
-import { deliveredKey, type FailureRecord } from '../../adapters/state-table.js';
+import { entryProblem } from '../../adapters/put-records.js';
+import { deliveredKey } from '../../adapters/state-table.js';
 import type { Destination } from '../../core/config.js';
-import { type ExportMessage, exportMessageSchema, readExportMessage } from '../../core/export-message.js';
-import type { ExportFacts } from '../../core/staleness.js';
+import type { BatchMessage, ExportFailure } from '../../core/export-machine.js';
+import { type ExportMessage, parseExportMessageBody } from '../../core/export-message.js';
+import type { SafeLogFields } from '../commons/observability.js';
 
-/** What every SQS message of the batch carries. */
-interface Envelope {
+/**
+ * One SQS message of the batch: what the state machine decides on (`batch`), and what the I/O needs
+ * to act on it — the record (receipt handle, body, group), the export message and its destination.
+ */
+export interface ExportItem {
   readonly record: SQSRecord;
-  /** The FIFO message group: destination and profile. */
-  readonly group: string;
-  readonly receiveCount: number;
+  readonly batch: BatchMessage;
+  /** The export message; absent when the body is not one. */
+  readonly message?: ExportMessage;
+  /** Its destination; absent when the message is not an export of a deployed destination. */
+  readonly destination?: Destination;
+  /** The Kinesis record's data: the document's exact text. */
+  readonly data?: Uint8Array;
 }
 
-/** A message that can be put: a valid export message of a deployed destination. */
-export interface PuttableItem extends Envelope {
-  readonly kind: 'puttable';
+/** An item whose export can be put (the machine only puts those). */
+export type PuttableItem = ExportItem & {
   readonly message: ExportMessage;
   readonly destination: Destination;
-  /** Its delivery ledger key ({@link deliveredKey}). */
-  readonly key: string;
-  /** What the staleness rule needs of it. */
-  readonly facts: ExportFacts;
+  readonly data: Uint8Array;
+};
+
+/** The identifiers of an item's export its log lines may carry (never its document). */
+export function logFieldsOf(item: ExportItem): SafeLogFields {
+  const m = item.message;
+  return m === undefined
+    ? {}
+    : { exportId: m.exportId, destinationId: m.destinationId, profileId: m.profileId };
+}
+
+/** True when the item is an export of a deployed destination. */
+export function isPuttable(item: ExportItem): item is PuttableItem {
+  return item.message !== undefined && item.destination !== undefined && item.data !== undefined;
 }
 
 /**
- * A message that cannot be put: not an export message (no `message`), or of a destination that
- * is not in the deployed config.
- */
-export interface UnputtableItem extends Envelope {
-  readonly kind: 'unputtable';
-  readonly message?: ExportMessage;
-  readonly failure: PutFailure;
-}
-
-/** One SQS message of the batch. */
-export type ExportItem = PuttableItem | UnputtableItem;
-
-/** What became of one message. */
-export type Settled =
-  | { readonly status: 'delivered'; readonly item: PuttableItem }
-  | { readonly status: 'superseded'; readonly item: PuttableItem; readonly repeat: boolean }
-  /** Moved to the dead-letter queue by the function itself (on its last attempt). */
-  | { readonly status: 'dead-lettered'; readonly item: ExportItem; readonly failure: PutFailure }
-  /** Reported to SQS as a batch item failure. */
-  | { readonly status: 'failed'; readonly item: ExportItem; readonly failure: PutFailure };
-
-/** The failure record of a message that failed this attempt (the state table's `failure#<exportId>`). */
-export function failureRecordOf(
-  message: ExportMessage,
-  item: ExportItem,
-  failure: PutFailure,
-  at: number,
-): Omit<FailureRecord, 'firstFailureAt'> {
-  return {
-    exportId: message.exportId,
-    destinationId: message.destinationId,
-    profileId: message.profileId,
-    code: failure.code,
-    message: failure.message,
-    attempts: item.receiveCount,
-    lastFailureAt: at,
-  };
-}
-
-/** The facts the staleness rule reads from a message and its receive count. */
-export function factsOf(message: ExportMessage, receiveCount: number): ExportFacts {
-  return {
-    exportId: message.exportId,
-    profileVersion: message.profileVersion,
-    receiveCount,
-    backfill: message.reasons.includes('backfill'),
-    sourceTime: message.sourceTime,
-  };
-}
-
-/**
- * Validates one SQS message of the export queue. Never throws: an invalid body becomes an
- * {@link UnputtableItem} whose failure names the invalid fields (never their values).
+ * Reads one SQS message of the export queue. Never throws: a body that is not an export message, an
+ * export of a destination not in the config, or a record Kinesis would refuse (core/partition-key.ts,
+ * 1 MiB) becomes a message with a `problem`, which the machine fails without a put.
  */
 export function parseItem(record: SQSRecord, destinations: ReadonlyMap<string, Destination>): ExportItem {
-  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
-  const fallbackGroup = record.attributes.MessageGroupId ?? record.messageId;
-  let json: unknown;
-  try {
-    json = readExportMessage(record.body);
-  } catch {
-    return {
-      kind: 'unputtable',
-      record,
-      group: fallbackGroup,
-      receiveCount,
-      failure: { code: 'InvalidMessage', message: 'the message body is not JSON' },
-    };
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
+  const parsed = parseExportMessageBody(record.body);
+  if (!parsed.ok) {
+    const problem: ExportFailure = { code: 'InvalidMessage', message: parsed.problem, retryable: false };
+    const group = record.attributes.MessageGroupId ?? record.messageId;
+    return { record, batch: { id: record.messageId, group, receiveCount, problem } };
   }
-  const parsed = exportMessageSchema.safeParse(json);
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ');
-    return {
-      kind: 'unputtable',
-      record,
-      group: fallbackGroup,
-      receiveCount,
-      failure: {
-        code: 'InvalidMessage',
-        message: `the message is not an export envelope (invalid: ${fields})`,
-      },
-    };
-  }
-  const message = parsed.data;
-  const destination = destinations.get(message.destinationId);
+  const message = parsed.message;
   const group = record.attributes.MessageGroupId ?? `${message.destinationId}:${message.profileId}`;
-  if (destination === undefined) {
-    return {
-      kind: 'unputtable',
-      record,
-      group,
-      receiveCount,
-      message,
-      failure: {
-        code: 'UnknownDestination',
-        message: `destination "${message.destinationId}" is not in the deployed config; add it back, or leave the export in the DLQ`,
-      },
-    };
-  }
-  return {
-    kind: 'puttable',
-    record,
+  const batch: BatchMessage = {
+    id: record.messageId,
     group,
     receiveCount,
+    export: {
+      exportId: message.exportId,
+      key: deliveredKey(message.destinationId, message.profileId),
+      facts: {
+        exportId: message.exportId,
+        profileVersion: message.profileVersion,
+        receiveCount,
+        backfill: message.reasons.includes('backfill'),
+        sourceTime: message.sourceTime,
+      },
+    },
+  };
+  const destination = destinations.get(message.destinationId);
+  if (destination === undefined) {
+    const problem: ExportFailure = {
+      code: 'UnknownDestination',
+      message: `destination "${message.destinationId}" is not in the deployed config; add it back, or leave the export in the DLQ`,
+      retryable: true,
+    };
+    return { record, message, batch: { ...batch, problem } };
+  }
+  const data = Buffer.from(message.documentJson, 'utf8');
+  const refused = entryProblem({ key: record.messageId, data, partitionKey: message.profileId });
+  return {
+    record,
     message,
     destination,
-    key: deliveredKey(message.destinationId, message.profileId),
-    facts: factsOf(message, receiveCount),
+    data,
+    batch: refused === undefined ? batch : { ...batch, problem: refused },
   };
 }

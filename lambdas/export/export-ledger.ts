@@ -3,8 +3,6 @@ import {
   afterDelivery,
   BACKFILL_WINDOW_GRACE_MS,
   EMPTY_ENTRY,
-  type Judgement,
-  judgeExport,
   LEDGER_HORIZON_MS,
   type LedgerEntry,
   needsLedger,
@@ -12,7 +10,10 @@ import {
   sameLists,
   withPending,
 } from '../../core/staleness.js';
-import type { ExportItem, PuttableItem } from './export-items.js';
+import type { ExportItem } from './export-items.js';
+
+/** The ledger key and facts of an item's export (every parsed export message has them). */
+const exportOf = (item: ExportItem) => item.batch.export;
 
 /** A destination marked this recently is not marked again. */
 const MARK_REFRESH_MS = 60 * 60 * 1000;
@@ -46,7 +47,7 @@ export class LedgerSession {
   private readonly live = new Map<string, LiveDelivery>();
   private readonly marked = new Set<string>();
   /** Failed exports noted since the last flush, in order. */
-  private readonly failures: PuttableItem[] = [];
+  private readonly failures: ExportItem[] = [];
 
   private constructor(
     private readonly store: LedgerStore,
@@ -69,13 +70,12 @@ export class LedgerSession {
     ];
     const states = destinationIds.length === 0 ? new Map() : await store.destinationStates(destinationIds);
     const session = new LedgerSession(store, states, now);
-    const keys = items.flatMap((i) =>
-      i.kind === 'puttable' &&
-      (i.facts.backfill ||
-        needsLedger(i.facts, states.get(i.message.destinationId)?.markedAt, now(), LEDGER_HORIZON_MS))
-        ? [i.key]
-        : [],
-    );
+    const keys = items.flatMap((i) => {
+      const e = exportOf(i);
+      if (e === undefined || i.destination === undefined || i.message === undefined) return [];
+      const markedAt = states.get(i.message.destinationId)?.markedAt;
+      return e.facts.backfill || needsLedger(e.facts, markedAt, now(), LEDGER_HORIZON_MS) ? [e.key] : [];
+    });
     await session.read(keys);
     return session;
   }
@@ -91,7 +91,8 @@ export class LedgerSession {
     }
   }
 
-  private entry(key: string): LedgerEntry {
+  /** The entry of a key as this invocation sees it (empty when it was not read: nothing tracked). */
+  entry(key: string): LedgerEntry {
     return this.current.get(key) ?? EMPTY_ENTRY;
   }
 
@@ -101,23 +102,20 @@ export class LedgerSession {
     return until !== undefined && until >= this.now();
   }
 
-  /** Put, or skip as superseded or as a repeat (core/staleness.ts, `judgeExport`). */
-  judge(item: PuttableItem): Judgement {
-    return judgeExport(item.facts, this.entry(item.key));
-  }
-
   /**
    * Enters each export that needs it in its group's pending list and writes those entries, before
    * the exports are put (core/staleness.ts, `needsWriteAhead`).
    * @throws the state table's error (nothing of these exports may then be put).
    */
-  async writeAhead(items: readonly PuttableItem[]): Promise<void> {
+  async writeAhead(items: readonly ExportItem[]): Promise<void> {
     const keys: string[] = [];
     for (const item of items) {
-      const entry = this.entry(item.key);
-      if (!needsWriteAhead(item.facts, entry)) continue;
-      this.current.set(item.key, withPending(entry, item.facts.exportId));
-      keys.push(item.key);
+      const e = exportOf(item);
+      if (e === undefined || item.message === undefined) continue;
+      const entry = this.entry(e.key);
+      if (!needsWriteAhead(e.facts, entry)) continue;
+      this.current.set(e.key, withPending(entry, e.facts.exportId));
+      keys.push(e.key);
       this.mark(item.message.destinationId);
     }
     await this.flushMarksAnd(this.writeEntries(keys));
@@ -142,33 +140,28 @@ export class LedgerSession {
     }
   }
 
-  /** True when delivering the export owes no ledger write (its group is not tracked, no live window). */
-  owesNothing(item: PuttableItem): boolean {
-    return (
-      !this.current.has(item.key) && (item.facts.backfill || !this.windowOpen(item.message.destinationId))
-    );
-  }
-
   /**
    * Notes a delivery: its entry moves on (the exports it supersedes), and a live delivery in a
    * backfill window is recorded. Returns true when the delivery owes a ledger write.
    */
-  delivered(item: PuttableItem): boolean {
-    const tracked = this.current.get(item.key);
-    const window = !item.facts.backfill && this.windowOpen(item.message.destinationId);
+  delivered(item: ExportItem): boolean {
+    const e = exportOf(item);
+    if (e === undefined || item.message === undefined) return false;
+    const tracked = this.current.get(e.key);
+    const window = !e.facts.backfill && this.windowOpen(item.message.destinationId);
     if (tracked !== undefined) {
-      let next = afterDelivery(tracked, item.facts);
-      if (window) next = { ...next, liveAt: Math.max(next.liveAt ?? 0, item.facts.sourceTime) };
-      this.current.set(item.key, next);
-      const owes = window || !sameLists(next, this.stored.get(item.key) ?? EMPTY_ENTRY);
-      if (owes) this.dirty.add(item.key);
-      return owes || this.dirty.has(item.key);
+      let next = afterDelivery(tracked, e.facts);
+      if (window) next = { ...next, liveAt: Math.max(next.liveAt ?? 0, e.facts.sourceTime) };
+      this.current.set(e.key, next);
+      const owes = window || !sameLists(next, this.stored.get(e.key) ?? EMPTY_ENTRY);
+      if (owes) this.dirty.add(e.key);
+      return owes || this.dirty.has(e.key);
     }
     if (!window) return false;
-    this.live.set(item.key, {
-      key: item.key,
-      sourceTime: item.facts.sourceTime,
-      profileVersion: item.facts.profileVersion,
+    this.live.set(e.key, {
+      key: e.key,
+      sourceTime: e.facts.sourceTime,
+      profileVersion: e.facts.profileVersion,
     });
     return true;
   }
@@ -180,7 +173,7 @@ export class LedgerSession {
   failed(item: ExportItem): void {
     if (item.message === undefined) return;
     this.mark(item.message.destinationId);
-    if (item.kind !== 'puttable') return;
+    if (item.destination === undefined) return;
     this.failures.push(item);
   }
 
@@ -191,14 +184,17 @@ export class LedgerSession {
    * @throws the state table's error; what was not written is written by the next flush.
    */
   async flush(): Promise<void> {
-    const failures = this.failures.splice(0);
-    await this.read(failures.map((i) => i.key));
-    for (const item of failures) {
-      const entry = this.entry(item.key);
-      const next = withPending(entry, item.facts.exportId);
+    const noted = this.failures.length;
+    const failures = this.failures.slice(0, noted).flatMap((i) => exportOf(i) ?? []);
+    await this.read(failures.map((e) => e.key));
+    // Entered in the entries now (dirty until written): a failed read above keeps them noted.
+    this.failures.splice(0, noted);
+    for (const { key, facts } of failures) {
+      const entry = this.entry(key);
+      const next = withPending(entry, facts.exportId);
       if (next === entry) continue;
-      this.current.set(item.key, next);
-      this.dirty.add(item.key);
+      this.current.set(key, next);
+      this.dirty.add(key);
     }
     const live = [...this.live.values()];
     await this.flushMarksAnd(

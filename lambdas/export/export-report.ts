@@ -1,115 +1,74 @@
-import type { SQSBatchResponse } from 'aws-lambda';
-import type { StateTable } from '../../adapters/state-table.js';
-import { errorFields, type LogSink, logSafely, METRIC, type MetricSink } from '../commons/observability.js';
-import { type ExportItem, failureRecordOf, type Settled } from './export-items.js';
+import { type BatchState, finish, isLastReceive, type MessageEntry } from '../../core/export-machine.js';
+import {
+  type LogSink,
+  logSafely,
+  METRIC,
+  type MetricSink,
+  type SafeLogFields,
+} from '../commons/observability.js';
 
-/**
- * What became of every message, in batch order: the settled ones as they were, and each one left
- * unsettled as held back behind the failure of an earlier message of its group.
- */
-export function settle(items: readonly ExportItem[], outcomes: ReadonlyMap<ExportItem, Settled>): Settled[] {
-  const firstFailure = new Map<string, ExportItem>();
-  return items.map((item) => {
-    const settled: Settled = outcomes.get(item) ?? {
-      status: 'failed',
-      item,
-      failure: {
-        code: 'PrecedingExportFailed',
-        message: `held back: an earlier export of this profile (message ${firstFailure.get(item.group)?.record.messageId ?? 'unknown'}) failed`,
-      },
-    };
-    if (settled.status === 'failed' && !firstFailure.has(item.group)) firstFailure.set(item.group, item);
-    return settled;
-  });
-}
-
-/** What recording a batch's outcome needs. */
+/** What reporting a batch needs. */
 export interface ReportDependencies {
-  readonly state: Pick<StateTable, 'recordFailure'>;
-  /** The export queue's maxReceiveCount: a failure on this attempt dead-letters the message. */
-  readonly maxReceiveCount: number;
   readonly metrics: MetricSink;
   readonly logger: LogSink;
-  readonly now?: () => number;
+  readonly now: () => number;
+  /** The identifiers of a message's export (destination, profile, export id) for its log lines. */
+  readonly fieldsOf: (messageId: string) => SafeLogFields;
 }
 
 /**
- * Records a batch's outcome — the failure log (`failure#<exportId>`) for the messages reported as
- * failures (the dead-lettered ones recorded theirs before they were moved) — logs and counts it, and
- * answers with the failed messages as `batchItemFailures`. Never throws: a state table that cannot
- * be written is logged.
+ * Logs and counts what became of a batch, once, when it is answered (docs/ARCHITECTURE.md,
+ * "Metrics"): each message reported failed (a warning; an error on its last receive, when the queue
+ * moves it next), each one skipped as stale, and the counts. Dead letters were logged when moved.
  */
-export async function reportBatch(
-  settled: readonly Settled[],
-  throttled: number,
-  deps: ReportDependencies,
-): Promise<SQSBatchResponse> {
-  const now = deps.now ?? Date.now;
-  const failed = settled.flatMap((s) => (s.status === 'failed' ? [s] : []));
-  const at = now();
-  await Promise.all(
-    failed.map(async ({ item, failure }) => {
-      const m = item.message;
-      const last = item.receiveCount >= deps.maxReceiveCount;
+export function reportBatch(state: BatchState, throttled: number, deps: ReportDependencies): void {
+  const ended = finish(state).entries;
+  const idsOf = (entry: MessageEntry): SafeLogFields => ({
+    messageId: entry.message.id,
+    receiveCount: entry.message.receiveCount,
+    ...deps.fieldsOf(entry.message.id),
+  });
+  const at = deps.now();
+  const count = (status: string) => ended.filter((e) => e.status.at === status).length;
+  let lastReceive = 0;
+  for (const entry of ended) {
+    const { status } = entry;
+    if (status.at === 'failed') {
+      const last = isLastReceive(entry.message, state.settings);
+      if (last) lastReceive++;
       logSafely(
         deps.logger,
         last ? 'error' : 'warn',
         last
-          ? 'export failed on its last receive: the queue dead-letters it'
-          : 'export failed; SQS will retry it',
-        {
-          messageId: item.record.messageId,
-          code: failure.code,
-          receiveCount: item.receiveCount,
-          ...(m && { exportId: m.exportId, destinationId: m.destinationId, profileId: m.profileId }),
-        },
+          ? 'export failed on its last receive: the queue moves it to the dead-letter queue'
+          : status.attempted
+            ? 'export failed; SQS hands it out again'
+            : 'export not put this time (held back, or out of time); SQS hands it out again',
+        { ...idsOf(entry), code: status.failure.code },
       );
-      if (m === undefined) return;
-      try {
-        await deps.state.recordFailure(failureRecordOf(m, item, failure, at));
-      } catch (error) {
-        logSafely(deps.logger, 'error', 'failure record not written', {
-          exportId: m.exportId,
-          ...errorFields(error),
-        });
-      }
-    }),
-  );
-
-  for (const s of settled) {
-    if (s.status !== 'superseded') continue;
-    const m = s.item.message;
-    logSafely(
-      deps.logger,
-      'info',
-      s.repeat
-        ? 'export skipped: this version of the profile was already delivered'
-        : 'stale export skipped: a later export of the profile was already delivered',
-      {
-        exportId: m.exportId,
-        destinationId: m.destinationId,
-        profileId: m.profileId,
-        profileVersion: m.profileVersion,
-      },
-    );
+    } else if (status.at === 'superseded') {
+      logSafely(
+        deps.logger,
+        'info',
+        status.repeat
+          ? 'export skipped: this version of the profile was already delivered'
+          : 'stale export skipped: a later export of the profile was already delivered',
+        { ...idsOf(entry), profileVersion: entry.message.export?.facts.profileVersion ?? 0 },
+      );
+    } else if (status.at === 'delivered' && entry.message.export !== undefined) {
+      deps.metrics.milliseconds(METRIC.exportLatency, at - entry.message.export.facts.sourceTime);
+    }
   }
-  const count = (status: Settled['status']) => settled.filter((s) => s.status === status).length;
+  if (state.closed) {
+    logSafely(deps.logger, 'warn', 'time ran out: answered with the messages done so far', {
+      count: ended.length,
+      delivered: count('delivered'),
+      failed: count('failed'),
+    });
+  }
   deps.metrics.count(METRIC.recordsPut, count('delivered'));
   deps.metrics.count(METRIC.recordsThrottled, throttled);
-  deps.metrics.count(METRIC.recordsFailed, failed.length + count('dead-lettered'));
-  deps.metrics.count(
-    METRIC.recordsDeadLettered,
-    count('dead-lettered') + failed.filter((f) => f.item.receiveCount >= deps.maxReceiveCount).length,
-  );
+  deps.metrics.count(METRIC.recordsFailed, count('failed') + count('dead-lettered'));
+  deps.metrics.count(METRIC.recordsDeadLettered, count('dead-lettered') + lastReceive);
   deps.metrics.count(METRIC.exportsSuperseded, count('superseded'));
-  return batchResponse(settled);
-}
-
-/** The answer to SQS: every message reported as failed (the others are deleted by the event source). */
-export function batchResponse(settled: readonly Settled[]): SQSBatchResponse {
-  return {
-    batchItemFailures: settled.flatMap((s) =>
-      s.status === 'failed' ? [{ itemIdentifier: s.item.record.messageId }] : [],
-    ),
-  };
 }

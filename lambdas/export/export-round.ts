@@ -1,8 +1,8 @@
 import type { DestinationClients } from '../../adapters/aws-clients.js';
 import { isAuthenticationError } from '../../adapters/destination-credentials.js';
-import { type PutFailure, type PutOutcome, putRecordsInChunks } from '../../adapters/put-records.js';
+import { type PutOutcome, putRecordsInChunks } from '../../adapters/put-records.js';
 import type { Destination } from '../../core/config.js';
-import { exportDocumentJson } from '../../core/export-message.js';
+import type { PutAnswer } from '../../core/export-machine.js';
 import { type LogSink, logSafely } from '../commons/observability.js';
 import type { PuttableItem } from './export-items.js';
 
@@ -14,26 +14,31 @@ export interface RoundDependencies {
   readonly random?: () => number;
 }
 
-/** What became of a round's puts. */
+/** The time a round may use: calls start while `putMs` lasts; `signal` (the deadline) aborts them. */
+export interface RoundBudget {
+  readonly putMs: () => number;
+  readonly signal?: AbortSignal;
+}
+
+/** What Kinesis answered for a round. */
 export interface RoundOutcome {
-  /** Messages whose record Kinesis accepted. */
-  readonly accepted: Set<PuttableItem>;
-  /** Messages whose put failed, with the failure (credential material taken out of its message). */
-  readonly failed: Map<PuttableItem, PutFailure>;
+  /** Per SQS message id; messages accepted are also reported through `onAccepted` as they are. */
+  readonly answers: Map<string, PutAnswer>;
   /** Entries throttled by Kinesis, retries included. */
   readonly throttled: number;
 }
 
 /**
  * Puts one round — at most one message per group — with one PutRecords series per destination,
- * concurrently: calls and retries start while `putMs` lasts, and a call started may run on until
- * `callMs` (the deadline for answering) rather than be abandoned when it may have succeeded. A destination whose credentials AWS refuses (a rotated key, an expired session) gets
- * its client and credentials dropped and those entries put once more with fresh ones, at most once
- * per invocation (`refreshed` remembers), before they count as failed.
+ * concurrently. `onAccepted` hears of each message Kinesis accepted as soon as its call answered
+ * (before the retries of the others end). A destination whose credentials AWS refuses (a rotated key,
+ * an expired session) gets its client and credentials dropped and those entries put once more with
+ * fresh ones, at most once per invocation (`refreshed` remembers), before they count as failed.
+ * Failure messages have credential material taken out.
  */
 export async function putRound(
   round: readonly PuttableItem[],
-  budget: { readonly putMs: () => number; readonly callMs: () => number },
+  budget: RoundBudget,
   refreshed: Set<string>,
   deps: RoundDependencies,
   onAccepted: (item: PuttableItem) => void,
@@ -41,8 +46,7 @@ export async function putRound(
   const byDestination = new Map<Destination, PuttableItem[]>();
   for (const item of round)
     byDestination.set(item.destination, [...(byDestination.get(item.destination) ?? []), item]);
-  const accepted = new Set<PuttableItem>();
-  const failed = new Map<PuttableItem, PutFailure>();
+  const answers = new Map<string, PutAnswer>();
   let throttled = 0;
   await Promise.all(
     [...byDestination].map(async ([destination, items]) => {
@@ -52,14 +56,14 @@ export async function putRound(
         return putRecordsInChunks(
           batch.map((item) => ({
             key: item.record.messageId,
-            data: Buffer.from(exportDocumentJson(item.message), 'utf8'),
+            data: item.data,
             partitionKey: item.message.profileId,
           })),
           {
             client,
             target,
             remainingMs: budget.putMs,
-            callRemainingMs: budget.callMs,
+            ...(budget.signal && { signal: budget.signal }),
             onAccepted: (keys) => {
               for (const key of keys) {
                 const item = byId.get(key);
@@ -85,20 +89,33 @@ export async function putRound(
         });
         const retry = await put(refused);
         throttled += retry.throttledEntries;
-        const merged = new Map(outcome.failed);
+        const failed = new Map(outcome.failed);
         for (const item of refused) {
           const again = retry.failed.get(item.record.messageId);
-          if (again === undefined) merged.delete(item.record.messageId);
-          else merged.set(item.record.messageId, again);
+          if (again === undefined) failed.delete(item.record.messageId);
+          else failed.set(item.record.messageId, again);
         }
-        outcome = { ...outcome, failed: merged };
+        const retried = new Set(refused.map((i) => i.record.messageId));
+        const notSent = new Set([...outcome.notSent].filter((id) => !retried.has(id)));
+        for (const id of retry.notSent) notSent.add(id);
+        outcome = { ...outcome, failed, notSent };
       }
       for (const item of items) {
-        const failure = outcome.failed.get(item.record.messageId);
-        if (failure === undefined) accepted.add(item);
-        else failed.set(item, { code: failure.code, message: deps.clients.redact(failure.message) });
+        const id = item.record.messageId;
+        const failure = outcome.failed.get(id);
+        if (failure === undefined) {
+          answers.set(id, { kind: 'accepted', owesLedgerWrite: false });
+          continue;
+        }
+        const redacted = { ...failure, message: deps.clients.redact(failure.message) };
+        answers.set(
+          id,
+          outcome.notSent.has(id)
+            ? { kind: 'not-sent', failure: redacted }
+            : { kind: 'failed', failure: redacted },
+        );
       }
     }),
   );
-  return { accepted, failed, throttled };
+  return { answers, throttled };
 }

@@ -34,6 +34,23 @@ export interface SourceQueue {
   readonly region: string;
 }
 
+/** The digits local-aws-sqs gives a FIFO sequence number (before its slip, see {@link groupOrderOf}). */
+const EMULATOR_SEQUENCE_DIGITS = 20;
+
+/**
+ * A FIFO message's place in its group, comparable with `compareSequence`. local-aws-sqs writes a
+ * group's n-th sequence number as `String(n).padStart(21 − digits(n), groupSeed).slice(0, 20)`: the
+ * 10th message's number is one digit shorter than the 9th's (and the 100th's shorter again), so
+ * compared as numbers the 10th would come first — a group of more than nine messages would run out
+ * of order. Its count is the number's last `21 − length` digits; within a group (one seed) the count
+ * alone orders the messages, and it is written with a fixed width here.
+ */
+export function groupOrderOf(sequenceNumber: string): string {
+  const digits = EMULATOR_SEQUENCE_DIGITS + 1 - sequenceNumber.length;
+  if (!/^\d+$/.test(sequenceNumber) || digits < 1 || digits > sequenceNumber.length) return sequenceNumber;
+  return sequenceNumber.slice(sequenceNumber.length - digits).padStart(EMULATOR_SEQUENCE_DIGITS, '0');
+}
+
 /** A received message with its Lambda record; it stays invisible until `visibleAt`. */
 export function toLocalMessage(message: WireMessage, queue: SourceQueue, visibleAt: number): LocalMessage {
   const attributes = message.Attributes ?? {};
@@ -53,7 +70,10 @@ export function toLocalMessage(message: WireMessage, queue: SourceQueue, visible
   return {
     messageId,
     groupId,
-    sequence: attributes.SequenceNumber ?? String(attributes.SentTimestamp ?? '0'),
+    sequence:
+      attributes.SequenceNumber === undefined
+        ? String(attributes.SentTimestamp ?? '0')
+        : groupOrderOf(attributes.SequenceNumber),
     receiptHandle: message.ReceiptHandle ?? '',
     receiveCount: Number(attributes.ApproximateReceiveCount ?? 1),
     visibleAt,

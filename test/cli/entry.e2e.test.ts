@@ -1,6 +1,8 @@
 /**
- * The CLI as people start it: the package's `bin` shim (`npx kinesis-destination`, `npm run cli`),
- * in a child process, with the environment an operator has — no SDK warning variable set.
+ * The CLI as people start it, in a child process, with the environment an operator has — no SDK
+ * warning variable set: the source shim `bin/kinesis-destination.js` (`npm run cli`, with tsx), and
+ * the package's `bin`, the compiled `dist/esm/bin/cli.js` (`npx kinesis-destination`; the test setup
+ * builds it).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

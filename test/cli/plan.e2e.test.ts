@@ -45,6 +45,9 @@ describe('plan', () => {
     expect(shards).toBeGreaterThanOrEqual(Math.ceil((10_000 * 6_000) / 1_048_576));
     expect(plan.kinesisShardsMinimum).toBe(61);
     expect(plan.p95Ms as number).toBeLessThan(2_000);
+    // Sized for its rate, the model carries it: no bottleneck, no backlog.
+    expect(plan.bottleneck).toBe('none');
+    expect(plan.backlog).toEqual({ growthPerSecond: 0, minutesToPromise: null });
   });
 
   it.concurrent.each([

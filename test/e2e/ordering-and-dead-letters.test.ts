@@ -1,8 +1,9 @@
 /**
  * End to end through the real functions: a profile's exports arrive in order while the export
  * mapping runs concurrent batches and partial failures are injected; a message the export function
- * keeps failing is attempted exactly maxReceiveCount (3) times and then sits in the dead-letter
- * queue with its full document and its failure attached.
+ * keeps failing is attempted exactly three times (real attempts, counted in its failure record; the
+ * queue's maxReceiveCount is only a backstop) and the function then moves it to the dead-letter queue
+ * with its full document and its failure attached.
  */
 import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -209,10 +210,11 @@ describe('ordering and dead letters, end to end', () => {
     });
     // Three deliveries to the real function (receive counts 1, 2, 3), none after.
     expect(doomedReceiveCounts).toEqual([1, 2, 3]);
-    // The function moved it on its last attempt, with the failure attached.
+    // The function moved it after its third attempt, with the failure attached.
     expect(readDeadLetterReason(Messages[0]?.MessageAttributes)).toMatchObject({
       errorCode: 'ResourceNotFoundException',
       attempts: 3,
+      retryable: true,
       destinationId: 'doomed',
       exportId: message.exportId,
     });

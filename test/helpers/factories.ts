@@ -324,16 +324,20 @@ export function exportMessage(options: ExportMessageOptions = {}): QueuedExport 
 
 let queueSequence = 0;
 
-/** Options of {@link exportQueueRecord} and {@link sqsMessage}. */
-export interface QueueRecordOptions {
-  /** The export the record carries. @default exportMessage() */
+/**
+ * Options of {@link exportQueueRecord} and {@link sqsMessage}: the export the record carries — a built
+ * `message`, or the fields of one ({@link ExportMessageOptions}, built by {@link exportMessage}) — and
+ * the SQS record's own attributes.
+ */
+export interface QueueRecordOptions extends ExportMessageOptions {
+  /** The export the record carries. @default exportMessage(the message fields of these options) */
   readonly message?: QueuedExport;
   /**
-   * A body instead of a message (one a function queued, or a malformed one); its group and deduplication
-   * id are read from it when it is an export message.
+   * A body instead of the message's (one a function queued, or a poison one): its group and
+   * deduplication id are read from it when it is an export message, else the message's are kept.
    */
   readonly body?: string;
-  /** @default the message's group (`<destinationId>:<profileId>`), `test-group` for a body that is none */
+  /** @default the group of the message the body holds (`<destinationId>:<profileId>`) */
   readonly groupId?: string;
   /** SQS's ApproximateReceiveCount: the receive this is. @default 1 */
   readonly receiveCount?: number;
@@ -347,16 +351,20 @@ export interface QueueRecordOptions {
 
 /**
  * A record of the FIFO export queue as the export function receives it from Lambda's SQS event source:
- * the body, `MessageGroupId`, `MessageDeduplicationId` and `ApproximateReceiveCount` attributes.
+ * the body, `MessageGroupId`, `MessageDeduplicationId` and `ApproximateReceiveCount` attributes; `queued`
+ * is the export it was built from.
  */
-export function exportQueueRecord(options: QueueRecordOptions = {}): SQSRecord {
+export function exportQueueRecord(
+  options: QueueRecordOptions = {},
+): SQSRecord & { readonly queued: QueuedExport } {
   queueSequence++;
-  const message = options.message ?? (options.body === undefined ? exportMessage() : undefined);
-  const body = options.body ?? (message as QueuedExport).body;
+  const queued = options.message ?? exportMessage(options);
+  const body = options.body ?? queued.body;
   // A body given as it is: its group and deduplication id are the ones its sender gave, when it is a message.
-  const parsed = message === undefined ? exportMessageSchema.safeParse(readBody(body)) : undefined;
-  const sent = parsed?.success === true ? parsed.data : message?.message;
+  const parsed = options.body === undefined ? undefined : exportMessageSchema.safeParse(readBody(body));
+  const sent = parsed === undefined ? queued.message : parsed.success ? parsed.data : undefined;
   return {
+    queued,
     messageId: options.messageId ?? `msg-${queueSequence}`,
     receiptHandle: options.receiptHandle ?? `rh-${queueSequence}`,
     body,
@@ -367,8 +375,8 @@ export function exportQueueRecord(options: QueueRecordOptions = {}): SQSRecord {
       ApproximateFirstReceiveTimestamp: '1700000000100',
       MessageGroupId:
         options.groupId ??
-        (sent === undefined ? 'test-group' : messageGroupIdFor(sent.destinationId, sent.profileId)),
-      ...(sent !== undefined && { MessageDeduplicationId: sent.exportId }),
+        (sent === undefined ? queued.groupId : messageGroupIdFor(sent.destinationId, sent.profileId)),
+      MessageDeduplicationId: sent?.exportId ?? queued.deduplicationId,
       SequenceNumber: String(queueSequence).padStart(20, '0'),
     },
     messageAttributes: Object.fromEntries(

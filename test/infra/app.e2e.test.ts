@@ -10,46 +10,13 @@ import { exampleConfig } from './synth.js';
 const run = promisify(execFile);
 
 /**
- * The app as files on disk, each in a child process: the functions bundled by esbuild, and bin/app.ts.
- * (The cdk-nag packs on the synthesized stack: nag.test.ts.)
+ * The app as a user runs it: bin/app.ts in a child process. (The cdk-nag packs on the synthesized stack:
+ * nag.test.ts; the prebundled handlers and the config layer: assets.test.ts.)
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'kd-infra-'));
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** esbuild bundles the functions and the stack is synthesized: ~15 s, beyond a minute on a busy machine. */
-const BUNDLE_TIMEOUT_MS = 150_000;
-
-describe('bundling', () => {
-  it(
-    'inlines the config into the bundle instead of the environment',
-    async () => {
-      const outdir = join(scratch, 'bundled');
-      await run(process.execPath, ['--import', 'tsx', 'test/infra/fixtures/synth-bundled.ts', outdir], {
-        cwd: ROOT,
-      });
-      const bundles = readdirSync(outdir)
-        .filter((d) => d.startsWith('asset.'))
-        .map((d) => join(outdir, d, 'index.mjs'))
-        .filter((f) => {
-          try {
-            return readFileSync(f, 'utf8').length > 0;
-          } catch {
-            return false;
-          }
-        });
-      // Functions whose entry is the same file share one asset.
-      expect(bundles.length).toBeGreaterThanOrEqual(2);
-      const code = bundles.map((f) => readFileSync(f, 'utf8'));
-      // Every bundle that reads the config has it as a literal; none reads it from the environment.
-      for (const c of code) expect(c).not.toContain('process.env.KD_CONFIG_JSON');
-      expect(code.some((c) => c.includes('ConnectionCheckError'))).toBe(true);
-      expect(code.filter((c) => c.includes('profile-analytics')).length).toBeGreaterThanOrEqual(1);
-    },
-    BUNDLE_TIMEOUT_MS,
-  );
-});
 
 describe('bin/app.ts', () => {
   it("fails with parseConfig's message on an invalid config", () => {

@@ -1,6 +1,8 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
+import { PIPELINE_NODE_FLOOR, pipelineRuntime } from '../../lib/pipeline-function.js';
+import { type HandlerBundle, handlerBuildOptions, handlerBundles } from '../../scripts/handler-bundles.js';
 import { exampleConfig, synth } from './synth.js';
 
 /**
@@ -22,6 +24,19 @@ function only(type: string, logicalIdPrefix: string): Props {
 }
 
 describe('settings drift: template vs PIPELINE_SETTINGS', () => {
+  it('function runtime: the newest Node.js aws-cdk-lib knows, never older than the bundles target', () => {
+    const runtimes = Object.entries(template.findResources('AWS::Lambda::Function'))
+      .filter(([, fn]) => (fn.Properties as Props).Layers !== undefined)
+      .map(([, fn]) => (fn.Properties as Props).Runtime);
+    const major = Number(/^nodejs(\d+)\.x$/.exec(pipelineRuntime().name)?.[1]);
+
+    expect(runtimes).toEqual(Array(4).fill(pipelineRuntime().name));
+    expect(major).toBeGreaterThanOrEqual(PIPELINE_NODE_FLOOR);
+    expect(handlerBuildOptions(handlerBundles()[0] as HandlerBundle).target).toBe(
+      `node${PIPELINE_NODE_FLOOR}`,
+    );
+  });
+
   it('decide mapping', () => {
     const s = PIPELINE_SETTINGS.decide;
     expect(only('AWS::Lambda::EventSourceMapping', 'DecideFunction')).toMatchObject({

@@ -2,6 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { ALARM_THRESHOLDS } from '../../lib/pipeline-alerts.js';
+import { pipelineRuntime } from '../../lib/pipeline-function.js';
 import { actionsOf, exampleConfig, importedStreamArn, statementsOf, statementsWith, synth } from './synth.js';
 
 let template: Template;
@@ -281,15 +282,16 @@ describe('KinesisDestinationStack (example config)', () => {
   });
 
   describe('functions', () => {
-    it('run Node.js 24 on ARM64 with tracing, their own log group and settings from the settings module', () => {
+    it('run the newest Node.js aws-cdk-lib knows on ARM64 with tracing, their own log group and the config layer', () => {
       const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) =>
         /^(DecideFunction|ExportFunction|BackfillFunction|ConnectionCheckHandlerFunction)/.test(id),
       );
       expect(functions.length).toBe(4);
       for (const [, fn] of functions) {
         expect(fn.Properties).toMatchObject({
-          Runtime: 'nodejs24.x',
+          Runtime: pipelineRuntime().name,
           Architectures: ['arm64'],
+          Layers: [{ Ref: expect.stringMatching(/^ConfigLayer/) }],
           TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/Logs/) } },
         });
@@ -314,7 +316,7 @@ describe('KinesisDestinationStack (example config)', () => {
         Environment: {
           Variables: Match.objectLike({
             STATE_TABLE_NAME: { Ref: Match.stringLikeRegexp('^StateTable') },
-            EXPORT_MAX_RECEIVE_COUNT: '3',
+            EXPORT_MAX_RECEIVE_COUNT: '31',
           }),
         },
       });
@@ -358,14 +360,14 @@ describe('KinesisDestinationStack (example config)', () => {
   });
 
   describe('queues', () => {
-    it('makes the export queue high-throughput FIFO with the DLQ after 3 receives', () => {
+    it('makes the export queue high-throughput FIFO with the DLQ as a backstop after 31 receives', () => {
       template.hasResourceProperties('AWS::SQS::Queue', {
         FifoQueue: true,
         ContentBasedDeduplication: false,
         DeduplicationScope: 'messageGroup',
         FifoThroughputLimit: 'perMessageGroupId',
         VisibilityTimeout: 180,
-        RedrivePolicy: { deadLetterTargetArn: getAtt('QueuesDeadLetterQueue'), maxReceiveCount: 3 },
+        RedrivePolicy: { deadLetterTargetArn: getAtt('QueuesDeadLetterQueue'), maxReceiveCount: 31 },
       });
     });
 
@@ -373,7 +375,7 @@ describe('KinesisDestinationStack (example config)', () => {
       template.hasResourceProperties('AWS::SQS::Queue', {
         FifoQueue: true,
         MessageRetentionPeriod: 1_209_600,
-        RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
+        RedrivePolicy: Match.objectLike({ maxReceiveCount: 31 }),
       });
     });
 
@@ -513,9 +515,9 @@ describe('KinesisDestinationStack (example config)', () => {
         TreatMissingData: 'ignore',
       });
       // Above an export's whole retry budget: retries alone never raise it.
-      const { maxReceiveCount, visibilityTimeoutSeconds } = PIPELINE_SETTINGS.exportQueue;
+      const { visibilityTimeoutSeconds } = PIPELINE_SETTINGS.exportQueue;
       expect(ALARM_THRESHOLDS.exportQueueOldestMessageSeconds).toBeGreaterThan(
-        maxReceiveCount * visibilityTimeoutSeconds,
+        PIPELINE_SETTINGS.export.attempts * visibilityTimeoutSeconds,
       );
       expect(ALARM_THRESHOLDS.exportQueueOldestMessageSeconds * 1000).toBe(
         ALARM_THRESHOLDS.exportLatencyP95Ms,

@@ -74,7 +74,7 @@ describe('functionEnvironment() and cliEnvironment()', () => {
       AWS_ENDPOINT_URL_KINESIS: 'http://127.0.0.1:5555',
       AWS_ENDPOINT_URL_SQS: endpoints.sqs,
       EXPORT_QUEUE_URL: resources.exportQueueUrl,
-      EXPORT_MAX_RECEIVE_COUNT: '3',
+      EXPORT_MAX_RECEIVE_COUNT: '31',
       POWERTOOLS_LOG_LEVEL: 'WARN',
     });
   });

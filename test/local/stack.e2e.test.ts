@@ -78,7 +78,7 @@ describe('startLocalStack()', () => {
   it('sets the functions environment and prints the CLI environment', () => {
     expect(process.env.AWS_ENDPOINT_URL_DYNAMODB).toBe(stack.endpoints.dynamodb);
     expect(process.env.EXPORT_QUEUE_URL).toBe(stack.resources.exportQueueUrl);
-    expect(process.env.EXPORT_MAX_RECEIVE_COUNT).toBe('3');
+    expect(process.env.EXPORT_MAX_RECEIVE_COUNT).toBe('31');
     expect(JSON.parse(process.env.KD_CONFIG_JSON ?? '{}').destinations).toHaveLength(2);
     const lines = exportLines(stack);
     expect(lines[0]).toBe(`export AWS_ENDPOINT_URL_DYNAMODB=${stack.endpoints.dynamodb}`);

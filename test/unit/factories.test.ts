@@ -81,6 +81,6 @@ describe('exportMessage() and exportQueueRecord()', () => {
       MessageGroupId: 'marketing:p-2',
       MessageDeduplicationId: queued.message.exportId,
     });
-    expect(exportQueueRecord({ body: 'not json' }).attributes.MessageGroupId).toBe('test-group');
+    expect(exportQueueRecord({ body: 'not json' }).attributes.MessageGroupId).toBe(exportMessage().groupId);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { awsModel } from '../../../core/capacity/models.js';
 import { ENVELOPE_WORKLOAD, type PipelineModel } from '../../../core/capacity/parameters.js';
-import { simulate } from '../../../core/capacity/simulation.js';
+import { backlogOf, simulate } from '../../../core/capacity/simulation.js';
+import { exportSlotMessagesPerSecond, kinesisRecordsPerSecond } from '../../../core/capacity/sizing.js';
 
 /** A small deployment: 2,000 writes/s, factor 2, 40 export invocations, 20 shards. */
 function small(overrides: Partial<PipelineModel> = {}): PipelineModel {
@@ -28,8 +29,10 @@ describe('the pipeline simulation', () => {
   it('carries a rate within every stage, with a latency no shorter than the path itself', () => {
     const m = small();
     const r = run(m);
-    expect(r.bottleneck).toBeNull();
+    expect(r.bottleneck).toBe('none');
+    expect(r.backlog).toEqual({ growthPerSecond: 0, minutesToPromise: null });
     expect(r.complete).toBe(true);
+    expect(r.exportsDeliveredPerSecond).toBeGreaterThan(0.97 * r.exportsOfferedPerSecond);
     expect(r.deliveredPerSecond).toBeGreaterThan(0.95 * 2_000);
     expect(r.deliveredPerSecond).toBeLessThan(1.05 * 2_000);
     const path = m.writeMs + m.streamLagMs + m.getRecordsMs + m.decideInvocationMs + m.queueLatencyMs;
@@ -75,5 +78,80 @@ describe('the pipeline simulation', () => {
   it('keeps one profile group to one invocation at a time (few profiles, long waits)', () => {
     const r = run(small({ workload: { ...ENVELOPE_WORKLOAD, profiles: 3 } }), 300);
     expect(r.exportConcurrency.max).toBeLessThanOrEqual(3);
+  });
+
+  describe('an overloaded run', () => {
+    const capacityOf = (m: PipelineModel) => ({
+      kinesis: kinesisRecordsPerSecond(m.kinesis, m.workload.recordBytes),
+      exportSlots: exportSlotMessagesPerSecond(m) * m.exportConcurrency,
+    });
+
+    it('delivers what the Kinesis shards take when they bind, and the backlog grows by the rest', () => {
+      const m = small({ kinesis: { mode: 'provisioned', shards: 3 } });
+      const r = run(m);
+      expect(r.bottleneck).toBe('kinesis-shards');
+      // 3 shards × 164 records/s of 6,100 bytes.
+      expect(r.exportsDeliveredPerSecond).toBeGreaterThan(0.95 * capacityOf(m).kinesis);
+      expect(r.exportsDeliveredPerSecond).toBeLessThan(1.05 * capacityOf(m).kinesis);
+      // The writes that export nothing still complete: a quarter of 2,000, plus the exporting ones delivered.
+      expect(r.deliveredPerSecond).toBeGreaterThan(0.9 * (500 + r.exportsDeliveredPerSecond));
+      expect(r.backlog.growthPerSecond).toBeCloseTo(
+        r.exportsOfferedPerSecond - r.exportsDeliveredPerSecond,
+        6,
+      );
+      expect(r.backlog.growthPerSecond).toBeGreaterThan(900);
+      expect(r.backlog.minutesToPromise).toBeCloseTo(
+        (10 * r.exportsOfferedPerSecond) / r.backlog.growthPerSecond,
+        6,
+      );
+    });
+
+    it('delivers what export concurrency carries when maxConcurrency binds', () => {
+      const m = small({ exportConcurrency: 4 });
+      const r = run(m);
+      expect(r.bottleneck).toBe('export-concurrency');
+      expect(r.exportsDeliveredPerSecond).toBeGreaterThan(0.95 * capacityOf(m).exportSlots);
+      expect(r.exportsDeliveredPerSecond).toBeLessThan(1.05 * capacityOf(m).exportSlots);
+      expect(r.backlog.minutesToPromise).toBeGreaterThan(10);
+    });
+
+    it('reports the bottleneck rate, not 0, when the latency outgrows the time left to drain', () => {
+      // 2 export slots take ~180 of 1,500 exports/s: the median export is still waiting at the end.
+      const m = small({ exportConcurrency: 2 });
+      const r = simulate(m, { offeredPerSecond: 2_000, durationSeconds: 6, drainSeconds: 5, seed: 7 });
+      expect(r.complete).toBe(false);
+      expect(r.exportsDeliveredPerSecond).toBeGreaterThan(0.95 * capacityOf(m).exportSlots);
+      expect(r.deliveredPerSecond).toBeGreaterThan(500);
+    });
+
+    it('keeps receiving other groups while throttled exports hold theirs for a visibility timeout', () => {
+      // One put attempt: every throttled export waits out the 180 s visibility timeout holding its
+      // profile's group, and later exports of that profile wait behind it, tens of thousands of
+      // other messages behind them.
+      const m = small({
+        streamShards: 60,
+        exportConcurrency: 100,
+        kinesis: { mode: 'provisioned', shards: 30 },
+        retry: { baseMs: 50, maxMs: 2_000, maxAttempts: 1 },
+      });
+      const r = simulate(m, { offeredPerSecond: 10_000, durationSeconds: 10, drainSeconds: 10, seed: 7 });
+      expect(r.bottleneck).toBe('kinesis-shards');
+      expect(r.exportsDeliveredPerSecond).toBeGreaterThan(0.95 * capacityOf(m).kinesis);
+      // A second's burst of each shard's bucket at the start.
+      expect(r.exportsDeliveredPerSecond).toBeLessThan(1.1 * capacityOf(m).kinesis);
+    });
+  });
+});
+
+describe('backlogOf()', () => {
+  it('grows by offered minus delivered, and passes 10 minutes after 10 × offered ÷ growth minutes', () => {
+    const b = backlogOf(15_000, 9_500);
+    expect(b.growthPerSecond).toBe(5_500);
+    expect(b.minutesToPromise).toBeCloseTo((10 * 15_000) / 5_500, 9);
+  });
+
+  it('reports no growth and no deadline when everything offered is delivered', () => {
+    expect(backlogOf(100, 100)).toEqual({ growthPerSecond: 0, minutesToPromise: null });
+    expect(backlogOf(100, 103)).toEqual({ growthPerSecond: 0, minutesToPromise: null });
   });
 });

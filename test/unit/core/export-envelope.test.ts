@@ -2,10 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ExportDecision } from '../../../core/decide.js';
 import {
   buildExportMessage,
-  type ExportMessage,
-  exportDocumentJson,
-  exportMessageBody,
   exportMessageSchema,
+  parseExportMessageBody,
   readExportMessage,
   toSqsJson,
 } from '../../../core/export-message.js';
@@ -59,7 +57,7 @@ describe('the export message body (envelope version 3)', () => {
       expect(typeof (JSON.parse(body) as { document: unknown }).document).toBe('object');
       const read = roundTrip(body);
       expect(read).toEqual(message);
-      expect(exportDocumentJson(read)).toBe(documentJson);
+      expect(read.documentJson).toBe(documentJson);
     });
   }
 
@@ -69,14 +67,14 @@ describe('the export message body (envelope version 3)', () => {
       tags: ['a', 'b', 'c'],
     });
     const { body, message } = buildExportMessage(decision(documentJson), source('p-1'));
-    const { documentJson: _text, ...envelope } = message as Extract<ExportMessage, { v: 3 }>;
+    const { documentJson: _text, ...envelope } = message;
     const asVersion2 = toSqsJson({ ...envelope, v: 2, documentJson });
 
     expect(body.length).toBe(toSqsJson(envelope).length + ',"document":'.length + documentJson.length);
     expect(body.length).toBeLessThan(asVersion2.length);
   });
 
-  it('still reads version 1 and version 2 bodies (a dead-letter queue written by older code)', () => {
+  it('refuses a body of an older envelope version, naming the version field', () => {
     const envelope = {
       exportId: 'e1',
       destinationId: 'marketing',
@@ -87,10 +85,24 @@ describe('the export message body (envelope version 3)', () => {
       sourceTime: 1,
       queuedAt: 2,
     };
-    const v1 = { v: 1, ...envelope, document: { a: 1 } } as ExportMessage;
-    const v2 = { v: 2, ...envelope, documentJson: '{"a":1}' } as ExportMessage;
 
-    expect(exportDocumentJson(roundTrip(exportMessageBody(v1)))).toBe('{"a":1}');
-    expect(exportDocumentJson(roundTrip(exportMessageBody(v2)))).toBe('{"a":1}');
+    expect(parseExportMessageBody(JSON.stringify({ v: 1, ...envelope, document: { a: 1 } }))).toEqual({
+      ok: false,
+      problem: 'the message is not an export message of version 3 (invalid: v, documentJson)',
+    });
+    expect(parseExportMessageBody(JSON.stringify({ v: 2, ...envelope, documentJson: '{"a":1}' }))).toEqual({
+      ok: false,
+      problem: 'the message is not an export message of version 3 (invalid: v)',
+    });
+    expect(parseExportMessageBody('not json')).toEqual({
+      ok: false,
+      problem: 'the message body is not JSON',
+    });
+  });
+
+  it('reads a body the production builder wrote', () => {
+    const { body, message } = buildExportMessage(decision('{"a":1}'), source('p-1'));
+
+    expect(parseExportMessageBody(body)).toEqual({ ok: true, message });
   });
 });

@@ -4,12 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  exportDocumentJson,
-  exportDocumentOf,
-  exportMessageSchema,
-  readExportMessage,
-} from '../../../core/export-message.js';
+import { exportDocumentOf, exportMessageSchema, readExportMessage } from '../../../core/export-message.js';
 import { runBackfill } from '../../../lambdas/backfill/backfill.js';
 import { planBackfillPage } from '../../../lambdas/backfill/backfill-page.js';
 import { compiledConfig, member, membership, SEG } from '../../helpers/factories.js';
@@ -141,7 +136,7 @@ describe('planBackfillPage()', () => {
 
     const exported = plan.exports[0];
     if (exported === undefined) throw new Error('nothing exported');
-    expect(exportDocumentJson(exported.message)).toContain(
+    expect(exported.message.documentJson).toContain(
       '"loyalty":{"badge":"aGVsbG8=","points":12345678901234567890.123,"tags":["beta","early","gold"]}',
     );
   });

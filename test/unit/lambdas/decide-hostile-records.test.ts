@@ -7,7 +7,7 @@ import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient }
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { exportDocumentJson, exportMessageSchema, readExportMessage } from '../../../core/export-message.js';
+import { exportMessageSchema, readExportMessage } from '../../../core/export-message.js';
 import { decideBatch } from '../../../lambdas/decide/decide-batch.js';
 import { compiledConfig, SEG, streamRecord } from '../../helpers/factories.js';
 import { logRecorder, metricRecorder } from '../../helpers/recorders.js';
@@ -87,7 +87,7 @@ describe('decideBatch() on records from any writer', () => {
     const exported = bodies
       .filter((b) => b.queue === EXPORTS)
       .map((b) => exportMessageSchema.parse(readExportMessage(b.body)));
-    expect(exported.map((m) => [m.profileId, exportDocumentJson(m).slice(0, 60)])).toEqual([
+    expect(exported.map((m) => [m.profileId, m.documentJson.slice(0, 60)])).toEqual([
       ['big-number', '{"person":{"name":{"firstName":12345678901234567890123}},"se'],
       ['sets-and-bytes', '{"person":{"name":{"firstName":["a","b"],"lastName":"aGVsbG8'],
       ['empty-map', '{"person":{"name":{"firstName":{}}},"segmentMembership":{"up'],

@@ -8,11 +8,12 @@ import {
   type DestinationState,
   deliveredKey,
   destinationKey,
+  type FailureInput,
   type FailureRecord,
   type LiveDelivery,
 } from '../../../adapters/state-table.js';
 import { EMPTY_ENTRY, type LedgerEntry } from '../../../core/staleness.js';
-import type { ExportDependencies } from '../../../lambdas/export/export-batch.js';
+import type { ExportDependencies } from '../../../lambdas/export/export-loop.js';
 
 /** A fake state table. */
 export function fakeState(
@@ -20,7 +21,10 @@ export function fakeState(
 ) {
   const entries = new Map(Object.entries(initial.entries ?? {}));
   const destinations = new Map(Object.entries(initial.destinations ?? {}));
+  /** Every failure recorded, in order, as the table returned it. */
   const failures: FailureRecord[] = [];
+  /** The failure record of each export as stored: its life (message id) and attempts. */
+  const records = new Map<string, FailureRecord & { messageId: string }>();
   const live: LiveDelivery[] = [];
   const windows: { destinationId: string; until: number }[] = [];
   const stats = { destinationReads: 0, entryReads: 0, entryWrites: 0, marks: 0 };
@@ -34,6 +38,7 @@ export function fakeState(
     entries,
     destinations,
     failures,
+    records,
     live,
     windows,
     stats,
@@ -93,13 +98,30 @@ export function fakeState(
       if ((current?.windowUntil ?? 0) < until)
         destinations.set(destinationId, { ...current, windowUntil: until });
     },
-    recordFailure: async (f: Omit<FailureRecord, 'firstFailureAt'>) => {
+    /** As the table does it: an attempt adds one to the count of the message's life. */
+    recordFailure: async ({ messageId, attempt, ...f }: FailureInput) => {
       check();
-      const first = failures.find((x) => x.exportId === f.exportId)?.firstFailureAt ?? f.lastFailureAt;
-      const record = { ...f, firstFailureAt: first };
+      const stored = records.get(f.exportId);
+      const sameLife = stored?.messageId === messageId;
+      const record = {
+        ...f,
+        attempts: (sameLife ? stored.attempts : 0) + (attempt ? 1 : 0),
+        firstFailureAt: stored?.firstFailureAt ?? f.lastFailureAt,
+      };
+      records.set(f.exportId, { ...record, messageId });
       failures.push(record);
-      log.push(`failure ${f.exportId} ${f.code}`);
+      log.push(`failure ${f.exportId} ${f.code}${attempt ? ' attempt' : ''}`);
       return record;
+    },
+    failureAttempts: async (lives: readonly { exportId: string; messageId: string }[]) => {
+      check();
+      const found = new Map<string, { attempts: number; code: string; message: string }>();
+      for (const { exportId, messageId } of lives) {
+        const r = records.get(exportId);
+        if (r?.messageId === messageId)
+          found.set(exportId, { attempts: r.attempts, code: r.code, message: r.message });
+      }
+      return found;
     },
   };
 }

@@ -116,7 +116,7 @@ describe('logs of a run', () => {
     const logs = output.join('');
     expect(queued.join('')).toContain(EMAIL);
     expect(logs).toContain('record rejected');
-    expect(logs).toContain('export failed on its last attempt');
+    expect(logs).toContain('export failed; SQS hands it out again');
     expect(logs).not.toContain('delivery ledger unreadable');
     expect(logs).not.toContain(EMAIL);
     expect(logs).not.toContain(IDENTITY);

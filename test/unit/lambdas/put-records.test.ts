@@ -71,7 +71,7 @@ describe('putRecordsInChunks()', () => {
     );
 
     expect([...outcome.succeeded.keys()]).toEqual(['exact']);
-    expect(outcome.failed.get('over')?.code).toBe('RecordTooLarge');
+    expect(outcome.failed.get('over')).toMatchObject({ code: 'InvalidRecord', retryable: false });
     expect(kinesis.commandCalls(PutRecordsCommand)[0]?.args[0].input.Records).toHaveLength(1);
   });
 
@@ -194,5 +194,117 @@ describe('putRecordsInChunks()', () => {
     const outcome = await putRecordsInChunks(entries, { client, target: { StreamName: 's' }, ...noWait });
 
     for (const e of entries) expect(outcome.succeeded.has(e.key) !== outcome.failed.has(e.key)).toBe(true);
+  });
+
+  it('fails a partition key Kinesis would refuse before any call, alone: 130 emoji are 260 UTF-16 units', async () => {
+    acceptExcept(() => undefined);
+
+    const outcome = await putRecordsInChunks([entry('a'), entry('emoji', 10, '\u{1F600}'.repeat(130))], {
+      client,
+      target: { StreamName: 's' },
+      ...noWait,
+    });
+
+    expect([...outcome.succeeded.keys()]).toEqual(['a']);
+    expect(outcome.failed.get('emoji')).toMatchObject({
+      code: 'InvalidRecord',
+      retryable: false,
+      message: expect.stringMatching(/260 UTF-16 code units/),
+    });
+  });
+
+  it('splits a call refused as a whole for one record, puts the others, and fails only that one as InvalidRecord', async () => {
+    // Kinesis validates the whole request: one bad entry refuses the call (nothing is written).
+    kinesis.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => {
+      const records = input.Records ?? [];
+      const bad = records.findIndex((r) => r.PartitionKey === 'p-bad');
+      if (bad >= 0) {
+        throw Object.assign(
+          new Error(
+            `1 validation error detected: Value at 'records.${bad + 1}.member.partitionKey' failed to satisfy constraint`,
+          ),
+          { name: 'ValidationException', $metadata: { httpStatusCode: 400 } },
+        );
+      }
+      return {
+        FailedRecordCount: 0,
+        Records: records.map((_, i) => ({ SequenceNumber: `${i}`, ShardId: 's' })),
+      };
+    });
+    const accepted: string[] = [];
+
+    const outcome = await putRecordsInChunks(
+      ['a', 'b', 'bad', 'c', 'd'].map((k) => entry(k)),
+      { client, target: { StreamName: 's' }, ...noWait, onAccepted: (keys) => accepted.push(...keys) },
+    );
+
+    expect([...outcome.succeeded.keys()].sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect(accepted.sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect(outcome.failed.get('bad')).toMatchObject({
+      code: 'InvalidRecord',
+      retryable: false,
+      message: expect.stringContaining('records.1.member.partitionKey'),
+    });
+    // 5 → 3 + 2; 3 → 2 + 1 (b alone is fine); 2 → the bad one alone: log-many calls, each entry accepted once.
+    expect(outcome.calls).toBeLessThanOrEqual(7);
+  });
+
+  it('fails every entry of a call refused for a reason that names no record, as retryable, without splitting it', async () => {
+    kinesis.on(PutRecordsCommand).rejects(
+      Object.assign(
+        new Error("1 validation error detected: Value at 'streamName' failed to satisfy constraint"),
+        {
+          name: 'ValidationException',
+          $metadata: { httpStatusCode: 400 },
+        },
+      ),
+    );
+
+    const outcome = await putRecordsInChunks([entry('a'), entry('b')], {
+      client,
+      target: { StreamName: 's' },
+      ...noWait,
+    });
+
+    expect(outcome.calls).toBe(1);
+    expect([...outcome.failed.values()]).toEqual([
+      expect.objectContaining({ code: 'ValidationException', retryable: true }),
+      expect.objectContaining({ code: 'ValidationException', retryable: true }),
+    ]);
+  });
+
+  it('reports the entries it never sent apart (not an attempt), when the time is gone before their call', async () => {
+    acceptExcept(() => undefined);
+
+    const outcome = await putRecordsInChunks([entry('a')], {
+      client,
+      target: { StreamName: 's' },
+      ...noWait,
+      remainingMs: () => 0,
+    });
+
+    expect(outcome.calls).toBe(0);
+    expect([...outcome.notSent]).toEqual(['a']);
+    expect(outcome.failed.get('a')?.code).toBe('TimeBudgetExhausted');
+  });
+
+  it("passes the caller's signal to the call in flight, and starts no call once it is aborted", async () => {
+    const controller = new AbortController();
+    kinesis.on(PutRecordsCommand).callsFake(() => {
+      controller.abort();
+      throw Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
+    });
+
+    const outcome = await putRecordsInChunks(
+      Array.from({ length: 600 }, (_, i) => entry(String(i))),
+      { client, target: { StreamName: 's' }, ...noWait, signal: controller.signal },
+    );
+
+    const calls = kinesis.commandCalls(PutRecordsCommand);
+    expect(calls).toHaveLength(1);
+    expect((calls[0]?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: controller.signal });
+    // The 500 of the aborted call were sent; the 100 of the second chunk never were.
+    expect(outcome.notSent.size).toBe(100);
+    expect(outcome.failed.size).toBe(600);
   });
 });

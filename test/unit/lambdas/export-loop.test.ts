@@ -4,25 +4,25 @@ import {
   type PutRecordsCommandInput,
   ResourceNotFoundException,
 } from '@aws-sdk/client-kinesis';
-import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../../adapters/destination-credentials.js';
 import { parseConfig } from '../../../core/config.js';
 import { readDeadLetterReason } from '../../../core/dead-letter.js';
-import { type ExportMessage, exportIdFor, messageGroupIdFor } from '../../../core/export-message.js';
+import { messageGroupIdFor } from '../../../core/export-message.js';
 import { BACKFILL_WINDOW_GRACE_MS, EMPTY_ENTRY } from '../../../core/staleness.js';
-import { exportBatch } from '../../../lambdas/export/export-batch.js';
-import { CATALOG, destination } from '../core/fixtures.js';
+import { exportBatch, startExport } from '../../../lambdas/export/export-loop.js';
+import { CATALOG, destination, exportQueueRecord } from '../../helpers/factories.js';
+import { logRecorder, metricRecorder } from '../../helpers/recorders.js';
 import { type FakeDependencies, fakeQueue, fakeState } from './export-fakes.js';
-import { logRecorder, metricRecorder } from './recorders.js';
 
 const config = parseConfig({ destinations: [destination()], segmentCatalog: CATALOG });
 const kinesis = mockClient(KinesisClient);
 const client = new KinesisClient({ region: 'us-east-1' });
 const KEY = (profileId: string) => `delivered#marketing#${profileId}`;
+const EMOJI = '\u{1F600}';
 
-let messageCounter = 0;
+/** An export queue record of `profileId`, its document naming the version (`v<n>`) or `name`. */
 function sqsRecord(
   profileId: string,
   profileVersion: number,
@@ -33,43 +33,22 @@ function sqsRecord(
     sourceTime?: number;
     name?: string;
   } = {},
-): SQSRecord {
-  messageCounter++;
-  const message: ExportMessage = {
-    v: 1,
-    exportId: exportIdFor(`event-${messageCounter}`, 'marketing'),
-    destinationId: 'marketing',
+) {
+  return exportQueueRecord({
     profileId,
     profileVersion,
-    reasons: options.backfill === true ? ['backfill'] : ['mapped-attribute'],
-    sourceEventId: `event-${messageCounter}`,
-    sourceTime: options.sourceTime ?? 1_000,
-    queuedAt: 1_000,
     document: {
       person: { name: { firstName: options.name ?? `v${profileVersion}` } },
       segmentMembership: { ups: {} },
       identityMap: {},
     },
-  };
-  return {
-    messageId: `msg-${messageCounter}`,
-    receiptHandle: `rh-${messageCounter}`,
-    body: options.body ?? JSON.stringify(message),
-    attributes: {
-      ApproximateReceiveCount: String(options.receiveCount ?? 1),
-      SentTimestamp: '1',
-      SenderId: 's',
-      ApproximateFirstReceiveTimestamp: '900',
-      MessageGroupId: messageGroupIdFor('marketing', profileId),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:export.fifo',
-    awsRegion: 'us-east-1',
-  };
+    ...(options.backfill === true && { reasons: ['backfill'] }),
+    ...(options.sourceTime !== undefined && { sourceTime: options.sourceTime }),
+    ...(options.receiveCount !== undefined && { receiveCount: options.receiveCount }),
+    ...(options.body !== undefined && { body: options.body }),
+  });
 }
-const exportIdOf = (record: SQSRecord) => (JSON.parse(record.body) as ExportMessage).exportId;
+const exportIdOf = (record: ReturnType<typeof sqsRecord>) => record.queued.message.exportId;
 
 /** Kinesis answering each PutRecords entry with `decide(partitionKey, data)`: undefined = accepted, else an error code. */
 let putCalls: { partitionKey: string; data: string }[][];
@@ -109,7 +88,7 @@ function deps(
     },
     state,
     queue,
-    maxReceiveCount: 3,
+    maxReceiveCount: 31,
     metrics: metricRecorder(),
     logger: logRecorder(),
     now: () => 1_500,
@@ -118,11 +97,30 @@ function deps(
   };
 }
 
-const budget = () => 10_000;
+const time = { remainingMs: () => 10_000 };
 const names = (data: string) =>
   (JSON.parse(data) as { person: { name: { firstName: string } } }).person.name.firstName;
 /** A destination whose export failed a minute ago: its entries are read. */
 const marked = { marketing: { markedAt: 1_500 - 60_000 } };
+/** An earlier failure of `record` in its current life (or in the life `messageId`), with `attempts` made. */
+function failedBefore(
+  state: ReturnType<typeof fakeState>,
+  record: ReturnType<typeof sqsRecord>,
+  attempts: number,
+  messageId = record.messageId,
+) {
+  state.records.set(exportIdOf(record), {
+    exportId: exportIdOf(record),
+    destinationId: 'marketing',
+    profileId: record.queued.message.profileId,
+    code: 'InternalFailure',
+    message: 'first',
+    attempts,
+    firstFailureAt: 700,
+    lastFailureAt: 700,
+    messageId,
+  });
+}
 
 beforeEach(() => {
   kinesis.reset();
@@ -134,7 +132,7 @@ describe('exportBatch()', () => {
     kinesisAnswering(() => undefined);
     const d = deps();
 
-    const result = await exportBatch([sqsRecord('p-1', 1), sqsRecord('p-2', 1)], budget, d);
+    const result = await exportBatch([sqsRecord('p-1', 1), sqsRecord('p-2', 1)], d, time);
 
     expect(result.batchItemFailures).toEqual([]);
     expect(putCalls).toEqual([
@@ -153,13 +151,14 @@ describe('exportBatch()', () => {
     expect(d.metrics.latencies).toEqual([500, 500]);
     // The common path: one read of the destination's state, no entry read, no write, no delete.
     expect(d.state.stats).toEqual({ destinationReads: 1, entryReads: 0, entryWrites: 0, marks: 0 });
+    expect(d.state.failures).toEqual([]);
     expect(d.queue.deletes).toEqual([]);
   });
 
   it('puts the messages of one profile in separate calls, in order', async () => {
     kinesisAnswering(() => undefined);
 
-    await exportBatch([sqsRecord('p-1', 1), sqsRecord('p-1', 2), sqsRecord('p-2', 1)], budget, deps());
+    await exportBatch([sqsRecord('p-1', 1), sqsRecord('p-1', 2), sqsRecord('p-2', 1)], deps(), time);
 
     expect(putCalls.map((call) => call.map((r) => `${r.partitionKey}:${names(r.data)}`))).toEqual([
       ['p-1:v1', 'p-2:v1'],
@@ -167,13 +166,13 @@ describe('exportBatch()', () => {
     ]);
   });
 
-  it('deletes what it put before a later round, so a timeout cannot have it handed out again', async () => {
+  it('deletes what it put before a later round, so a crash cannot have it handed out again', async () => {
     const queue = fakeQueue();
     kinesisAnswering(() => undefined, queue.log);
     const first = sqsRecord('p-1', 1);
     const other = sqsRecord('p-2', 1);
 
-    await exportBatch([first, sqsRecord('p-1', 2), other], budget, deps(fakeState(), queue));
+    await exportBatch([first, sqsRecord('p-1', 2), other], deps(fakeState(), queue), time);
 
     expect(queue.log).toEqual([
       'put p-1:v1,p-2:v1',
@@ -182,8 +181,7 @@ describe('exportBatch()', () => {
     ]);
   });
 
-  it("keeps a profile's order: when its earlier record fails, the later one is not put and both are reported", async () => {
-    // p-1 v1 is throttled on every attempt; p-1 v2 would succeed; p-2 is fine.
+  it("keeps a profile's order: when its earlier record fails, the later one is not put, not attempted, and both are reported", async () => {
     kinesisAnswering((partitionKey, data) =>
       partitionKey === 'p-1' && names(data) === 'v1' ? 'ProvisionedThroughputExceededException' : undefined,
     );
@@ -193,18 +191,24 @@ describe('exportBatch()', () => {
     let remaining = 1_000;
     const d = deps();
 
-    const result = await exportBatch([first, later, other], () => remaining, {
-      ...d,
-      sleep: async (ms) => {
-        remaining -= ms;
+    const result = await exportBatch(
+      [first, later, other],
+      {
+        ...d,
+        sleep: async (ms) => {
+          remaining -= ms;
+        },
       },
-    });
+      {
+        remainingMs: () => remaining,
+      },
+    );
 
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([first.messageId, later.messageId]);
     expect(putCalls.flat().some((r) => r.partitionKey === 'p-1' && names(r.data) === 'v2')).toBe(false);
-    expect(d.state.failures.map((f) => [f.profileId, f.code])).toEqual([
-      ['p-1', 'ProvisionedThroughputExceededException'],
-      ['p-1', 'PrecedingExportFailed'],
+    // One real attempt, counted; the held-back message made none and has no record.
+    expect(d.state.failures.map((f) => [f.exportId, f.code, f.attempts])).toEqual([
+      [exportIdOf(first), 'ProvisionedThroughputExceededException', 1],
     ]);
     // The failed export is pending in its profile's entry, and its destination is marked.
     expect(d.state.entry('marketing', 'p-1')?.pending).toEqual([exportIdOf(first)]);
@@ -227,7 +231,7 @@ describe('exportBatch()', () => {
     });
     const d = deps(state);
 
-    const result = await exportBatch([superseded, older, same, newer], budget, d);
+    const result = await exportBatch([superseded, older, same, newer], d, time);
 
     expect(result.batchItemFailures).toEqual([]);
     expect(putCalls.flat().map((r) => names(r.data))).toEqual(['v6']);
@@ -242,7 +246,7 @@ describe('exportBatch()', () => {
       entries: { [KEY('p-1')]: { ...EMPTY_ENTRY, pending: ['first', exportIdOf(redriven), 'third'] } },
     });
 
-    await exportBatch([redriven], budget, deps(state));
+    await exportBatch([redriven], deps(state), time);
 
     expect(putCalls.flat().map((r) => names(r.data))).toEqual(['second']);
     expect(state.entry('marketing', 'p-1')).toMatchObject({
@@ -259,7 +263,7 @@ describe('exportBatch()', () => {
     });
     kinesisAnswering(() => undefined, state.log);
 
-    await exportBatch([live], budget, deps(state));
+    await exportBatch([live], deps(state), time);
 
     const id = exportIdOf(live);
     expect(state.log.filter((l) => !l.startsWith('read'))).toEqual([
@@ -274,11 +278,10 @@ describe('exportBatch()', () => {
     const state = fakeState();
     kinesisAnswering(() => undefined, state.log);
 
-    await exportBatch([retried], budget, deps(state));
+    await exportBatch([retried], deps(state), time);
 
     const id = exportIdOf(retried);
     const writes = state.log.filter((l) => !l.startsWith('read'));
-    // The mark and the entry are written together, both before the put.
     expect(writes.slice(0, 2).sort()).toEqual([
       'mark marketing',
       `write ${KEY('p-1')} pending=[${id}] retired=[]`,
@@ -304,7 +307,7 @@ describe('exportBatch()', () => {
       },
     });
 
-    const result = await exportBatch([redriven], budget, d);
+    const result = await exportBatch([redriven], d, time);
 
     expect(result.batchItemFailures).toEqual([]);
     expect(state.entry('marketing', 'p-1')?.retired).toEqual([exportIdOf(redriven)]);
@@ -324,27 +327,29 @@ describe('exportBatch()', () => {
       },
     });
 
-    const result = await exportBatch([redriven], budget, d);
+    const result = await exportBatch([redriven], d, time);
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: redriven.messageId }]);
   });
+});
 
-  it('treats a missing stream as an ordinary failure, recording the error and the attempt', async () => {
+describe('exportBatch(): attempts and dead letters', () => {
+  it('counts a failed put as one real attempt, whatever the receive count, and keeps the message', async () => {
     kinesis
       .on(PutRecordsCommand)
       .rejects(new ResourceNotFoundException({ message: 'Stream profile-exports not found', $metadata: {} }));
-    const record = sqsRecord('p-1', 1, { receiveCount: 2 });
+    // Received three times, but held back twice behind an earlier message: this is its first attempt.
+    const record = sqsRecord('p-1', 1, { receiveCount: 3 });
     const d = deps();
 
-    const result = await exportBatch([record], budget, d);
+    const result = await exportBatch([record], d, time);
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
     expect(d.state.failures).toEqual([
       expect.objectContaining({
         profileId: 'p-1',
-        destinationId: 'marketing',
         code: 'ResourceNotFoundException',
-        attempts: 2,
+        attempts: 1,
         lastFailureAt: 1_500,
       }),
     ]);
@@ -352,25 +357,16 @@ describe('exportBatch()', () => {
     expect(d.queue.moves).toEqual([]);
   });
 
-  it('moves a message that fails its last attempt to the DLQ with its failure as attributes, then goes on with its profile', async () => {
+  it('moves a message after its third real attempt to the DLQ with its failure as attributes, then goes on with its profile', async () => {
     const queue = fakeQueue();
     kinesisAnswering((_key, data) => (names(data) === 'v1' ? 'InternalFailure' : undefined), queue.log);
-    const doomed = sqsRecord('p-1', 1, { receiveCount: 3 });
-    const later = sqsRecord('p-1', 2, { receiveCount: 3 });
+    const doomed = sqsRecord('p-1', 1, { receiveCount: 7 });
+    const later = sqsRecord('p-1', 2, { receiveCount: 7 });
     const state = fakeState();
-    state.failures.push({
-      exportId: exportIdOf(doomed),
-      destinationId: 'marketing',
-      profileId: 'p-1',
-      code: 'InternalFailure',
-      message: 'first',
-      attempts: 1,
-      firstFailureAt: 700,
-      lastFailureAt: 700,
-    });
+    failedBefore(state, doomed, 2);
     const d = deps(state, queue);
 
-    const result = await exportBatch([doomed, later], budget, d);
+    const result = await exportBatch([doomed, later], d, time);
 
     // Not reported to SQS: it has left the queue. The later export of the profile follows it.
     expect(result.batchItemFailures).toEqual([]);
@@ -384,6 +380,7 @@ describe('exportBatch()', () => {
       errorCode: 'InternalFailure',
       errorMessage: 'InternalFailure',
       attempts: 3,
+      retryable: true,
       firstFailureAt: 700,
       lastFailureAt: 1_500,
       destinationId: 'marketing',
@@ -394,73 +391,194 @@ describe('exportBatch()', () => {
     expect(state.entry('marketing', 'p-1')?.retired).toEqual([exportIdOf(doomed), exportIdOf(later)]);
   });
 
-  it('keeps a message whose move fails, and the later ones of its profile, in the queue (the redrive policy moves it)', async () => {
+  it('moves a message whose attempts were used (its move failed before) without putting it again', async () => {
+    kinesisAnswering(() => undefined);
+    const doomed = sqsRecord('p-1', 1, { receiveCount: 4 });
+    const state = fakeState();
+    failedBefore(state, doomed, 3);
+    const d = deps(state);
+
+    const result = await exportBatch([doomed], d, time);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(putCalls).toEqual([]);
+    expect(readDeadLetterReason(d.queue.moves[0]?.attributes)).toMatchObject({
+      errorCode: 'InternalFailure',
+      attempts: 3,
+    });
+  });
+
+  it('counts attempts per life of the message: a redriven copy (a new message id) starts again', async () => {
+    kinesisAnswering(() => 'InternalFailure');
+    const redriven = sqsRecord('p-1', 1, { receiveCount: 2 });
+    const state = fakeState();
+    failedBefore(state, redriven, 3, 'the message before the redrive');
+    const d = deps(state);
+
+    const result = await exportBatch([redriven], d, time);
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: redriven.messageId }]);
+    expect(d.state.failures.map((f) => f.attempts)).toEqual([1]);
+  });
+
+  it('keeps a message whose move fails, and the later ones of its profile, in the queue', async () => {
     kinesisAnswering((_key, data) => (names(data) === 'v1' ? 'InternalFailure' : undefined));
     const doomed = sqsRecord('p-1', 1, { receiveCount: 3 });
     const later = sqsRecord('p-1', 2, { receiveCount: 3 });
-    const d = deps(fakeState(), fakeQueue({ sendFails: true }));
+    const state = fakeState();
+    failedBefore(state, doomed, 2);
+    const d = deps(state, fakeQueue({ sendFails: true }));
 
-    const result = await exportBatch([doomed, later], budget, d);
+    const result = await exportBatch([doomed, later], d, time);
 
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
       doomed.messageId,
       later.messageId,
     ]);
     expect(putCalls.flat().map((r) => names(r.data))).not.toContain('v2');
-    // Both will be moved by the queue itself: both are pending, in order.
-    expect(d.state.entry('marketing', 'p-1')?.pending).toEqual([exportIdOf(doomed), exportIdOf(later)]);
+    expect(d.state.entry('marketing', 'p-1')?.pending).toEqual([exportIdOf(doomed)]);
   });
 
-  it('moves an invalid message on its last attempt, holding its profile back until then', async () => {
+  it('dead-letters a message that is not an export message at once, not retryable, and its group goes on', async () => {
     kinesisAnswering(() => undefined);
     const broken = sqsRecord('p-1', 1, { body: '{"v":1}' });
     const next = sqsRecord('p-1', 2);
-    const other = sqsRecord('p-2', 1);
     const d = deps();
 
-    const result = await exportBatch([broken, next, other], budget, d);
+    const result = await exportBatch([broken, next], d, time);
 
-    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([broken.messageId, next.messageId]);
-    expect(putCalls.flat().map((r) => r.partitionKey)).toEqual(['p-2']);
-
-    const lastTime = sqsRecord('p-3', 1, { body: 'not json', receiveCount: 3 });
-    const lastResult = await exportBatch([lastTime], budget, d);
-    expect(lastResult.batchItemFailures).toEqual([]);
-    expect(readDeadLetterReason(d.queue.moves[0]?.attributes)?.errorCode).toBe('InvalidMessage');
+    expect(result.batchItemFailures).toEqual([]);
+    expect(putCalls.flat().map((r) => names(r.data))).toEqual(['v2']);
+    expect(readDeadLetterReason(d.queue.moves[0]?.attributes)).toMatchObject({
+      errorCode: 'InvalidMessage',
+      retryable: false,
+      attempts: undefined,
+    });
   });
 
-  it('puts nothing and reports every message when the delivery ledger cannot be read; moves those on their last attempt', async () => {
+  it('isolates a profile id Kinesis would refuse: the others are put, it alone is dead-lettered at once as InvalidRecord', async () => {
+    kinesisAnswering(() => undefined);
+    const healthy = ['p-1', 'p-2', 'p-3', 'p-4'].map((id) => sqsRecord(id, 1));
+    const poison = sqsRecord(EMOJI.repeat(130), 1);
+    const d = deps();
+
+    const result = await exportBatch([healthy[0], poison, ...healthy.slice(1)] as typeof healthy, d, time);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(putCalls.flat().map((r) => r.partitionKey)).toEqual(['p-1', 'p-2', 'p-3', 'p-4']);
+    expect(d.queue.moves.map((m) => m.receiptHandle)).toEqual([poison.receiptHandle]);
+    expect(readDeadLetterReason(d.queue.moves[0]?.attributes)).toMatchObject({
+      errorCode: 'InvalidRecord',
+      retryable: false,
+      attempts: 1,
+      errorMessage: expect.stringMatching(/260 UTF-16 code units/),
+    });
+  });
+
+  it('isolates an entry a PutRecords call refuses as a whole (ValidationException), and puts the rest', async () => {
+    kinesis.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => {
+      const records = input.Records ?? [];
+      const bad = records.findIndex((r) => r.PartitionKey === 'p-bad');
+      putCalls.push(records.map((r) => ({ partitionKey: r.PartitionKey as string, data: '' })));
+      if (bad >= 0)
+        throw Object.assign(
+          new Error(`Value at 'records.${bad + 1}.member.data' failed to satisfy constraint`),
+          {
+            name: 'ValidationException',
+            $metadata: { httpStatusCode: 400 },
+          },
+        );
+      return {
+        FailedRecordCount: 0,
+        Records: records.map((_, i) => ({ SequenceNumber: `${i}`, ShardId: 's' })),
+      };
+    });
+    const batch = ['p-1', 'p-bad', 'p-2', 'p-3'].map((id) => sqsRecord(id, 1));
+    const d = deps();
+
+    const result = await exportBatch(batch, d, time);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(d.metrics.totals.get('RecordsPut')).toBe(3);
+    expect(d.queue.moves.map((m) => m.receiptHandle)).toEqual([batch[1]?.receiptHandle]);
+    expect(readDeadLetterReason(d.queue.moves[0]?.attributes)).toMatchObject({
+      errorCode: 'InvalidRecord',
+      retryable: false,
+    });
+  });
+
+  it('puts nothing and reports every message when the delivery ledger cannot be read; moves one on its last receive', async () => {
     kinesisAnswering(() => undefined);
     const state = fakeState();
     state.breakDown();
-    const records = [sqsRecord('p-1', 1), sqsRecord('p-2', 1, { receiveCount: 3 })];
+    const records = [sqsRecord('p-1', 1), sqsRecord('p-2', 1, { receiveCount: 31 })];
     const d = deps(state);
 
-    const result = await exportBatch(records, budget, d);
+    const result = await exportBatch(records, d, time);
 
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([records[0]?.messageId]);
     expect(putCalls).toEqual([]);
     expect(readDeadLetterReason(d.queue.moves[0]?.attributes)?.errorCode).toBe('StateTableUnavailable');
   });
 
-  it('answers with what it has done when time runs out, never failing the whole batch', async () => {
+  it('notes a message held back on its last receive as pending, with a failure record that is not an attempt', async () => {
+    kinesisAnswering(() => 'InternalFailure');
+    const head = sqsRecord('p-1', 1, { receiveCount: 5 });
+    const held = sqsRecord('p-1', 2, { receiveCount: 31 });
+    const d = deps();
+
+    const result = await exportBatch([head, held], d, time);
+
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([head.messageId, held.messageId]);
+    expect(d.state.entry('marketing', 'p-1')?.pending).toEqual([exportIdOf(head), exportIdOf(held)]);
+    expect(d.state.failures.map((f) => [f.exportId, f.code, f.attempts])).toEqual([
+      [exportIdOf(head), 'InternalFailure', 1],
+      [exportIdOf(held), 'PrecedingExportFailed', 0],
+    ]);
+    expect(d.metrics.totals.get('RecordsDeadLettered')).toBe(1);
+  });
+});
+
+describe('startExport(): the deadline', () => {
+  it("answers at Middy's deadline with what is done, aborts the call in flight, and changes nothing after", async () => {
+    const controller = new AbortController();
     kinesisAnswering((partitionKey) =>
       partitionKey === 'p-2' ? 'ProvisionedThroughputExceededException' : undefined,
     );
     const done = sqsRecord('p-1', 1);
     const stuck = sqsRecord('p-2', 1);
     const d = deps();
-
-    const started = Date.now();
-    const result = await exportBatch([done, stuck], () => 300 - (Date.now() - started), {
-      ...d,
-      // The backoff before the retry of p-2 never ends.
-      sleep: () => new Promise(() => undefined),
+    let backoffStarted: () => void = () => undefined;
+    const backingOff = new Promise<void>((resolve) => {
+      backoffStarted = resolve;
     });
 
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: stuck.messageId }]);
-  });
+    const running = startExport(
+      [done, stuck],
+      {
+        ...d,
+        // The backoff before the retry of p-2 never ends: only the deadline answers.
+        sleep: () => {
+          backoffStarted();
+          return new Promise(() => undefined);
+        },
+      },
+      {
+        remainingMs: () => 10_000,
+        signal: controller.signal,
+      },
+    );
+    await backingOff;
+    controller.abort();
+    const answer = running.answerNow();
 
+    expect(answer.batchItemFailures).toEqual([{ itemIdentifier: stuck.messageId }]);
+    expect(running.answerNow()).toBe(answer);
+    expect(d.metrics.totals.get('RecordsPut')).toBe(1);
+  });
+});
+
+describe('exportBatch(): credentials', () => {
   it('refreshes credentials AWS refused once, and puts the entries again with fresh ones', async () => {
     const refused = Object.assign(new Error('The security token included in the request is invalid.'), {
       name: 'UnrecognizedClientException',
@@ -469,14 +587,11 @@ describe('exportBatch()', () => {
     kinesis
       .on(PutRecordsCommand)
       .rejectsOnce(refused)
-      .resolves({
-        FailedRecordCount: 0,
-        Records: [{ SequenceNumber: '1', ShardId: 'shardId-0' }],
-      });
+      .resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: '1', ShardId: 'shardId-0' }] });
     let refreshes = 0;
     const d = deps(fakeState(), fakeQueue(), { refresh: () => ++refreshes > 0 });
 
-    const result = await exportBatch([sqsRecord('p-1', 1)], budget, d);
+    const result = await exportBatch([sqsRecord('p-1', 1)], d, time);
 
     expect(result.batchItemFailures).toEqual([]);
     expect(refreshes).toBe(1);
@@ -492,13 +607,13 @@ describe('exportBatch()', () => {
     let refreshes = 0;
     const d = deps(fakeState(), fakeQueue(), { refresh: () => ++refreshes > 0 });
 
-    const result = await exportBatch([sqsRecord('p-1', 1), sqsRecord('p-1', 2)], budget, d);
+    const result = await exportBatch([sqsRecord('p-1', 1), sqsRecord('p-1', 2)], d, time);
     expect(result.batchItemFailures).toHaveLength(2);
     expect(refreshes).toBe(1);
     expect(kinesis.commandCalls(PutRecordsCommand)).toHaveLength(2);
 
     kinesis.resetHistory();
-    await exportBatch([sqsRecord('p-1', 1)], budget, deps());
+    await exportBatch([sqsRecord('p-1', 1)], deps(), time);
     expect(kinesis.commandCalls(PutRecordsCommand)).toHaveLength(1);
   });
 
@@ -506,34 +621,37 @@ describe('exportBatch()', () => {
     const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
     const refused = Object.assign(
       new Error(`The request signature we calculated does not match: ${secret} AKIAIOSFODNN7EXAMPLE`),
-      {
-        name: 'InvalidSignatureException',
-        $metadata: { httpStatusCode: 400 },
-      },
+      { name: 'InvalidSignatureException', $metadata: { httpStatusCode: 400 } },
     );
     kinesis.on(PutRecordsCommand).rejects(refused);
-    const d = deps(fakeState(), fakeQueue(), { redact: (text) => redactCredentials(text, [secret]) });
+    const doomed = sqsRecord('p-1', 1, { receiveCount: 3 });
+    const state = fakeState();
+    failedBefore(state, doomed, 2);
+    const d = deps(state, fakeQueue(), { redact: (text) => redactCredentials(text, [secret]) });
 
-    await exportBatch([sqsRecord('p-1', 1, { receiveCount: 3 })], budget, d);
+    await exportBatch([doomed], d, time);
 
     const recorded = JSON.stringify([d.state.failures, d.queue.moves]);
+    expect(d.queue.moves).toHaveLength(1);
     expect(recorded).toContain('InvalidSignatureException');
     expect(recorded).not.toContain(secret);
     expect(recorded).not.toContain('AKIAIOSFODNN7EXAMPLE');
   });
+});
 
+describe('exportBatch(): backfill windows', () => {
   it('records live deliveries while a backfill window is open, and skips a backfill export scanned before one of them', async () => {
     kinesisAnswering(() => undefined);
     const state = fakeState({ destinations: { marketing: { windowUntil: 10_000 } } });
     const live = sqsRecord('p-1', 0, { sourceTime: 1_200, name: 'live' });
 
-    await exportBatch([live], budget, deps(state));
+    await exportBatch([live], deps(state), time);
     expect(state.live).toEqual([{ key: KEY('p-1'), sourceTime: 1_200, profileVersion: 0 }]);
 
     const stale = sqsRecord('p-1', 0, { backfill: true, sourceTime: 1_100, name: 'stale backfill' });
     const fresh = sqsRecord('p-2', 0, { backfill: true, sourceTime: 1_100, name: 'fresh backfill' });
     const d = deps(state);
-    await exportBatch([stale, fresh], budget, d);
+    await exportBatch([stale, fresh], d, time);
 
     expect(putCalls.flat().map((r) => names(r.data))).toEqual(['live', 'fresh backfill']);
     expect(d.metrics.totals.get('ExportsSuperseded')).toBe(1);
