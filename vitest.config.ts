@@ -1,25 +1,74 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * A test file's project follows from its path alone, so a new file is classified without editing this
+ * config (test/repo/test-projects.test.ts holds every test file to exactly one project):
+ *
+ * - **e2e** — under `test/e2e/`, or named `*.e2e.test.ts`: the file starts an emulator (the local stack,
+ *   DynamoDB Local, kinesalite, the SQS emulator, the fault proxy) or a child process (the CLI, the CDK
+ *   app). Forks, one file per process: the in-process functions keep the endpoints of the first stack
+ *   they were imported with, so one process runs one stack.
+ * - **infra** — the rest of `test/infra/`: CDK synthesis in process. Each of two worker threads imports
+ *   aws-cdk-lib once for all the files it runs (no isolation between them): importing it costs about 5 s
+ *   of CPU, the synthesis itself far less. Nothing else belongs here: no mocked client, no global state.
+ * - **unit** — every other `test/**\/*.test.ts`: pure code and mocked clients, each file in a fresh process.
+ *
+ * `npm run test:unit` runs unit and infra, `npm run test:e2e` runs e2e, `npm test` all three.
+ */
+export const TEST_FILES = 'test/**/*.test.ts';
+export const E2E_FILES = ['test/e2e/**/*.test.ts', 'test/**/*.e2e.test.ts'];
+export const INFRA_FILES = ['test/infra/**/*.test.ts'];
+
+/** No test may reach AWS: set in every project (each inherits the root's `test` options with `extends`). */
+const SAFETY_ENV = {
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  // An SDK call that no mock or emulator catches goes to a closed loopback port and fails at once.
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  AWS_REGION: 'us-east-1',
+  // Dummy credentials keep the SDK from asking the instance metadata service.
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
+/**
+ * DynamoDB Local's JVM (one per local stack) with the client compiler only and the serial collector: a
+ * test JVM lives for seconds to a minute, and C2 compilation was half of its CPU (measured: 22 s → 12 s
+ * of JVM CPU for the record-faults file, 6 s → 3.3 s for export-rules). The JVM prints one "Picked up
+ * JAVA_TOOL_OPTIONS" line on stderr.
+ */
+const TEST_JVM_ENV = { JAVA_TOOL_OPTIONS: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC' };
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // Builds dist/ (the prebundled handlers the construct deploys) once before any project runs.
     globalSetup: ['test/setup/build-dist.ts'],
-    // End-to-end and fault suites each run a whole local stack (a JVM, three emulators, both functions
-    // under compressed timeouts): one file at a time, so no suite starves another on a 2-core machine
-    // and turns timing into flaky failures.
-    pool: 'forks',
-    fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // No test may reach AWS: an SDK call that no mock or emulator catches goes to a closed loopback
-    // port and fails at once; dummy credentials keep the SDK from asking the instance metadata service.
-    env: {
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_EC2_METADATA_DISABLED: 'true',
+    env: { ...SAFETY_ENV, ...TEST_JVM_ENV },
+    // Worker counts are per pool, not per project (vitest 3): unit and e2e share the forks pool.
+    poolOptions: {
+      // The infra files: one aws-cdk-lib import per thread, not per file.
+      threads: { isolate: false, maxThreads: 2, minThreads: 1 },
+      // End-to-end files wait more than they compute (emulator start, pollers, visibility timeouts): four
+      // at a time on two cores (measured: a full run 233 s with three, 170 s with four, at load 4–8),
+      // the longest first (vitest orders files by their last duration), unit files filling the gaps.
+      forks: { isolate: true, maxForks: 4, minForks: 1 },
     },
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: [TEST_FILES], exclude: [...E2E_FILES, ...INFRA_FILES], pool: 'forks' },
+      },
+      {
+        extends: true,
+        test: { name: 'infra', include: INFRA_FILES, exclude: E2E_FILES, pool: 'threads' },
+      },
+      {
+        extends: true,
+        // Four files at a time on two shared cores: a test that waits on emulators gets two minutes.
+        test: { name: 'e2e', include: E2E_FILES, pool: 'forks', testTimeout: 120_000 },
+      },
+    ],
   },
 });

@@ -86,7 +86,6 @@ export async function* tailStream(
   /** Doubles on each throttled read (another consumer took the shard's reads), back to `interval` after one that passes. */
   let pause = interval;
   while (!options.signal?.aborted) {
-    const roundStarted = Date.now();
     if (Date.now() - lastListing > 5_000) {
       lastListing = Date.now();
       for (const shardId of await listShardIds(client, streamName)) {
@@ -103,6 +102,9 @@ export async function* tailStream(
       }
       firstListing = false;
     }
+    // The round starts at its first read, after any listing: timed from before the listing, the read
+    // after it would follow the previous read by less than the interval.
+    const roundStarted = Date.now();
     let throttled = false;
     for (const [shardId, iterator] of iterators) {
       if (iterator === undefined || options.signal?.aborted) continue;

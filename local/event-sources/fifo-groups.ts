@@ -12,12 +12,13 @@ import type { LocalMessage } from './sqs-messages.js';
 /** A failed message its group waits for. */
 interface Awaited {
   readonly sequence: string;
+  /** When the queue makes it visible again at the latest (see {@link FifoGroups.visibleBy}). */
   readonly visibleAt: number;
   /** The message had used its last receive: the queue moves it to the DLQ instead of returning it. */
   readonly dead: boolean;
 }
 
-/** The queue's own deadline is a little later than ours (taken before the receive was sent). */
+/** Clock granularity between the queue's deadline and ours (both taken after the queue answered). */
 const RELEASE_MARGIN_MS = 250;
 
 /** The held, running and awaited messages of one SQS mapping, by group. */
@@ -35,6 +36,14 @@ export class FifoGroups {
    * earlier message of its group was in flight, so these are not receives the function sees.
    */
   private readonly phantoms = new Map<string, number>();
+  /**
+   * Per message id, when the queue makes it visible again at the latest: the time the answer of the
+   * receive or extension that set its visibility arrived, plus the timeout. A message's `visibleAt` is
+   * the earliest (taken before the request was sent), right for extending it in time; a failed message's
+   * group may only stop waiting for it after the latest, or, when the emulator's event loop is slow to
+   * take a request (the whole machine busy), a later message of the group overtakes it.
+   */
+  private readonly visibleBy = new Map<string, number>();
 
   /** True when nothing is held, running or awaited. */
   isEmpty(): boolean {
@@ -49,9 +58,13 @@ export class FifoGroups {
     if (count > 0) this.phantoms.set(messageId, (this.phantoms.get(messageId) ?? 0) + count);
   }
 
-  /** A held message's visibility was extended: the emulator counted a receive SQS would not. */
-  extended(message: LocalMessage): void {
+  /**
+   * A held message's visibility was extended: the emulator counted a receive SQS would not.
+   * `visibleBy`: the extension's answer time plus the extension (default: the message's `visibleAt`).
+   */
+  extended(message: LocalMessage, visibleBy = message.visibleAt): void {
     this.addPhantoms(message.messageId, 1);
+    this.visibleBy.set(message.messageId, Math.max(visibleBy, message.visibleAt));
   }
 
   /**
@@ -72,11 +85,13 @@ export class FifoGroups {
   /**
    * Takes received messages. A message seen again while held or running (its visibility lapsed)
    * only gets its new receipt handle; a new one is held in its group, and a failed message that
-   * came back stops blocking its group.
+   * came back stops blocking its group. `visibleBy`: the receive's answer time plus the visibility
+   * timeout (default: each message's `visibleAt`).
    */
-  admit(received: readonly LocalMessage[]): void {
+  admit(received: readonly LocalMessage[], visibleBy?: number): void {
     const sorted = [...received].sort((a, b) => compareSequence(a.sequence, b.sequence));
     for (const message of sorted) {
+      this.visibleBy.set(message.messageId, Math.max(visibleBy ?? message.visibleAt, message.visibleAt));
       const existing = this.known.get(message.messageId);
       if (existing !== undefined) {
         if (this.isHeld(existing))
@@ -177,6 +192,8 @@ export class FifoGroups {
   ): void {
     for (const message of batch) {
       this.known.delete(message.messageId);
+      const visibleAt = this.visibleBy.get(message.messageId) ?? message.visibleAt;
+      this.visibleBy.delete(message.messageId);
       if (!failedIds.has(message.messageId)) {
         this.phantoms.delete(message.messageId);
         continue;
@@ -184,7 +201,7 @@ export class FifoGroups {
       const waiting = this.awaiting.get(message.groupId) ?? new Map<string, Awaited>();
       waiting.set(message.messageId, {
         sequence: message.sequence,
-        visibleAt: message.visibleAt,
+        visibleAt,
         dead: maxReceiveCount !== undefined && message.receiveCount >= maxReceiveCount,
       });
       this.awaiting.set(message.groupId, waiting);
@@ -208,6 +225,7 @@ export class FifoGroups {
   /** Drops a held message whose receipt handle is no longer valid; if still queued, it comes back. */
   forget(message: LocalMessage): void {
     this.known.delete(message.messageId);
+    this.visibleBy.delete(message.messageId);
     const list = this.held.get(message.groupId);
     if (list === undefined) return;
     const rest = list.filter((m) => m !== message);

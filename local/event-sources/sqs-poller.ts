@@ -214,6 +214,8 @@ export class SqsPoller {
     const answers = await Promise.allSettled(
       Array.from({ length: count }, () => receiveMessages(this.calls, this.options.queueUrl)),
     );
+    // The queue set the messages' visibility before it answered: visible again by this plus the timeout.
+    const answeredAt = Date.now();
     const messages = answers.flatMap((a) => (a.status === 'fulfilled' ? a.value : []));
     const received = answers.filter((a) => a.status === 'fulfilled');
     this.lastReceiveStartedAt = startedAt;
@@ -223,7 +225,10 @@ export class SqsPoller {
     if (received.some((a) => a.value.length === 0)) this.lastEmptyReceiveStartedAt = startedAt;
     const visibleAt = startedAt + this.queue.visibilityTimeoutSeconds * 1000;
     const source = { fifo: this.queue.fifo, queueArn: this.queue.queueArn, region: this.options.region };
-    this.groups.admit(messages.map((m) => toLocalMessage(m, source, visibleAt)));
+    this.groups.admit(
+      messages.map((m) => toLocalMessage(m, source, visibleAt)),
+      answeredAt + this.queue.visibilityTimeoutSeconds * 1000,
+    );
     const failed = answers.find((a) => a.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
     return messages.length;
@@ -323,7 +328,12 @@ export class SqsPoller {
       this.queue.visibilityTimeoutSeconds * HOLD_EXTENSION_FACTOR,
       // If the message is still in the queue, it will be received again.
       (message) => this.groups.forget(message),
-      (message) => this.groups.extended(message),
+      // Called once the extension was answered: the queue's new deadline is before now plus the extension.
+      (message) =>
+        this.groups.extended(
+          message,
+          Date.now() + this.queue.visibilityTimeoutSeconds * HOLD_EXTENSION_FACTOR * 1000,
+        ),
     );
   }
 }

@@ -5,52 +5,33 @@
  * segment, or exited from it) are not exported.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeProfiles } from '../../adapters/profile-writer.js';
 import { backfillFromCli } from '../../cli/backfill.js';
-import type { DestinationConfig } from '../../core/config.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { MappedSegment } from '../../core/config.js';
+import type { LocalStack } from '../../local/stack.js';
+import { config as configOf, destination, mapping, membership, segment } from '../helpers/factories.js';
+import { startTestStack, writeTo } from '../helpers/stack.js';
 
 const SEG_LIVE = 'seg-already-mapped';
 const SEG_NEW = 'seg-newly-mapped';
 const SEG_OTHER = 'seg-never-mapped';
 
-const destination = {
-  id: 'marketing',
-  name: 'Marketing',
-  region: 'us-east-1',
-  streamName: 'backfill-e2e',
-  includeSegmentNames: false,
-  includeSegmentTimestamps: false,
-  attributes: ['person.name.lastName'],
-};
 const segmentCatalog = [
-  { id: SEG_LIVE, name: 'Live', mergePolicyId: 'mp', createdAt: 1, updatedAt: 1 },
-  { id: SEG_NEW, name: 'New', mergePolicyId: 'mp', createdAt: 1, updatedAt: 1 },
-  { id: SEG_OTHER, name: 'Other', mergePolicyId: 'mp-other', createdAt: 1, updatedAt: 1 },
+  segment({ id: SEG_LIVE }),
+  segment({ id: SEG_NEW }),
+  segment({ id: SEG_OTHER, mergePolicyId: 'mp-other' }),
 ];
+const marketing = (...segments: MappedSegment[]) =>
+  destination({ streamName: 'backfill-e2e', segments, attributes: ['person.name.lastName'] });
 /** What is deployed while the profiles qualify: SEG_NEW is not mapped yet. */
-const before: DestinationConfig = {
-  destinations: [
-    {
-      ...destination,
-      segments: [{ id: SEG_LIVE, mappingCreatedAt: 1_600_000_000_000, mappingUpdatedAt: 1_600_000_000_000 }],
-    },
-  ],
+const before = configOf({
+  destinations: [marketing(mapping(SEG_LIVE, 1_600_000_000_000))],
   segmentCatalog,
-};
+});
 /** The config change that maps SEG_NEW: the backfill runs with it. */
-const after: DestinationConfig = {
-  destinations: [
-    {
-      ...destination,
-      segments: [
-        { id: SEG_LIVE, mappingCreatedAt: 1_600_000_000_000, mappingUpdatedAt: 1_600_000_000_000 },
-        { id: SEG_NEW, mappingCreatedAt: 1_700_000_000_000, mappingUpdatedAt: 1_700_000_000_000 },
-      ],
-    },
-  ],
+const after = configOf({
+  destinations: [marketing(mapping(SEG_LIVE, 1_600_000_000_000), mapping(SEG_NEW, 1_700_000_000_000))],
   segmentCatalog,
-};
+});
 
 const N = 40;
 const at = '2024-01-01T00:00:00Z';
@@ -60,7 +41,7 @@ const live = Array.from({ length: 4 }, (_, i) => `live-${i}`);
 
 function doc(
   profileId: string,
-  segment: string,
+  segmentId: string,
   status: 'realized' | 'existing' | 'exited',
   lastName = profileId,
 ) {
@@ -68,7 +49,7 @@ function doc(
     profileId,
     person: { name: { lastName } },
     identityMap: { ecid: [{ id: `ecid-${profileId}` }] },
-    segmentMembership: { ups: { [segment]: { status, lastQualificationTime: at } } },
+    segmentMembership: { ups: { [segmentId]: membership(status, at) } },
   };
 }
 
@@ -76,10 +57,7 @@ let stack: LocalStack;
 const quiet = { write: () => true, isTTY: false };
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    config: before,
-    functionEnv: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
-  });
+  stack = await startTestStack({ config: before });
 });
 
 afterAll(async () => {
@@ -88,16 +66,13 @@ afterAll(async () => {
 
 describe('historical backfill on the local stack', () => {
   it('exports each member of the newly mapped segment exactly once, across an interrupted and resumed run', async () => {
-    await writeProfiles(
-      [
-        ...members.map((id, i) => doc(id, SEG_NEW, i % 3 === 0 ? 'existing' : 'realized')),
-        ...outsiders.map((id, i) =>
-          doc(id, i % 2 === 0 ? SEG_OTHER : SEG_NEW, i % 2 === 0 ? 'realized' : 'exited'),
-        ),
-        ...live.map((id) => doc(id, SEG_LIVE, 'realized')),
-      ],
-      { tableName: stack.resources.profileTableName, client: stack.clients.dynamodb },
-    );
+    await writeTo(stack, [
+      ...members.map((id, i) => doc(id, SEG_NEW, i % 3 === 0 ? 'existing' : 'realized')),
+      ...outsiders.map((id, i) =>
+        doc(id, i % 2 === 0 ? SEG_OTHER : SEG_NEW, i % 2 === 0 ? 'realized' : 'exited'),
+      ),
+      ...live.map((id) => doc(id, SEG_LIVE, 'realized')),
+    ]);
     await stack.waitForIdle({ timeoutMs: 60_000 });
     // Before the mapping only the already-mapped segment's members were exported (live).
     const liveRecords = await stack.readRecords('marketing');

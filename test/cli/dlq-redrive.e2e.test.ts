@@ -8,31 +8,21 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationRecord } from '../../adapters/kinesis-reader.js';
-import { writeProfiles } from '../../adapters/profile-writer.js';
 import { listDeadLetters } from '../../cli/dlq/listing.js';
 import { redriveDeadLetters } from '../../cli/dlq/redrive.js';
 import { formatDeadLetterTable } from '../../cli/dlq/table.js';
-import type { DestinationConfig } from '../../core/config.js';
 import { type FaultProxy, startFaultProxy } from '../../local/fault-proxy.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
+import { config as configOf, destination, membership, SEG } from '../helpers/factories.js';
+import { startTestStack, writeTo } from '../helpers/stack.js';
 
-const SEGMENT = 'seg-customers';
-const config: DestinationConfig = {
+const SEGMENT = SEG.john;
+const config = configOf({
   destinations: [
-    {
-      id: 'marketing',
-      name: 'Marketing',
-      region: 'us-east-1',
-      streamName: 'redrive-e2e',
-      includeSegmentNames: false,
-      includeSegmentTimestamps: false,
-      segments: [{ id: SEGMENT, mappingCreatedAt: 1_700_000_000_000, mappingUpdatedAt: 1_700_000_000_000 }],
-      attributes: ['person.name.lastName'],
-    },
+    destination({ streamName: 'redrive-e2e', segments: [SEGMENT], attributes: ['person.name.lastName'] }),
   ],
-  segmentCatalog: [{ id: SEGMENT, name: 'Customers', mergePolicyId: 'mp', createdAt: 1, updatedAt: 1 }],
-};
+});
 
 const PROFILES = 6;
 const ids = Array.from({ length: PROFILES }, (_, i) => `p-${i}`);
@@ -50,13 +40,13 @@ function profile(id: string, lastName: string) {
     person: { name: { lastName } },
     identityMap: { email: [{ id: `${id}@example.com` }] },
     segmentMembership: {
-      ups: { [SEGMENT]: { status: 'realized', lastQualificationTime: '2024-01-01T00:00:00Z' } },
+      ups: { [SEGMENT]: membership('realized', '2024-01-01T00:00:00Z') },
     },
   };
 }
 
 async function write(docs: ReturnType<typeof profile>[]): Promise<void> {
-  await writeProfiles(docs, { tableName: stack.resources.profileTableName, client: stack.clients.dynamodb });
+  await writeTo(stack, docs);
 }
 
 function lastNameOf(record: DestinationRecord): string {
@@ -65,7 +55,7 @@ function lastNameOf(record: DestinationRecord): string {
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startTestStack({
     config,
     functionKinesisEndpoint: async (emulator) => {
       proxy = await startFaultProxy({ target: emulator });
@@ -75,7 +65,7 @@ beforeAll(async () => {
     // long enough that a slow invocation on a busy machine still records its failure.
     timings: { exportVisibilityTimeoutSeconds: 3, exportTimeoutMs: 3_000 },
     // Dead-lettering is logged at ERROR by design; keep the test output readable.
-    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true' },
+    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL' },
   });
 });
 

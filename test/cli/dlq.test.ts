@@ -24,6 +24,7 @@ import {
   exportMessageBody,
   messageGroupIdFor,
 } from '../../core/export-message.js';
+import { exportMessage as queuedExport } from '../helpers/factories.js';
 
 const sqsMock = mockClient(SQSClient);
 const docMock = mockClient(DynamoDBDocumentClient);
@@ -33,10 +34,12 @@ const dynamo = new DynamoDBClient({ region: 'us-east-1' });
 const DLQ = 'http://sqs.local/123456789012/kinesis-destination-export-dlq.fifo';
 const EXPORT_QUEUE = 'http://sqs.local/123456789012/kinesis-destination-export.fifo';
 
+/**
+ * A dead letter's export message as production writes it (test/helpers/factories.ts, the production
+ * builder), with a short export id: the failure records below are keyed by it.
+ */
 function exportMessage(profileId: string, destinationId: string, exportId: string): ExportMessage {
-  return {
-    v: 3,
-    exportId,
+  const { message } = queuedExport({
     destinationId,
     profileId,
     profileVersion: 1_700_000_000_000,
@@ -44,11 +47,12 @@ function exportMessage(profileId: string, destinationId: string, exportId: strin
     sourceEventId: `event-${exportId}`,
     sourceTime: 1_700_000_000_000,
     queuedAt: 1_700_000_000_500,
-    documentJson: JSON.stringify({
+    document: {
       personalEmail: { address: 'jane.doe@example.com' },
       identityMap: { email: [{ id: 'jane.doe@example.com' }] },
-    }),
-  };
+    },
+  });
+  return { ...message, exportId };
 }
 
 function sqsMessage(m: ExportMessage, id: string): Message {

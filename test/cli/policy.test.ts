@@ -11,17 +11,9 @@ import {
 } from '../../cli/policy.js';
 import type { Destination } from '../../core/config.js';
 import { UsageError } from '../../core/errors.js';
+import { parsedDestination } from '../helpers/factories.js';
 
-const destination: Destination = {
-  id: 'marketing',
-  name: 'Marketing',
-  region: 'us-east-2',
-  streamName: 'profile-exports',
-  includeSegmentNames: false,
-  includeSegmentTimestamps: false,
-  segments: [{ id: 'seg-1', mappingCreatedAt: 1, mappingUpdatedAt: 1 }],
-  attributes: [],
-};
+const destination = parsedDestination({ attributes: [] });
 
 describe('buildWritePolicy()', () => {
   it("grants the page's three actions, PutRecord/PutRecords on the stream ARN only", () => {

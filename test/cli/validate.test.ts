@@ -16,23 +16,14 @@ import {
   type ValidateCheck,
   validateDestination,
 } from '../../cli/validate.js';
-import type { Destination } from '../../core/config.js';
+import { parsedDestination } from '../helpers/factories.js';
 
 const sts = mockClient(STSClient);
 const kinesis = mockClient(KinesisClient);
 const kms = mockClient(KMSClient);
 const secrets = mockClient(SecretsManagerClient);
 
-const destination: Destination = {
-  id: 'marketing',
-  name: 'Marketing',
-  region: 'us-east-2',
-  streamName: 'profile-exports',
-  includeSegmentNames: false,
-  includeSegmentTimestamps: false,
-  segments: [{ id: 'seg-1', mappingCreatedAt: 1, mappingUpdatedAt: 1 }],
-  attributes: [],
-};
+const destination = parsedDestination({ attributes: [] });
 
 function awsError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name, $fault: 'client', $metadata: {} });

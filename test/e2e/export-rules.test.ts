@@ -5,24 +5,24 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationRecord } from '../../adapters/kinesis-reader.js';
-import { writeProfiles } from '../../adapters/profile-writer.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
+import { membership, SEG } from '../helpers/factories.js';
+import { exportsOf as exportsIn, startTestStack, writeTo } from '../helpers/stack.js';
 
-const JOHN = '5b998cb9-9488-4ec3-8d95-fa8338ced490'; // mapped to marketing, mp-default
-const DELOREAN = 'd1e0f2a3-6f00-4c2b-9d5e-de10aea0c4a5'; // mapped to marketing, mp-default
-const BTTF = '947c1c46-008d-40b0-92ec-3af86eaf41c1'; // unmapped, mp-default
-const DOC_BROWN = '5114d758-ce71-43ba-b53e-e2a91d67b67f'; // unmapped, mp-default
-const NEWSLETTER_EU = 'e8f9a0b1-c2d3-4e5f-a6b7-c8d9e0f1a2b3'; // unmapped, mp-eu
+// The example config (examples/config.json): John and DeLorean are mapped to marketing; Back to the
+// Future and Doc Brown fans are unmapped segments of the same merge policy; the EU newsletter is of another.
+const JOHN = SEG.john;
+const DELOREAN = SEG.delorean;
+const BTTF = SEG.backToTheFuture;
+const DOC_BROWN = SEG.docBrownFans;
+const NEWSLETTER_EU = SEG.newsletterEu;
 
-const realized = (time: string) => ({ status: 'realized', lastQualificationTime: time });
+const realized = (time: string) => membership('realized', time);
 
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    functionEnv: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
-    decideMapping: { maxBatchingWindowMs: 100 },
-  });
+  stack = await startTestStack({ decideMapping: { maxBatchingWindowMs: 100 } });
 });
 
 afterAll(async () => {
@@ -30,13 +30,13 @@ afterAll(async () => {
 });
 
 async function write(...documents: Record<string, unknown>[]): Promise<void> {
-  await writeProfiles(documents, { tableName: stack.resources.profileTableName });
+  await writeTo(stack, documents);
   // Generous: on a busy machine a batch can time out and come back after the 18 s visibility timeout.
   await stack.waitForIdle({ timeoutMs: 50_000 });
 }
 
-async function exportsOf(profileId: string, destinationId = 'marketing'): Promise<DestinationRecord[]> {
-  return (await stack.readRecords(destinationId)).filter((r) => r.partitionKey === profileId);
+function exportsOf(profileId: string, destinationId = 'marketing'): Promise<DestinationRecord[]> {
+  return exportsIn(stack, destinationId, profileId);
 }
 
 type Doc = {
@@ -90,7 +90,7 @@ describe('export rules of the source page, end to end', () => {
     await write({
       profileId: 'e2e-exit',
       segmentMembership: {
-        ups: { [DELOREAN]: { status: 'exited', lastQualificationTime: '2022-02-04T08:00:00Z' } },
+        ups: { [DELOREAN]: membership('exited', '2022-02-04T08:00:00Z') },
       },
     });
     const records = await exportsOf('e2e-exit');

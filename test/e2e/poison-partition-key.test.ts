@@ -18,7 +18,7 @@ import { readDeadLetterReason } from '../../core/dead-letter.js';
 import { parseExportMessageBody } from '../../core/export-message.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
-import { exportQueueMessage } from '../helpers/factories.js';
+import { exportMessage } from '../helpers/factories.js';
 
 const SEGMENT = 'seg-customers';
 const EMOJI_ID = '\u{1F600}'.repeat(130);
@@ -129,7 +129,7 @@ describe('a profile id Kinesis refuses as a partition key', () => {
   it('queued beside healthy exports anyway: dead-lettered alone at once, not retryable, and again at once after a redrive', async () => {
     const before = (await stack.readRecords('marketing')).length;
     const messages = ['q-a', EMOJI_ID, 'q-b', 'q-c'].map((profileId) =>
-      exportQueueMessage({ profileId, document: { person: { name: { lastName: 'Queued' } } } }),
+      exportMessage({ profileId, document: { person: { name: { lastName: 'Queued' } } } }),
     );
     await stack.clients.sqs.send(
       new SendMessageBatchCommand({

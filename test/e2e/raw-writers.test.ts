@@ -20,37 +20,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDocuments } from '../../adapters/json-file.js';
 import type { DestinationRecord } from '../../adapters/kinesis-reader.js';
 import { writeProfiles } from '../../adapters/profile-writer.js';
-import { parseConfig } from '../../core/config.js';
 import { ExactNumber } from '../../core/exact-number.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
+import { config as configOf, destination, SEG } from '../helpers/factories.js';
+import { exportsOf as exportsIn, startTestStack } from '../helpers/stack.js';
 
-const SEGMENT = '5b998cb9-9488-4ec3-8d95-fa8338ced490';
-const OTHER = 'd1e0f2a3-6f00-4c2b-9d5e-de10aea0c4a5';
+const SEGMENT = SEG.john;
+const OTHER = SEG.delorean;
 
-const config = parseConfig({
+const config = configOf({
   destinations: [
-    {
+    destination({
       id: 'raw',
-      name: 'Amazon Kinesis – raw writers',
       region: 'us-east-1',
-      streamName: 'raw-exports',
-      includeSegmentNames: false,
-      includeSegmentTimestamps: false,
-      segments: [SEGMENT, OTHER].map((id) => ({
-        id,
-        mappingCreatedAt: 1649856570000,
-        mappingUpdatedAt: 1649856570000,
-      })),
+      segments: [SEGMENT, OTHER],
       attributes: ['person.name.firstName', 'loyalty', 'avatar', 'tags', 'prefs'],
-    },
+    }),
   ],
-  segmentCatalog: [SEGMENT, OTHER].map((id, i) => ({
-    id,
-    name: `Segment ${i}`,
-    mergePolicyId: 'mp-default',
-    createdAt: 1648553325000,
-    updatedAt: 1648553330000,
-  })),
 });
 
 const entry = (status: string, time = '2022-01-11T21:24:39Z'): AttributeValue => ({
@@ -61,11 +47,7 @@ let stack: LocalStack;
 let table: string;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    config,
-    functionEnv: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
-    decideMapping: { maxBatchingWindowMs: 100 },
-  });
+  stack = await startTestStack({ config, decideMapping: { maxBatchingWindowMs: 100 } });
   table = stack.resources.profileTableName;
 }, 120_000);
 
@@ -77,8 +59,8 @@ async function settled(): Promise<void> {
   await stack.waitForIdle({ timeoutMs: 50_000 });
 }
 
-async function exportsOf(profileId: string): Promise<DestinationRecord[]> {
-  return (await stack.readRecords('raw')).filter((r) => r.partitionKey === profileId);
+function exportsOf(profileId: string): Promise<DestinationRecord[]> {
+  return exportsIn(stack, 'raw', profileId);
 }
 
 async function update(

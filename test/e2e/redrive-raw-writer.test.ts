@@ -19,35 +19,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationRecord } from '../../adapters/kinesis-reader.js';
 import { deliveredKey } from '../../adapters/state-table.js';
 import { redriveDeadLetters } from '../../cli/dlq/redrive.js';
-import type { DestinationConfig } from '../../core/config.js';
 import { readDeadLetterReason } from '../../core/dead-letter.js';
 import { exportMessageSchema, readExportMessage } from '../../core/export-message.js';
 import { type FaultProxy, startFaultProxy } from '../../local/fault-proxy.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
+import { config as configOf, destination, membership, SEG } from '../helpers/factories.js';
+import { startTestStack } from '../helpers/stack.js';
 
-const SEGMENT = 'seg-customers';
-const config: DestinationConfig = {
+const SEGMENT = SEG.john;
+const config = configOf({
   destinations: [
-    {
-      id: 'marketing',
-      name: 'Marketing',
-      region: 'us-east-1',
-      streamName: 'raw-redrive',
-      includeSegmentNames: false,
-      includeSegmentTimestamps: false,
-      segments: [{ id: SEGMENT, mappingCreatedAt: 1_700_000_000_000, mappingUpdatedAt: 1_700_000_000_000 }],
-      attributes: ['person.name.lastName'],
-    },
+    destination({ streamName: 'raw-redrive', segments: [SEGMENT], attributes: ['person.name.lastName'] }),
   ],
-  segmentCatalog: [{ id: SEGMENT, name: 'Customers', mergePolicyId: 'mp', createdAt: 1, updatedAt: 1 }],
-};
+});
 
 let stack: LocalStack;
 let proxy: FaultProxy | undefined;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startTestStack({
     config,
     functionKinesisEndpoint: async (emulator) => {
       proxy = await startFaultProxy({ target: emulator });
@@ -55,7 +46,7 @@ beforeAll(async () => {
     },
     // Three attempts in seconds; long enough that a slow invocation on a busy machine still moves it.
     timings: { exportVisibilityTimeoutSeconds: 3, exportTimeoutMs: 3_000 },
-    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true' },
+    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL' },
   });
 });
 
@@ -74,7 +65,7 @@ async function putProfile(profileId: string, lastName: string): Promise<void> {
         person: { name: { firstName: 'Jane', lastName } },
         identityMap: { email: [{ id: `${profileId}@example.com` }] },
         segmentMembership: {
-          ups: { [SEGMENT]: { status: 'realized', lastQualificationTime: '2024-01-01T00:00:00Z' } },
+          ups: { [SEGMENT]: membership('realized', '2024-01-01T00:00:00Z') },
         },
       }),
     }),

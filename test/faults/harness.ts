@@ -7,10 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GetQueueAttributesCommand, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { writeProfiles } from '../../adapters/profile-writer.js';
+import { type FaultProxy, startFaultProxy } from '../../local/fault-proxy.js';
 import type { LocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
+import { startTestStack } from '../helpers/stack.js';
 import {
   failureRecorded,
+  faultConfig,
   peekQueue,
   type ReadRecord,
   type Tally,
@@ -20,6 +23,72 @@ import {
 
 /** Where each scenario's tally is written (BENCHMARKS.md quotes them). */
 export const RESULTS_DIR = resolve(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'kd-faults');
+
+/** Export invocations by outcome, poller errors, and error messages (first 60 characters) by count. */
+export interface RuntimeCounts {
+  success: number;
+  partial: number;
+  error: number;
+  pollerErrors: number;
+  readonly errors: Map<string, number>;
+}
+
+/** A stack of the Kinesis scenarios, the fault proxy its functions reach Kinesis through, and their counts. */
+export interface KinesisFaultStack {
+  readonly stack: LocalStack;
+  readonly proxy: FaultProxy;
+  readonly runtime: RuntimeCounts;
+  /** Stops the stack, then the proxy. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the stack of a Kinesis scenario: the fault config, the functions reaching Kinesis through a
+ * fault-injecting proxy (seed 7, no fault until the scenario sets one), export invocations counted.
+ * One per scenario file, so the scenarios run in parallel and none inherits another's queues.
+ */
+export async function startKinesisFaultStack(): Promise<KinesisFaultStack> {
+  const runtime: RuntimeCounts = { success: 0, partial: 0, error: 0, pollerErrors: 0, errors: new Map() };
+  let proxy: FaultProxy | undefined;
+  let stack: LocalStack;
+  try {
+    stack = await startTestStack({
+      config: faultConfig(),
+      functionKinesisEndpoint: async (emulator) => {
+        proxy = await startFaultProxy({ target: emulator, seed: 7 });
+        return proxy.url;
+      },
+      // Retries within seconds, and a visibility timeout twice the function timeout (AWS asks for 6×),
+      // so a slow invocation's messages are not handed out again while it still runs.
+      timings: { exportVisibilityTimeoutSeconds: 4, exportTimeoutMs: 2_000 },
+      decideMapping: { maxBatchingWindowMs: 200 },
+      functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL' },
+      onRuntimeEvent: (event) => {
+        if (event.mapping !== 'export') return;
+        if (event.type === 'invoke') {
+          runtime[event.outcome]++;
+          if (event.error !== undefined) {
+            const key = event.error.slice(0, 60);
+            runtime.errors.set(key, (runtime.errors.get(key) ?? 0) + 1);
+          }
+        } else runtime.pollerErrors++;
+      },
+    });
+  } catch (error) {
+    await proxy?.close();
+    throw error;
+  }
+  const started = stack;
+  return {
+    stack: started,
+    proxy: proxy as FaultProxy,
+    runtime,
+    async stop() {
+      await started.stop();
+      await proxy?.close();
+    },
+  };
+}
 
 /** Profile ids `<prefix>-<i>`. */
 export function profileIds(prefix: string, count: number): string[] {

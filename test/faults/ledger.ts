@@ -15,35 +15,38 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { CatalogSegment, DestinationConfig } from '../../core/config.js';
+import { config, destination, membership, SEG, segment } from '../helpers/factories.js';
 
 /** The mapped segment every workload profile is a member of. */
-export const FAULT_SEGMENT = '5b998cb9-9488-4ec3-8d95-fa8338ced490';
+export const FAULT_SEGMENT: string = SEG.john;
 
-/** A destination config for the fault suite: one destination, `personalEmail.address` mapped. */
-export function faultConfig(streamName = 'fault-exports'): Record<string, unknown> {
-  return {
+/** Options of {@link faultConfig}. */
+export interface FaultConfigOptions {
+  /** Export the segments' names (documents grow with the catalog). @default false */
+  readonly includeSegmentNames?: boolean;
+  /** Segments added to the catalog after {@link FAULT_SEGMENT}. */
+  readonly extraCatalog?: readonly CatalogSegment[];
+}
+
+/**
+ * The fault suite's config: one destination `faults` (stream `fault-exports`) mapping
+ * {@link FAULT_SEGMENT}, with `person.name.lastName` and `personalEmail.address` (the token) mapped.
+ */
+export function faultConfig(options: FaultConfigOptions = {}): DestinationConfig {
+  return config({
     destinations: [
-      {
+      destination({
         id: 'faults',
-        name: 'Amazon Kinesis – fault suite',
         region: 'us-east-1',
-        streamName,
-        includeSegmentNames: false,
-        includeSegmentTimestamps: false,
-        segments: [{ id: FAULT_SEGMENT, mappingCreatedAt: 1649856570000, mappingUpdatedAt: 1649856570000 }],
+        streamName: 'fault-exports',
+        includeSegmentNames: options.includeSegmentNames ?? false,
+        segments: [FAULT_SEGMENT],
         attributes: ['person.name.lastName', 'personalEmail.address'],
-      },
+      }),
     ],
-    segmentCatalog: [
-      {
-        id: FAULT_SEGMENT,
-        name: 'First name equals John',
-        mergePolicyId: 'mp-default',
-        createdAt: 1648553325000,
-        updatedAt: 1648553330000,
-      },
-    ],
-  };
+    segmentCatalog: [segment({ id: FAULT_SEGMENT }), ...(options.extraCatalog ?? [])],
+  });
 }
 
 /** The token of write `k` of `profileId`; it is exported as the profile's email address. */
@@ -67,7 +70,7 @@ export function workloadDocument(profileId: string, k: number): Record<string, u
       personalEmail: { address: tokenOf(profileId, 0) },
       identityMap: { crmId: [{ id: `crm-${profileId}` }] },
       segmentMembership: {
-        ups: { [FAULT_SEGMENT]: { status: 'realized', lastQualificationTime: '2022-01-11T21:24:39Z' } },
+        ups: { [FAULT_SEGMENT]: membership('realized', '2022-01-11T21:24:39Z') },
       },
     };
   }

@@ -98,7 +98,6 @@ describe('CDK conventions of the default app', () => {
 
   describe('partition', () => {
     it('writes no partition into an ARN: every ARN the stack builds uses AWS::Partition', () => {
-      const { template } = synth(exampleConfig());
       expect(JSON.stringify(template.toJSON())).not.toMatch(/arn:aws[a-z-]*:/);
     });
 
@@ -127,7 +126,6 @@ describe('CDK conventions of the default app', () => {
 
 describe('the dead-letter queue', () => {
   it('accepts dead letters from the export queue only (RedriveAllowPolicy byQueue, set once both exist)', () => {
-    const { template } = synth(exampleConfig());
     const [call] = Object.values(template.findResources('Custom::SqsRedriveAllowPolicy'));
     const create = JSON.stringify(call?.Properties.Create);
     expect(create).toContain('\\"action\\":\\"SetQueueAttributes\\"');

@@ -60,6 +60,35 @@ describe('FifoGroups', () => {
     expect(ids(groups.takeBatch(10))).toEqual(['a2']);
   });
 
+  it('waits for a failed message until the queue answered plus the timeout, not the request plus the timeout', () => {
+    const groups = new FifoGroups();
+    // The receive was sent at 0 (visible at 1_000 by the request's clock); the busy emulator answered at 2_000.
+    groups.admit([message('a1', 'A', '1'), message('a2', 'A', '2')], 3_000);
+    groups.settle(groups.takeBatch(1) ?? [], new Set(['a1']), 10);
+    groups.release(['A']);
+
+    // An empty receive at 2_000 proves nothing: a1 may still be invisible in the queue until 3_000.
+    groups.releaseBlocks(2_000, 2_000);
+    expect(groups.runnableCount()).toBe(0);
+    groups.releaseBlocks(3_500, 3_500);
+    expect(ids(groups.takeBatch(10))).toEqual(['a2']);
+  });
+
+  it('waits for a failed held message until its extension was answered plus the extension', () => {
+    const groups = new FifoGroups();
+    const first = message('a1', 'A', '1');
+    groups.admit([first, message('a2', 'A', '2')]);
+    // While held, a1's visibility was extended: the extension was answered at 4_000, for 5 s.
+    groups.extended(first, 9_000);
+    groups.settle(groups.takeBatch(1) ?? [], new Set(['a1']), 10);
+    groups.release(['A']);
+
+    groups.releaseBlocks(5_000, 5_000);
+    expect(groups.runnableCount()).toBe(0);
+    groups.releaseBlocks(9_500, 9_500);
+    expect(ids(groups.takeBatch(10))).toEqual(['a2']);
+  });
+
   it('takes a new receipt handle for a message seen again while held', () => {
     const groups = new FifoGroups();
     groups.admit([message('a1', 'A', '1')]);

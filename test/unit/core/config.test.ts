@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../core/config.js';
 import { ConfigError } from '../../../core/errors.js';
-import { CATALOG, destination, SEG } from './fixtures.js';
+import { CATALOG, destination, SEG } from '../../helpers/factories.js';
 
 function issuesOf(input: unknown): readonly string[] {
   try {

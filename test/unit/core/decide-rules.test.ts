@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { type DestinationDecision, decideExports } from '../../../core/decide.js';
 import type { StoredProfile } from '../../../core/profile.js';
 import type { ProfileChange } from '../../../core/profile-change.js';
-import { makeConfig, member, SEG, seg } from './fixtures.js';
+import { compiledConfig, member, membership, SEG } from '../../helpers/factories.js';
 
-const config = makeConfig();
+const config = compiledConfig();
 
 /** Adds the profile writer's bookkeeping: this image was produced by a write of `paths` at version `v`. */
 function writtenBy(image: StoredProfile, paths: string[], v: number): StoredProfile {
@@ -29,8 +29,8 @@ describe('decideExports(): segment membership', () => {
     ['realized', 'realized', 'existing', false],
     ['exited', 'exited', 'exited', false],
   ] as const)('a mapped segment going from %s to %s exports: %s', (_label, before, after, exported) => {
-    const oldImage = member(before === undefined ? {} : { [SEG.delorean]: seg(before) });
-    const newImage = member({ [SEG.delorean]: seg(after, '2022-02-01T00:00:00Z') });
+    const oldImage = member(before === undefined ? {} : { [SEG.delorean]: membership(before) });
+    const newImage = member({ [SEG.delorean]: membership(after, '2022-02-01T00:00:00Z') });
 
     const decision = decideOne({ eventName: 'MODIFY', oldImage, newImage });
 
@@ -41,7 +41,7 @@ describe('decideExports(): segment membership', () => {
   it('exports when a member profile loses its mapped segment entry altogether', () => {
     const decision = decideOne({
       eventName: 'MODIFY',
-      oldImage: member({ [SEG.delorean]: seg('realized') }),
+      oldImage: member({ [SEG.delorean]: membership('realized') }),
       newImage: member({}),
     });
 
@@ -53,7 +53,7 @@ describe('decideExports(): segment membership', () => {
     const decision = decideOne({
       eventName: 'MODIFY',
       oldImage: member({}),
-      newImage: member({ [SEG.backToTheFuture]: seg('realized') }),
+      newImage: member({ [SEG.backToTheFuture]: membership('realized') }),
     });
 
     expect(decision.export).toBe(false);
@@ -61,14 +61,17 @@ describe('decideExports(): segment membership', () => {
   });
 
   it('exports a newly inserted profile that qualifies for a mapped segment', () => {
-    const decision = decideOne({ eventName: 'INSERT', newImage: member({ [SEG.john]: seg('realized') }) });
+    const decision = decideOne({
+      eventName: 'INSERT',
+      newImage: member({ [SEG.john]: membership('realized') }),
+    });
 
     expect(decision.export).toBe(true);
   });
 });
 
 describe('decideExports(): identity map', () => {
-  const inSegment = { [SEG.delorean]: seg('realized') };
+  const inSegment = { [SEG.delorean]: membership('realized') };
   const ecid = [{ id: '1457' }];
   it.each([
     ['an identity is added', { ecid }, { ecid: [...ecid, { id: '6647' }] }],
@@ -89,9 +92,9 @@ describe('decideExports(): identity map', () => {
   it('does not export an identity change of a profile outside every mapped segment, and says why', () => {
     const decision = decideOne({
       eventName: 'MODIFY',
-      oldImage: member({ [SEG.backToTheFuture]: seg('realized') }, { identityMap: { ecid } }),
+      oldImage: member({ [SEG.backToTheFuture]: membership('realized') }, { identityMap: { ecid } }),
       newImage: member(
-        { [SEG.backToTheFuture]: seg('realized') },
+        { [SEG.backToTheFuture]: membership('realized') },
         { identityMap: { ecid: [...ecid, { id: '2' }] } },
       ),
     });
@@ -114,7 +117,7 @@ describe('decideExports(): identity map', () => {
 });
 
 describe('decideExports(): mapped attributes written through the profile writer', () => {
-  const inSegment = { [SEG.delorean]: seg('realized') };
+  const inSegment = { [SEG.delorean]: membership('realized') };
   const before = writtenBy(member(inSegment), [], 1);
   it.each([
     ['overwritten with the same value', ['person.name.firstName'], {}, 'same value'],
@@ -147,7 +150,7 @@ describe('decideExports(): mapped attributes written through the profile writer'
   });
 
   it('exports when a field inside a mapped object attribute is written', () => {
-    const objectConfig = makeConfig([{ attributes: ['person.name'] }]);
+    const objectConfig = compiledConfig([{ attributes: ['person.name'] }]);
     const after = writtenBy(before, ['person.name.firstName'], 2);
 
     const [decision] = decideExports(
@@ -210,7 +213,7 @@ describe('decideExports(): mapped attributes written through the profile writer'
 describe('decideExports(): deletes', () => {
   it('exports a deleted member profile with its mapped segments as exited', () => {
     const oldImage = writtenBy(
-      member({ [SEG.delorean]: seg('realized'), [SEG.backToTheFuture]: seg('realized') }),
+      member({ [SEG.delorean]: membership('realized'), [SEG.backToTheFuture]: membership('realized') }),
       [],
       7,
     );
@@ -220,13 +223,14 @@ describe('decideExports(): deletes', () => {
     expect(decision.export).toBe(true);
     expect(codes(decision)).toEqual(['profile-deleted']);
     if (!decision.export) return;
-    expect(decision.document.segmentMembership).toEqual({ ups: { [SEG.delorean]: seg('exited') } });
+    expect(decision.document.segmentMembership).toEqual({ ups: { [SEG.delorean]: membership('exited') } });
     expect(decision.profileVersion).toBe(8);
   });
 
   it('does not export a deleted profile that was in no mapped segment', () => {
     expect(
-      decideOne({ eventName: 'REMOVE', oldImage: member({ [SEG.backToTheFuture]: seg('realized') }) }).export,
+      decideOne({ eventName: 'REMOVE', oldImage: member({ [SEG.backToTheFuture]: membership('realized') }) })
+        .export,
     ).toBe(false);
   });
 });
@@ -234,14 +238,14 @@ describe('decideExports(): deletes', () => {
 describe("decideExports(): the page's DeLorean example", () => {
   it("includes the unmapped segments of the mapped segment's merge policy and leaves out another policy's", () => {
     const ups = {
-      [SEG.newsletterEu]: seg('realized'),
-      [SEG.docBrownFans]: seg('realized'),
-      [SEG.backToTheFuture]: seg('existing'),
+      [SEG.newsletterEu]: membership('realized'),
+      [SEG.docBrownFans]: membership('realized'),
+      [SEG.backToTheFuture]: membership('existing'),
     };
     const decision = decideOne({
       eventName: 'MODIFY',
       oldImage: member(ups),
-      newImage: member({ ...ups, [SEG.delorean]: seg('realized') }),
+      newImage: member({ ...ups, [SEG.delorean]: membership('realized') }),
     });
 
     expect(decision.export).toBe(true);
@@ -266,7 +270,7 @@ describe("decideExports(): the page's DeLorean example", () => {
   it('leaves out an unmapped segment the profile has exited', () => {
     const decision = decideOne({
       eventName: 'INSERT',
-      newImage: member({ [SEG.delorean]: seg('realized'), [SEG.docBrownFans]: seg('exited') }),
+      newImage: member({ [SEG.delorean]: membership('realized'), [SEG.docBrownFans]: membership('exited') }),
     });
 
     expect(
@@ -278,7 +282,7 @@ describe("decideExports(): the page's DeLorean example", () => {
     const decision = decideOne({
       eventName: 'INSERT',
       newImage: member(
-        { [SEG.delorean]: seg('realized') },
+        { [SEG.delorean]: membership('realized') },
         { person: { name: { firstName: 'John' }, gender: 'male' } },
       ),
     });
@@ -313,10 +317,10 @@ describe('decideExports(): segment toggles', () => {
   ])(
     'names %s, timestamps %s: a mapped segment entry has %j',
     (includeSegmentNames, includeSegmentTimestamps, keys) => {
-      const toggled = makeConfig([{ includeSegmentNames, includeSegmentTimestamps }]);
+      const toggled = compiledConfig([{ includeSegmentNames, includeSegmentTimestamps }]);
 
       const [decision] = decideExports(
-        { eventName: 'INSERT', newImage: member({ [SEG.delorean]: seg('realized') }) },
+        { eventName: 'INSERT', newImage: member({ [SEG.delorean]: membership('realized') }) },
         toggled,
       );
 
@@ -328,12 +332,15 @@ describe('decideExports(): segment toggles', () => {
   );
 
   it('gives an unmapped companion segment no mapping timestamps', () => {
-    const toggled = makeConfig([{ includeSegmentNames: true, includeSegmentTimestamps: true }]);
+    const toggled = compiledConfig([{ includeSegmentNames: true, includeSegmentTimestamps: true }]);
 
     const [decision] = decideExports(
       {
         eventName: 'INSERT',
-        newImage: member({ [SEG.delorean]: seg('realized'), [SEG.docBrownFans]: seg('realized') }),
+        newImage: member({
+          [SEG.delorean]: membership('realized'),
+          [SEG.docBrownFans]: membership('realized'),
+        }),
       },
       toggled,
     );
@@ -353,7 +360,7 @@ describe('decideExports(): segment toggles', () => {
 
 describe('decideExports(): several destinations', () => {
   it('decides each destination independently', () => {
-    const two = makeConfig([
+    const two = compiledConfig([
       { id: 'marketing', segments: [SEG.delorean] },
       { id: 'newsletter', segments: [SEG.newsletterEu], attributes: ['personalEmail.address'] },
     ]);
@@ -362,7 +369,7 @@ describe('decideExports(): several destinations', () => {
       {
         eventName: 'MODIFY',
         oldImage: member({}),
-        newImage: member({ [SEG.newsletterEu]: seg('realized') }),
+        newImage: member({ [SEG.newsletterEu]: membership('realized') }),
       },
       two,
     );
@@ -380,7 +387,7 @@ describe('decideExports(): payload size', () => {
 
     const decision = decideOne({
       eventName: 'INSERT',
-      newImage: member({ [SEG.delorean]: seg('realized') }, { person: { name: { firstName: huge } } }),
+      newImage: member({ [SEG.delorean]: membership('realized') }, { person: { name: { firstName: huge } } }),
     });
 
     expect(decision.export).toBe(false);
@@ -391,14 +398,17 @@ describe('decideExports(): payload size', () => {
   it('accepts a document whose record is exactly 1 MiB', () => {
     const probe = decideOne({
       eventName: 'INSERT',
-      newImage: member({ [SEG.delorean]: seg('realized') }, { person: { name: { firstName: '' } } }),
+      newImage: member({ [SEG.delorean]: membership('realized') }, { person: { name: { firstName: '' } } }),
     });
     const overhead = probe.export ? probe.documentBytes + Buffer.byteLength('p-1') : 0;
     const exact = 'x'.repeat(1024 * 1024 - overhead);
 
     const decision = decideOne({
       eventName: 'INSERT',
-      newImage: member({ [SEG.delorean]: seg('realized') }, { person: { name: { firstName: exact } } }),
+      newImage: member(
+        { [SEG.delorean]: membership('realized') },
+        { person: { name: { firstName: exact } } },
+      ),
     });
 
     expect(decision.export).toBe(true);

@@ -8,9 +8,9 @@ import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { type DestinationDecision, decideExports } from '../../../core/decide.js';
 import { parseStreamRecord } from '../../../core/stream-record.js';
-import { makeConfig, SEG } from './fixtures.js';
+import { compiledConfig, SEG } from '../../helpers/factories.js';
 
-const config = makeConfig([
+const config = compiledConfig([
   { attributes: ['person.name.firstName', 'loyalty.tags', 'loyalty.points', 'avatar', 'prefs'] },
 ]);
 

@@ -9,7 +9,7 @@ import {
 } from '../../../core/partition-key.js';
 import { safeParseProfile, safeParseStoredProfile } from '../../../core/profile.js';
 import { planExports } from '../../../lambdas/decide/plan-exports.js';
-import { makeConfig, member, SEG, seg } from './fixtures.js';
+import { compiledConfig, member, membership, SEG } from '../../helpers/factories.js';
 
 const EMOJI = '\u{1F600}';
 
@@ -76,7 +76,7 @@ describe('planExports()', () => {
         SequenceNumber: '000001',
         ApproximateCreationDateTime: 1_700_000_000,
         Keys: marshall({ profileId }) as never,
-        NewImage: marshall(member({ [SEG.delorean]: seg('realized') }, { profileId })) as never,
+        NewImage: marshall(member({ [SEG.delorean]: membership('realized') }, { profileId })) as never,
       },
     };
   }
@@ -85,7 +85,7 @@ describe('planExports()', () => {
     const tooLong = insert(EMOJI.repeat(130));
     const healthy = insert('p-1');
 
-    const plan = planExports([tooLong, healthy], makeConfig(), () => 1_700_000_001_000);
+    const plan = planExports([tooLong, healthy], compiledConfig(), () => 1_700_000_001_000);
 
     expect(plan.exports.map((e) => e.export.message.profileId)).toEqual(['p-1']);
     expect(plan.rejects).toEqual([
@@ -105,7 +105,7 @@ describe('planExports()', () => {
     const broken = insert('p-2');
     (broken.dynamodb as { NewImage: Record<string, unknown> }).NewImage.identityMap = { S: 'not a map' };
 
-    const plan = planExports([broken], makeConfig(), () => 1);
+    const plan = planExports([broken], compiledConfig(), () => 1);
 
     expect(plan.rejects.map((r) => r.message.code)).toEqual(['INVALID_RECORD']);
   });

@@ -10,7 +10,7 @@ import { ProfileValidationError } from '../../../core/errors.js';
 import type { Profile, StoredProfile } from '../../../core/profile.js';
 import { mergeProfileWrite } from '../../../core/profile-merge.js';
 import { parseStreamRecord } from '../../../core/stream-record.js';
-import { makeConfig, SEG, seg } from './fixtures.js';
+import { compiledConfig, membership, SEG } from '../../helpers/factories.js';
 
 describe('mergeProfileWrite()', () => {
   const stored = mergeProfileWrite(
@@ -19,7 +19,7 @@ describe('mergeProfileWrite()', () => {
       profileId: 'p-1',
       person: { name: { firstName: 'John', lastName: 'Doe' }, birthDate: '1985-10-26' },
       identityMap: { ecid: [{ id: '1' }] },
-      segmentMembership: { ups: { [SEG.delorean]: seg('realized') } },
+      segmentMembership: { ups: { [SEG.delorean]: membership('realized') } },
     } as Profile,
     1_000,
   ).item;
@@ -52,7 +52,7 @@ describe('mergeProfileWrite()', () => {
       {
         profileId: 'p-1',
         identityMap: { email_lc_sha256: [{ id: 'e' }] },
-        segmentMembership: { ups: { [SEG.john]: seg('realized') } },
+        segmentMembership: { ups: { [SEG.john]: membership('realized') } },
       } as Profile,
       2_000,
     );
@@ -104,14 +104,14 @@ describe('writeProfiles() and the decision, on the images the writer stores', ()
     const after = table.get(document.profileId as string) as StoredProfile;
     const parsed = parseStreamRecord(streamRecord(before, after));
     if (!parsed.ok) throw new Error(parsed.reason);
-    return decideExports(parsed.change, makeConfig());
+    return decideExports(parsed.change, compiledConfig());
   }
 
   it('exports a same-value overwrite of a mapped attribute, and not the bookkeeping alone', async () => {
     await write({
       profileId: 'p-1',
       person: { name: { firstName: 'John' } },
-      segmentMembership: { ups: { [SEG.delorean]: seg('realized') } },
+      segmentMembership: { ups: { [SEG.delorean]: membership('realized') } },
     });
 
     const sameValue = await write({ profileId: 'p-1', person: { name: { firstName: 'John' } } });

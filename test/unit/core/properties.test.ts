@@ -1,13 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileConfig } from '../../../core/compiled-config.js';
-import { parseConfig } from '../../../core/config.js';
 import { decideExports } from '../../../core/decide.js';
 import { isPlainObject } from '../../../core/field-path.js';
 import { type Profile, safeParseStoredProfile } from '../../../core/profile.js';
 import { buildProfileChange } from '../../../core/profile-change.js';
 import { mergeProfileWrite } from '../../../core/profile-merge.js';
-import { CATALOG } from './fixtures.js';
+import { CATALOG, compiledConfig } from '../../helpers/factories.js';
 
 const PATHS = [
   'person.name.firstName',
@@ -85,20 +83,14 @@ const configArb = fc
     ),
   })
   .map(({ destinations }) =>
-    compileConfig(
-      parseConfig({
-        destinations: destinations.map((d, i) => ({
-          id: `d${i}`,
-          name: `destination ${i}`,
-          region: 'us-east-1',
-          streamName: `s${i}`,
-          includeSegmentNames: d.includeSegmentNames,
-          includeSegmentTimestamps: d.includeSegmentTimestamps,
-          segments: d.segments.map((id) => ({ id, mappingCreatedAt: 1, mappingUpdatedAt: 2 })),
-          attributes: d.attributes,
-        })),
-        segmentCatalog: CATALOG,
-      }),
+    compiledConfig(
+      destinations.map((d, i) => ({
+        id: `d${i}`,
+        includeSegmentNames: d.includeSegmentNames,
+        includeSegmentTimestamps: d.includeSegmentTimestamps,
+        segments: d.segments.map((id) => ({ id, mappingCreatedAt: 1, mappingUpdatedAt: 2 })),
+        attributes: d.attributes,
+      })),
     ),
   );
 

@@ -1,30 +1,24 @@
-import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { decideExports } from '../../../core/decide.js';
 import { parseStreamRecord } from '../../../core/stream-record.js';
-import { john, makeConfig, member, SEG, seg } from './fixtures.js';
+import { compiledConfig, member, membership, profile, SEG, streamRecord } from '../../helpers/factories.js';
 
+/** A record of this file's ids (event e-1, sequence 42), created at 1_700_000_000.5 s. */
 function record(eventName: string, images: { OldImage?: unknown; NewImage?: unknown }): DynamoDBRecord {
-  return {
-    eventID: 'e-1',
+  return streamRecord({
     eventName,
-    dynamodb: {
-      SequenceNumber: '42',
-      ApproximateCreationDateTime: 1_700_000_000.5,
-      ...(images.OldImage !== undefined && {
-        OldImage: marshall(images.OldImage, { removeUndefinedValues: true }),
-      }),
-      ...(images.NewImage !== undefined && {
-        NewImage: marshall(images.NewImage, { removeUndefinedValues: true }),
-      }),
-    },
-  } as DynamoDBRecord;
+    oldImage: images.OldImage as Record<string, unknown> | undefined,
+    newImage: images.NewImage as Record<string, unknown> | undefined,
+    eventId: 'e-1',
+    sequenceNumber: '42',
+    createdAtSeconds: 1_700_000_000.5,
+  });
 }
 
 describe('parseStreamRecord()', () => {
   it('turns a MODIFY record into a validated change with its ids and creation time in ms', () => {
-    const parsed = parseStreamRecord(record('MODIFY', { OldImage: john(), NewImage: john() }));
+    const parsed = parseStreamRecord(record('MODIFY', { OldImage: profile(), NewImage: profile() }));
 
     expect(parsed).toMatchObject({
       ok: true,
@@ -36,13 +30,16 @@ describe('parseStreamRecord()', () => {
   });
 
   it('decides the same whether it unmarshalls every field or only the fields the decision reads', () => {
-    const config = makeConfig([{}, { id: 'loyalty', segments: [SEG.john], attributes: ['loyalty.tier'] }]);
+    const config = compiledConfig([
+      {},
+      { id: 'loyalty', segments: [SEG.john], attributes: ['loyalty.tier'] },
+    ]);
     const before = member(
-      { [SEG.john]: seg('realized') },
+      { [SEG.john]: membership('realized') },
       { loyalty: { tier: 'silver' }, hobbies: ['time travel'] },
     );
     const after = member(
-      { [SEG.john]: seg('realized'), [SEG.delorean]: seg('realized') },
+      { [SEG.john]: membership('realized'), [SEG.delorean]: membership('realized') },
       { loyalty: { tier: 'gold' }, hobbies: [] },
     );
     const raw = record('MODIFY', { OldImage: before, NewImage: after });
@@ -58,7 +55,7 @@ describe('parseStreamRecord()', () => {
   it.each([
     [
       'an image that fails the schema',
-      record('MODIFY', { OldImage: john(), NewImage: { ...john(), identityMap: { ecid: 'nope' } } }),
+      record('MODIFY', { OldImage: profile(), NewImage: { ...profile(), identityMap: { ecid: 'nope' } } }),
       /dynamodb\.NewImage\.identityMap\.ecid/,
     ],
     [
@@ -66,8 +63,8 @@ describe('parseStreamRecord()', () => {
       record('INSERT', { NewImage: { person: {} } }),
       /dynamodb\.NewImage\.profileId: is required/,
     ],
-    ['a MODIFY without its new image', record('MODIFY', { OldImage: john() }), /NEW_AND_OLD_IMAGES/],
-    ['an unknown event name', record('UPSERT', { NewImage: john() }), /eventName: "UPSERT"/],
+    ['a MODIFY without its new image', record('MODIFY', { OldImage: profile() }), /NEW_AND_OLD_IMAGES/],
+    ['an unknown event name', record('UPSERT', { NewImage: profile() }), /eventName: "UPSERT"/],
   ])('reports %s as a poison record with the field at fault', (_label, raw, reason) => {
     const parsed = parseStreamRecord(raw);
 

@@ -14,7 +14,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { BackfillCheckpoint } from '../../../lambdas/backfill/checkpoints.js';
 import { handleBackfill } from '../../../lambdas/backfill/invocation.js';
 import { powertoolsMetricSink } from '../../../lambdas/commons/observability.js';
-import { makeConfig, SEG } from '../core/fixtures.js';
+import { compiledConfig, SEG } from '../../helpers/factories.js';
 
 const dynamo = mockClient(DynamoDBClient);
 const documents = mockClient(DynamoDBDocumentClient);
@@ -67,7 +67,7 @@ const deps = () => ({
   dynamo: new DynamoDBClient({}),
   sqs: new SQSClient({}),
   lambda: new LambdaClient({}),
-  config: makeConfig(),
+  config: compiledConfig(),
   environment: {
     profileTableName: 'profiles',
     stateTableName: 'state',

@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { exportDocumentOf, exportMessageSchema, readExportMessage } from '../../../core/export-message.js';
 import { runBackfill } from '../../../lambdas/backfill/backfill.js';
 import { planBackfillPage } from '../../../lambdas/backfill/backfill-page.js';
-import { makeConfig, member, SEG, seg } from '../core/fixtures.js';
+import { compiledConfig, member, membership, SEG } from '../../helpers/factories.js';
 
 const dynamo = mockClient(DynamoDBClient);
 const documents = mockClient(DynamoDBDocumentClient);
@@ -49,7 +49,7 @@ beforeEach(() => {
 describe('runBackfill()', () => {
   it('queues a profile whose mapped attribute holds U+FFFF, escaped as SQS requires', async () => {
     const firstName = 'Jo\uFFFFhn\uFFFE';
-    const profile = member({ [SEG.delorean]: seg('realized') }, { person: { name: { firstName } } });
+    const profile = member({ [SEG.delorean]: membership('realized') }, { person: { name: { firstName } } });
     dynamo
       .on(ScanCommand)
       .resolves({ Items: [marshall(profile)], ScannedCount: 1, ConsumedCapacity: { CapacityUnits: 1 } });
@@ -60,7 +60,7 @@ describe('runBackfill()', () => {
       profileTableName: 'profiles',
       stateTableName: 'state',
       exportQueueUrl: 'https://sqs.local/000000000000/export.fifo',
-      config: makeConfig(),
+      config: compiledConfig(),
       destinationId: 'marketing',
       segmentIds: [SEG.delorean],
       mode: 'new',
@@ -78,12 +78,12 @@ describe('runBackfill()', () => {
 
 describe('planBackfillPage()', () => {
   it('exports each member of a backfilled segment once with reason backfill, and counts what is not a profile', () => {
-    const config = makeConfig();
+    const config = compiledConfig();
     const destination = config.destinations[0];
     if (destination === undefined) throw new Error('no destination');
     const items = [
-      marshall(member({ [SEG.delorean]: seg('realized') }, { profileId: 'p-1' })),
-      marshall(member({ [SEG.delorean]: seg('exited') }, { profileId: 'p-2' })),
+      marshall(member({ [SEG.delorean]: membership('realized') }, { profileId: 'p-1' })),
+      marshall(member({ [SEG.delorean]: membership('exited') }, { profileId: 'p-2' })),
       marshall({ person: { name: { firstName: 'no profile id' } } }),
     ];
 
@@ -110,12 +110,12 @@ describe('planBackfillPage()', () => {
   });
 
   it('maps every DynamoDB value type as the stream does: exact numbers, sorted sets, base64 binaries', () => {
-    const config = makeConfig([{ attributes: ['loyalty.points', 'loyalty.tags', 'loyalty.badge'] }]);
+    const config = compiledConfig([{ attributes: ['loyalty.points', 'loyalty.tags', 'loyalty.badge'] }]);
     const destination = config.destinations[0];
     if (destination === undefined) throw new Error('no destination');
     // A Scan returns binaries as bytes and numbers as text: the item as the SDK hands it over.
     const item = {
-      ...marshall(member({ [SEG.delorean]: seg('realized') }, { profileId: 'p-values' })),
+      ...marshall(member({ [SEG.delorean]: membership('realized') }, { profileId: 'p-values' })),
       loyalty: {
         M: {
           points: { N: '12345678901234567890.123' },

@@ -13,7 +13,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionCheckError } from '../../../lambdas/commons/errors.js';
 import { runConnectionCheck } from '../../../lambdas/connection-check/check-destinations.js';
 import { requiredPermissions } from '../../../lambdas/connection-check/role-simulation.js';
-import { logRecorder } from './recorders.js';
+import { logRecorder } from '../../helpers/recorders.js';
 
 const kinesis = mockClient(KinesisClient);
 const iam = mockClient(IAMClient);

@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionCheckError } from '../../../lambdas/commons/errors.js';
 import { runConnectionCheck } from '../../../lambdas/connection-check/check-destinations.js';
-import { logRecorder } from './recorders.js';
+import { logRecorder } from '../../helpers/recorders.js';
 
 const kinesis = mockClient(KinesisClient);
 const iam = mockClient(IAMClient);

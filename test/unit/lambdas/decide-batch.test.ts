@@ -1,41 +1,21 @@
 import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { exportMessageSchema, readExportMessage } from '../../../core/export-message.js';
-import type { StoredProfile } from '../../../core/profile.js';
 import { type DecideDependencies, decideBatch } from '../../../lambdas/decide/decide-batch.js';
-import { makeConfig, member, SEG, seg } from '../core/fixtures.js';
-import { logRecorder, metricRecorder } from './recorders.js';
+import { compiledConfig, member, membership, SEG, streamRecord } from '../../helpers/factories.js';
+import { logRecorder, metricRecorder } from '../../helpers/recorders.js';
 
 const EXPORTS = 'https://sqs.local/000000000000/export.fifo';
 const REJECTS = 'https://sqs.local/000000000000/rejects';
 const sqs = mockClient(SQSClient);
 
-let sequence = 0;
-function streamRecord(
-  before: StoredProfile | undefined,
-  after: StoredProfile | undefined,
-  raw?: Record<string, unknown>,
-): DynamoDBRecord {
-  sequence++;
-  return {
-    eventID: `event-${sequence}`,
-    eventName: after === undefined ? 'REMOVE' : before === undefined ? 'INSERT' : 'MODIFY',
-    dynamodb: {
-      SequenceNumber: String(sequence).padStart(6, '0'),
-      ApproximateCreationDateTime: 1_700_000_000,
-      ...(before && { OldImage: marshall(before, { removeUndefinedValues: true }) as never }),
-      ...(after && { NewImage: marshall(after, { removeUndefinedValues: true }) as never }),
-      ...raw,
-    },
-  };
-}
-
 /** John qualifying for the mapped DeLorean segment: one export to `marketing`. */
 const qualifies = (profileId: string) =>
-  streamRecord(member({}, { profileId }), member({ [SEG.delorean]: seg('realized') }, { profileId }));
+  streamRecord({
+    oldImage: member({}, { profileId }),
+    newImage: member({ [SEG.delorean]: membership('realized') }, { profileId }),
+  });
 
 interface Sent {
   queue: string;
@@ -50,7 +30,7 @@ function deps(overrides: Partial<DecideDependencies> = {}): DecideDependencies &
   logger: ReturnType<typeof logRecorder>;
 } {
   return {
-    compiled: makeConfig(),
+    compiled: compiledConfig(),
     sqs: new SQSClient({ region: 'us-east-1' }),
     exportQueueUrl: EXPORTS,
     rejectsQueueUrl: REJECTS,
@@ -105,10 +85,10 @@ describe('decideBatch()', () => {
 
   it('never puts two messages of one profile in one SendMessageBatch call, keeping their order', async () => {
     const first = qualifies('p-1');
-    const second = streamRecord(
-      member({ [SEG.delorean]: seg('realized') }, { profileId: 'p-1' }),
-      member({ [SEG.delorean]: seg('exited') }, { profileId: 'p-1' }),
-    );
+    const second = streamRecord({
+      oldImage: member({ [SEG.delorean]: membership('realized') }, { profileId: 'p-1' }),
+      newImage: member({ [SEG.delorean]: membership('exited') }, { profileId: 'p-1' }),
+    });
 
     await decideBatch([first, second, qualifies('p-2')], deps());
 
@@ -116,10 +96,7 @@ describe('decideBatch()', () => {
   });
 
   it('sends a poison record to the rejects queue with the full record and the reason, and goes on', async () => {
-    const poison = streamRecord(undefined, {
-      profileId: 'p-9',
-      identityMap: { ecid: 'not a list' },
-    } as never);
+    const poison = streamRecord({ newImage: { profileId: 'p-9', identityMap: { ecid: 'not a list' } } });
     const good = qualifies('p-1');
 
     const d = deps();
@@ -139,13 +116,12 @@ describe('decideBatch()', () => {
   });
 
   it('rejects an export over 1 MiB with the reason, naming the destination', async () => {
-    const huge = streamRecord(
-      undefined,
-      member(
-        { [SEG.delorean]: seg('realized') },
+    const huge = streamRecord({
+      newImage: member(
+        { [SEG.delorean]: membership('realized') },
         { person: { name: { firstName: 'x'.repeat(1024 * 1024) } } },
       ),
-    );
+    });
 
     await decideBatch([huge], deps());
 
@@ -184,10 +160,10 @@ describe('decideBatch()', () => {
 
   it('checkpoints at the first record of the failing call, not before', async () => {
     const p1a = qualifies('p-1');
-    const p1b = streamRecord(
-      member({ [SEG.delorean]: seg('realized') }, { profileId: 'p-1' }),
-      member({ [SEG.delorean]: seg('exited') }, { profileId: 'p-1' }),
-    );
+    const p1b = streamRecord({
+      oldImage: member({ [SEG.delorean]: membership('realized') }, { profileId: 'p-1' }),
+      newImage: member({ [SEG.delorean]: membership('exited') }, { profileId: 'p-1' }),
+    });
     const p2 = qualifies('p-2');
     failWhen = (_input, call) => (call >= 2 ? 'throw' : undefined);
 
@@ -205,7 +181,13 @@ describe('decideBatch()', () => {
     const d = deps();
 
     await decideBatch(
-      [qualifies('p-1'), streamRecord(member({}), member({ [SEG.backToTheFuture]: seg('realized') }))],
+      [
+        qualifies('p-1'),
+        streamRecord({
+          oldImage: member({}),
+          newImage: member({ [SEG.backToTheFuture]: membership('realized') }),
+        }),
+      ],
       d,
     );
 

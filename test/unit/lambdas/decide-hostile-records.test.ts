@@ -9,8 +9,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { exportMessageSchema, readExportMessage } from '../../../core/export-message.js';
 import { decideBatch } from '../../../lambdas/decide/decide-batch.js';
-import { makeConfig, SEG } from '../core/fixtures.js';
-import { logRecorder, metricRecorder } from './recorders.js';
+import { compiledConfig, SEG, streamRecord } from '../../helpers/factories.js';
+import { logRecorder, metricRecorder } from '../../helpers/recorders.js';
 
 const EXPORTS = 'https://sqs.local/000000000000/export.fifo';
 const REJECTS = 'https://sqs.local/000000000000/rejects';
@@ -27,15 +27,11 @@ beforeEach(() => {
   });
 });
 
-let sequence = 0;
+/** An INSERT whose new image is raw DynamoDB JSON: a member of DeLorean, plus `attributes` as written. */
 function insert(profileId: string, attributes: Record<string, AttributeValue>): DynamoDBRecord {
-  sequence++;
-  return {
-    eventID: `e-${sequence}`,
+  return streamRecord({
     eventName: 'INSERT',
     dynamodb: {
-      SequenceNumber: String(sequence).padStart(4, '0'),
-      ApproximateCreationDateTime: 1_700_000_000,
       NewImage: {
         profileId: { S: profileId },
         segmentMembership: {
@@ -52,7 +48,7 @@ function insert(profileId: string, attributes: Record<string, AttributeValue>): 
         ...attributes,
       },
     },
-  };
+  });
 }
 
 function nested(levels: number): AttributeValue {
@@ -77,7 +73,7 @@ describe('decideBatch() on records from any writer', () => {
     const metrics = metricRecorder();
 
     const result = await decideBatch(records, {
-      compiled: makeConfig(),
+      compiled: compiledConfig(),
       sqs: new SQSClient({ region: 'us-east-1' }),
       exportQueueUrl: EXPORTS,
       rejectsQueueUrl: REJECTS,

@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { exportMessageSchema, readExportMessage } from '../../../core/export-message.js';
 import { parseJson } from '../../../core/json-text.js';
 import { planExports, rejectBody } from '../../../lambdas/decide/plan-exports.js';
-import { makeConfig, SEG } from '../core/fixtures.js';
+import { compiledConfig, SEG } from '../../helpers/factories.js';
 
-const config = makeConfig([
+const config = compiledConfig([
   { attributes: ['person.name.firstName', 'loyalty.points', 'tags', 'avatar'] },
   { id: 'analytics', segments: [SEG.john], attributes: ['person.name.lastName', 'tags'] },
 ]);

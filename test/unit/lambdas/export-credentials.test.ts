@@ -16,8 +16,8 @@ import {
 import { DestinationCredentialsError } from '../../../adapters/errors.js';
 import { parseConfig } from '../../../core/config.js';
 import { runConnectionCheck } from '../../../lambdas/connection-check/check-destinations.js';
-import { CATALOG, destination } from '../core/fixtures.js';
-import { logRecorder } from './recorders.js';
+import { CATALOG, destination } from '../../helpers/factories.js';
+import { logRecorder } from '../../helpers/recorders.js';
 
 const ARN = 'arn:aws:secretsmanager:us-east-2:123456789012:secret:kinesis-writer-AbCdEf';
 const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY';

@@ -8,8 +8,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PIPELINE_SETTINGS } from '../../../core/pipeline-settings.js';
-import { exportQueueRecord } from '../../helpers/factories.js';
-import { CATALOG, destination } from '../core/fixtures.js';
+import { CATALOG, destination, exportQueueRecord } from '../../helpers/factories.js';
 
 /** A context whose invocation ends `ms` from now (or at `deadline`). */
 function contextEnding(ms: number, deadline = Date.now() + ms): Context {

@@ -12,10 +12,9 @@ import { readDeadLetterReason } from '../../../core/dead-letter.js';
 import { messageGroupIdFor } from '../../../core/export-message.js';
 import { BACKFILL_WINDOW_GRACE_MS, EMPTY_ENTRY } from '../../../core/staleness.js';
 import { exportBatch, startExport } from '../../../lambdas/export/export-loop.js';
-import { exportQueueRecord } from '../../helpers/factories.js';
-import { CATALOG, destination } from '../core/fixtures.js';
+import { CATALOG, destination, exportQueueRecord } from '../../helpers/factories.js';
+import { logRecorder, metricRecorder } from '../../helpers/recorders.js';
 import { type FakeDependencies, fakeQueue, fakeState } from './export-fakes.js';
-import { logRecorder, metricRecorder } from './recorders.js';
 
 const config = parseConfig({ destinations: [destination()], segmentCatalog: CATALOG });
 const kinesis = mockClient(KinesisClient);

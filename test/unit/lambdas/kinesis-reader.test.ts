@@ -60,6 +60,24 @@ describe('tailStream, as a consumer sharing the shard with the downstream teams'
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(95);
   });
 
+  it('reads a shard at most once per interval when listing the shards takes time', async () => {
+    kinesis.on(ListShardsCommand).callsFake(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      return { Shards: [{ ShardId: 'shardId-000' }] };
+    });
+    let n = 0;
+    kinesis.on(GetRecordsCommand).callsFake(async () => {
+      calls.push(Date.now());
+      n += 1;
+      return { Records: [record(n)], NextShardIterator: `it-${n}` };
+    });
+
+    await tail(3, 100);
+
+    const gaps = calls.slice(1).map((t, i) => t - (calls[i] as number));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(95);
+  });
+
   it('backs off and goes on when its reads are throttled, instead of failing the tail', async () => {
     let n = 0;
     kinesis.on(GetRecordsCommand).callsFake(async () => {

@@ -6,11 +6,19 @@ import {
   DynamoDBDocumentClient,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { Context, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
+import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CATALOG, destination, member, SEG, seg } from '../core/fixtures.js';
+import {
+  CATALOG,
+  destination,
+  exportQueueRecord,
+  member,
+  membership,
+  SEG,
+  sqsEvent,
+  streamRecord,
+} from '../../helpers/factories.js';
 
 const EMAIL = 'john.doe@acme.com';
 const IDENTITY = 'ecid-14575006536349286404619648085736425115';
@@ -90,44 +98,19 @@ describe('logs of a run', () => {
     });
     const profile = (id: string) =>
       member(
-        { [SEG.delorean]: seg('realized') },
+        { [SEG.delorean]: membership('realized') },
         { profileId: id, personalEmail: { address: EMAIL }, identityMap: { ecid: [{ id: IDENTITY }] } },
       );
     const poison = { ...profile('p-3'), identityMap: { ecid: [{ id: IDENTITY, primary: 'not-a-boolean' }] } };
     const decideEvent: DynamoDBStreamEvent = {
-      Records: [profile('p-1'), profile('p-2'), poison].map((image, i) => ({
-        eventID: `e-${i}`,
-        eventName: 'INSERT',
-        dynamodb: {
-          SequenceNumber: String(i),
-          ApproximateCreationDateTime: 1_700_000_000,
-          NewImage: marshall(image) as never,
-        },
-      })),
+      Records: [profile('p-1'), profile('p-2'), poison].map((image) => streamRecord({ newImage: image })),
     };
 
     const decide = await import('../../../lambdas/decide/handler.js');
     await decide.handler(decideEvent, context('decide'));
     const exporter = await import('../../../lambdas/export/handler.js');
-    const exportEvent: SQSEvent = {
-      Records: queued.map((body, i) => ({
-        messageId: `m-${i}`,
-        receiptHandle: 'r',
-        body,
-        attributes: {
-          ApproximateReceiveCount: '3',
-          SentTimestamp: '1',
-          SenderId: 's',
-          ApproximateFirstReceiveTimestamp: '1',
-          MessageGroupId: `g-${i}`,
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:export.fifo',
-        awsRegion: 'us-east-1',
-      })),
-    };
+    // The messages the decide function queued, on their last receive.
+    const exportEvent = sqsEvent(queued.map((body) => exportQueueRecord({ body, receiveCount: 3 })));
     await exporter.handler(exportEvent, context('export'));
 
     const logs = output.join('');

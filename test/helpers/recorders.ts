@@ -1,4 +1,8 @@
-import type { LogLevel, LogSink, MetricSink } from '../../../lambdas/commons/observability.js';
+/**
+ * Recording stand-ins of the functions' observability sinks (lambdas/commons/observability.ts): what a
+ * function counted and logged, for assertions.
+ */
+import type { LogLevel, LogSink, MetricSink } from '../../lambdas/commons/observability.js';
 
 /**
  * A MetricSink that sums what it is given, by name (and `name:dimensionValue`), and counts the

@@ -9,9 +9,10 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeProfiles } from '../../adapters/profile-writer.js';
-import { parseConfig } from '../../core/config.js';
 import type { LambdaHandler } from '../../local/event-sources/invoke.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
+import { membership, segment } from '../helpers/factories.js';
+import { startTestStack } from '../helpers/stack.js';
 import { expectAll, profileIds, report, settle, tally, writeRound } from './harness.js';
 import { FAULT_SEGMENT, faultConfig, tokenOf, workloadDocument } from './ledger.js';
 
@@ -21,18 +22,12 @@ const BIG_SEGMENTS = 600;
 const NAME = 'n'.repeat(1_800);
 
 function configWithLargeCatalog() {
-  const config = faultConfig() as { destinations: Record<string, unknown>[]; segmentCatalog: unknown[] };
-  (config.destinations[0] as Record<string, unknown>).includeSegmentNames = true;
-  for (let i = 0; i < BIG_SEGMENTS; i++) {
-    config.segmentCatalog.push({
-      id: `big-${i}`,
-      name: `${i} ${NAME}`,
-      mergePolicyId: 'mp-default',
-      createdAt: 1640000000000,
-      updatedAt: 1640000000000,
-    });
-  }
-  return parseConfig(config);
+  return faultConfig({
+    includeSegmentNames: true,
+    extraCatalog: Array.from({ length: BIG_SEGMENTS }, (_, i) =>
+      segment({ id: `big-${i}`, name: `${i} ${NAME}`, createdAt: 1640000000000, updatedAt: 1640000000000 }),
+    ),
+  });
 }
 
 const crash = { enabled: false, crashes: 0, max: 25, seen: new Set<string>() };
@@ -56,14 +51,14 @@ function crashingPartway(
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startTestStack({
     config: configWithLargeCatalog(),
     // Retries within seconds, and a visibility timeout twice the function timeout (AWS asks for 6×),
     // so a slow invocation's messages are not handed out again while it still runs.
     timings: { exportVisibilityTimeoutSeconds: 4, exportTimeoutMs: 2_000 },
     decideMapping: { maxBatchingWindowMs: 200 },
     wrapHandlers: { decide: crashingPartway },
-    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true' },
+    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL' },
   });
 }, 120_000);
 
@@ -91,10 +86,9 @@ describe('fault suite: bad records and crashes', () => {
     // Oversize: a member of every long-named segment of the mapped segment's merge policy.
     for (const id of oversize) {
       const ups: Record<string, unknown> = {
-        [FAULT_SEGMENT]: { status: 'realized', lastQualificationTime: '2022-01-11T21:24:39Z' },
+        [FAULT_SEGMENT]: membership('realized'),
       };
-      for (let i = 0; i < BIG_SEGMENTS; i++)
-        ups[`big-${i}`] = { status: 'realized', lastQualificationTime: '2022-01-11T21:24:39Z' };
+      for (let i = 0; i < BIG_SEGMENTS; i++) ups[`big-${i}`] = membership('realized');
       await writeRound(stack, [id], 0);
       const doc = { profileId: id, personalEmail: { address: tokenOf(id, 1) }, segmentMembership: { ups } };
       await writeProfiles([doc], { tableName: table, client: stack.clients.dynamodb });

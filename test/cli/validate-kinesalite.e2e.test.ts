@@ -13,23 +13,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROBE_EXPLICIT_HASH_KEY, PROBE_PARTITION_KEY } from '../../adapters/connection-check.js';
 import { validateDestination } from '../../cli/validate.js';
-import type { Destination } from '../../core/config.js';
 import { waitFor } from '../../local/wait.js';
 import { type Kinesalite, kinesisClient, startKinesalite } from '../faults/emulators.js';
+import { parsedDestination } from '../helpers/factories.js';
 
 let kinesalite: Kinesalite;
 let kinesis: KinesisClient;
 
-const destination: Destination = {
-  id: 'marketing',
-  name: 'Marketing',
-  region: 'us-east-1',
-  streamName: 'validate-probe',
-  includeSegmentNames: false,
-  includeSegmentTimestamps: false,
-  segments: [{ id: 'seg', mappingCreatedAt: 1, mappingUpdatedAt: 1 }],
-  attributes: [],
-};
+const destination = parsedDestination({ region: 'us-east-1', streamName: 'validate-probe', attributes: [] });
 
 const options = () => ({
   skipCredentials: 'no STS emulator',

@@ -12,27 +12,27 @@
 import { type AttributeValue, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent, AttributeValue as LambdaAttributeValue } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../core/config.js';
 import type { LambdaHandler } from '../../local/event-sources/invoke.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
+import { segment } from '../helpers/factories.js';
+import { startTestStack } from '../helpers/stack.js';
 import { profileIds, report, settle, tally } from './harness.js';
 import { FAULT_SEGMENT, faultConfig, peekQueue, tokenOf } from './ledger.js';
 
 const BIG_SEGMENTS = 600;
 
 function config() {
-  const raw = faultConfig() as { destinations: Record<string, unknown>[]; segmentCatalog: unknown[] };
-  (raw.destinations[0] as Record<string, unknown>).includeSegmentNames = true;
-  for (let i = 0; i < BIG_SEGMENTS; i++) {
-    raw.segmentCatalog.push({
-      id: `big-${i}`,
-      name: `${i} ${'n'.repeat(1_800)}`,
-      mergePolicyId: 'mp-default',
-      createdAt: 1640000000000,
-      updatedAt: 1640000000000,
-    });
-  }
-  return parseConfig(raw);
+  return faultConfig({
+    includeSegmentNames: true,
+    extraCatalog: Array.from({ length: BIG_SEGMENTS }, (_, i) =>
+      segment({
+        id: `big-${i}`,
+        name: `${i} ${'n'.repeat(1_800)}`,
+        createdAt: 1640000000000,
+        updatedAt: 1640000000000,
+      }),
+    ),
+  });
 }
 
 function nested(levels: number, leaf: AttributeValue): AttributeValue {
@@ -102,7 +102,7 @@ function hostileRecord(i: number): { record: DynamoDBRecord; field: RegExp } {
 const HOSTILE = 36;
 const hostile = Array.from({ length: HOSTILE }, (_, i) => hostileRecord(i));
 const toInject = hostile.map((h) => h.record);
-const decideFailures = { invocations: 0, failed: 0 };
+const decideFailures = { invocations: 0, failed: 0, errors: [] as string[] };
 
 /**
  * Interleaves the injected records with the first batches' own records (one after each, the rest at
@@ -124,6 +124,9 @@ function injecting(
       return await handler({ Records: records }, context);
     } catch (error) {
       decideFailures.failed++;
+      decideFailures.errors.push(
+        error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : String(error),
+      );
       throw error;
     }
   };
@@ -132,12 +135,12 @@ function injecting(
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startTestStack({
     config: config(),
     timings: { exportVisibilityTimeoutSeconds: 4, exportTimeoutMs: 2_000 },
     decideMapping: { maxBatchingWindowMs: 200 },
     wrapHandlers: { decide: injecting },
-    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true' },
+    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL' },
   });
 }, 120_000);
 
@@ -273,6 +276,7 @@ describe('fault suite: values from any writer', () => {
       injected: HOSTILE - toInject.length,
       decideInvocations: decideFailures.invocations,
       decideInvocationsFailed: decideFailures.failed,
+      decideErrors: decideFailures.errors,
       decideFailuresQueued,
     });
 
@@ -288,7 +292,7 @@ describe('fault suite: values from any writer', () => {
     expect(rejects.filter((r) => r.code === 'PAYLOAD_TOO_LARGE').map((r) => r.field)).toEqual(
       oversize.map(() => 'segmentMembership'),
     );
-    expect(decideFailures.failed).toBe(0);
+    expect(decideFailures.failed, decideFailures.errors.join('; ')).toBe(0);
     expect(decideFailuresQueued).toBe(0);
   }, 300_000);
 });

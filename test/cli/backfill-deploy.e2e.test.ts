@@ -9,48 +9,33 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeProfiles } from '../../adapters/profile-writer.js';
 import { compileConfig } from '../../core/compiled-config.js';
-import { type DestinationConfig, parseConfig } from '../../core/config.js';
 import type { ExportMessage } from '../../core/export-message.js';
 import { backfillRunId, deployRunId } from '../../lambdas/backfill/deploy-backfill.js';
 import { type DeployBackfillEvent, handleBackfill } from '../../lambdas/backfill/invocation.js';
 import { powertoolsMetricSink } from '../../lambdas/commons/observability.js';
 import { createDynamoDbClient } from '../../local/clients.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
+import { config as configOf, destination, mapping, membership } from '../helpers/factories.js';
+import { startTestStack, writeTo } from '../helpers/stack.js';
 
 const SEG = { a: 'seg-a', b: 'seg-b', c: 'seg-c' } as const;
 const at = '2024-01-01T00:00:00Z';
 
-const config: DestinationConfig = parseConfig({
+const config = configOf({
   destinations: [
-    {
-      id: 'marketing',
-      name: 'Marketing',
-      region: 'us-east-1',
+    destination({
       streamName: 'deploy-backfill-marketing',
-      segments: [
-        { id: SEG.a, mappingCreatedAt: 1_700_000_000_000, mappingUpdatedAt: 1_700_000_000_000 },
-        { id: SEG.b, mappingCreatedAt: 1_700_000_000_000, mappingUpdatedAt: 1_700_000_000_000 },
-      ],
+      segments: [mapping(SEG.a, 1_700_000_000_000), mapping(SEG.b, 1_700_000_000_000)],
       attributes: ['person.name.lastName'],
-    },
-    {
+    }),
+    destination({
       id: 'analytics',
-      name: 'Analytics',
-      region: 'us-east-1',
       streamName: 'deploy-backfill-analytics',
-      segments: [{ id: SEG.c, mappingCreatedAt: 1_700_000_000_000, mappingUpdatedAt: 1_700_000_000_000 }],
+      segments: [mapping(SEG.c, 1_700_000_000_000)],
       attributes: [],
-    },
+    }),
   ],
-  segmentCatalog: Object.values(SEG).map((id) => ({
-    id,
-    name: id,
-    mergePolicyId: 'mp',
-    createdAt: 1,
-    updatedAt: 1,
-  })),
 });
 
 /** 30 profiles: a third each in segment a, b and c, plus 10 in none. */
@@ -59,7 +44,7 @@ const profiles = [
     profileId: `p-${i}`,
     person: { name: { lastName: `L${i}` } },
     segmentMembership: {
-      ups: { [Object.values(SEG)[i % 3] as string]: { status: 'realized', lastQualificationTime: at } },
+      ups: { [Object.values(SEG)[i % 3] as string]: membership('realized', at) },
     },
   })),
   ...Array.from({ length: 10 }, (_, i) => ({ profileId: `none-${i}`, person: { name: { lastName: 'N' } } })),
@@ -134,11 +119,8 @@ const deps = () => ({
 });
 
 beforeAll(async () => {
-  stack = await startLocalStack({ config, runPipeline: false });
-  await writeProfiles(profiles, {
-    tableName: stack.resources.profileTableName,
-    client: stack.clients.dynamodb,
-  });
+  stack = await startTestStack({ config, runPipeline: false });
+  await writeTo(stack, profiles);
   counted = createDynamoDbClient(stack.endpoints.dynamodb);
   // A scan starts with the first page of segment 0 (no ExclusiveStartKey).
   counted.middlewareStack.add(

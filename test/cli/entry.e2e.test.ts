@@ -50,7 +50,7 @@ const noteLines = (stderr: string) => stderr.split('\n').filter((line) => line.i
 const expectedNotes = nodeMajor(process.version) < SDK_SUPPORTED_NODE_MAJOR ? 1 : 0;
 
 describe('the kinesis-destination entry', () => {
-  it('prints the help with nothing before it', async () => {
+  it.concurrent('prints the help with nothing before it', async () => {
     const { code, stdout, stderr } = await start(process.execPath, [ENTRY, '--help'], operatorEnv());
 
     expect(code).toBe(0);
@@ -58,7 +58,7 @@ describe('the kinesis-destination entry', () => {
     expect(stderr).toBe('');
   });
 
-  it("replaces the SDK's seven-line Node.js warning by at most one line", async () => {
+  it.concurrent("replaces the SDK's seven-line Node.js warning by at most one line", async () => {
     const { code, stderr } = await start(process.execPath, [ENTRY, 'dlq', 'list'], operatorEnv(DLQ_LIST_ENV));
 
     expect(code).toBe(1); // the endpoint is closed: the command got as far as calling SQS
@@ -67,7 +67,7 @@ describe('the kinesis-destination entry', () => {
     expect(noteLines(stderr)).toHaveLength(expectedNotes);
   });
 
-  it("leaves the operator's own setting of the variable alone", async () => {
+  it.concurrent("leaves the operator's own setting of the variable alone", async () => {
     const { stderr } = await start(
       process.execPath,
       [ENTRY, 'dlq', 'list'],
@@ -78,7 +78,7 @@ describe('the kinesis-destination entry', () => {
     expect(noteLines(stderr)).toHaveLength(0);
   });
 
-  it('runs as `npx kinesis-destination` from the repository (npm exec finds the package own bin)', async () => {
+  it.concurrent('runs as `npx kinesis-destination` from the repository (npm exec finds the package own bin)', async () => {
     const { code, stdout } = await start(
       'npx',
       ['--offline', 'kinesis-destination', '--help'],

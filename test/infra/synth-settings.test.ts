@@ -1,7 +1,7 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { deriveMappingSettings } from '../../../core/throughput-settings.js';
-import { configWith, synth } from '../../infra/synth.js';
+import { deriveMappingSettings } from '../../core/throughput-settings.js';
+import { configWith, synth } from './synth.js';
 
 /** The example config sized for 10,000 writes/s, its first destination creating a 10-shard stream. */
 const peak = configWith((raw) => {

@@ -3,8 +3,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { checkStreamConnection, formatConnectionReport } from '../../adapters/connection-check.js';
-import { checkDestinations } from '../../lambdas/connection-check/check-destinations.js';
+import { checkStreamConnection, formatConnectionReport } from '../../../adapters/connection-check.js';
+import { checkDestinations } from '../../../lambdas/connection-check/check-destinations.js';
 
 const kinesis = mockClient(KinesisClient);
 const client = new KinesisClient({ region: 'us-east-2' });

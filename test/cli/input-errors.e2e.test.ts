@@ -44,7 +44,7 @@ const MEMBER =
 const deep = (levels: number) => `${'{"a":'.repeat(levels)}"leaf"${'}'.repeat(levels)}`;
 
 describe('profile put on bad input', () => {
-  it.each([
+  it.concurrent.each([
     [
       'a number DynamoDB cannot store exactly (39 digits), by document index and field',
       '{"profileId": "p-1"}\n{"profileId": "p-2", "loyalty": {"points": 123456789012345678901234567890123456789}}\n',
@@ -72,7 +72,10 @@ describe('profile put on bad input', () => {
     ],
   ])('exits 2 naming %s', async (label, content, message) => {
     const path = file(
-      label === 'a syntax error in NDJSON, by line and column' ? 'ndjson-3.json' : `${label.length}.json`,
+      // One file per case: the cases run at once.
+      label === 'a syntax error in NDJSON, by line and column'
+        ? 'ndjson-3.json'
+        : `${label.replace(/[^a-z0-9]+/gi, '-')}.json`,
       content,
     );
 
@@ -86,7 +89,7 @@ describe('profile put on bad input', () => {
 });
 
 describe('evaluate on bad input', () => {
-  it('exits 2 with the field path for a mapped attribute nested thousands of levels deep', async () => {
+  it.concurrent('exits 2 with the field path for a mapped attribute nested thousands of levels deep', async () => {
     const path = file(
       'deep-profile.json',
       `{"profileId": "p-1", ${MEMBER}, "person": {"name": ${deep(5_000)}}}`,
@@ -101,7 +104,7 @@ describe('evaluate on bad input', () => {
     expect(stderr).not.toMatch(/RangeError|\n\s+at /);
   });
 
-  it('exits 2 with the line and column of a syntax error in the config file', async () => {
+  it.concurrent('exits 2 with the line and column of a syntax error in the config file', async () => {
     const config = file('broken-config.json', '{\n  "destinations": [\n    {"id": "x",}\n  ]\n}\n');
 
     const { code, stderr } = await cli(

@@ -28,7 +28,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 describe('evaluate', () => {
-  it('prints one JSON object with a decision, readable reasons and the payload per destination', async () => {
+  it.concurrent('prints one JSON object with a decision, readable reasons and the payload per destination', async () => {
     const { code, stdout } = await cli(
       'evaluate',
       '--old',
@@ -63,7 +63,7 @@ describe('evaluate', () => {
     expect(output.destinations[0]?.reasons[0]).toMatch(/^profile-deleted:/);
   });
 
-  it.each([
+  it.concurrent.each([
     [
       'an unreadable file',
       ['--new', '/nonexistent/b.json'],

@@ -24,7 +24,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 describe('plan', () => {
-  it('prints one JSON object whose shard count carries 10,000 records/s of 6,000 bytes', async () => {
+  it.concurrent('prints one JSON object whose shard count carries 10,000 records/s of 6,000 bytes', async () => {
     const { code, stdout } = await cli(['plan', '--rate', '10000', '--document-bytes', '6000', '--json']);
     expect(code).toBe(0);
     const plan = JSON.parse(stdout) as Record<string, unknown>;
@@ -50,7 +50,7 @@ describe('plan', () => {
     expect(plan.backlog).toEqual({ growthPerSecond: 0, minutesToPromise: null });
   });
 
-  it.each([
+  it.concurrent.each([
     [['plan', '--rate', '-5'], /--rate must be profile writes per second/],
     [['plan', '--rate', 'fast'], /--rate must be profile writes per second/],
     [['plan', '--rate', '100', '--document-bytes', '0'], /--document-bytes must be/],

@@ -5,10 +5,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeProfiles } from '../../adapters/profile-writer.js';
 import { backfillFromCli } from '../../cli/backfill.js';
 import { compileConfig } from '../../core/compiled-config.js';
-import { type DestinationConfig, parseConfig } from '../../core/config.js';
 import { UsageError } from '../../core/errors.js';
 import {
   type ExportMessage,
@@ -22,35 +20,31 @@ import { checkpointKey, readCheckpoint } from '../../lambdas/backfill/checkpoint
 import { handleBackfill } from '../../lambdas/backfill/invocation.js';
 import { powertoolsMetricSink } from '../../lambdas/commons/observability.js';
 import { createDynamoDbClient } from '../../local/clients.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
+import { config as configOf, destination, mapping, membership, segment } from '../helpers/factories.js';
+import { startTestStack, writeTo } from '../helpers/stack.js';
 
 /**
  * The backfill against the real emulators, without the pipeline: what lands on the export queue.
- * (The end-to-end test through the exporter to Kinesis is backfill-e2e.test.ts.)
+ * (The end-to-end test through the exporter to Kinesis is backfill.e2e.test.ts.)
  */
 
 const SEG_NEW = 'seg-newly-mapped';
 const SEG_OLD = 'seg-already-mapped';
 const SEG_OTHER = 'seg-unmapped';
 
-const config: DestinationConfig = parseConfig({
+const config = configOf({
   destinations: [
-    {
-      id: 'marketing',
-      name: 'Marketing',
-      region: 'us-east-1',
+    destination({
       streamName: 'backfill-queue-test',
-      segments: [
-        { id: SEG_OLD, mappingCreatedAt: 1_600_000_000_000, mappingUpdatedAt: 1_600_000_000_000 },
-        { id: SEG_NEW, mappingCreatedAt: 1_700_000_000_000, mappingUpdatedAt: 1_700_000_000_000 },
-      ],
+      segments: [mapping(SEG_OLD, 1_600_000_000_000), mapping(SEG_NEW, 1_700_000_000_000)],
       attributes: ['person.name.lastName'],
-    },
+    }),
   ],
   segmentCatalog: [
-    { id: SEG_NEW, name: 'New', mergePolicyId: 'mp', createdAt: 1, updatedAt: 1 },
-    { id: SEG_OLD, name: 'Old', mergePolicyId: 'mp', createdAt: 1, updatedAt: 1 },
-    { id: SEG_OTHER, name: 'Other', mergePolicyId: 'mp-2', createdAt: 1, updatedAt: 1 },
+    segment({ id: SEG_NEW }),
+    segment({ id: SEG_OLD }),
+    segment({ id: SEG_OTHER, mergePolicyId: 'mp-2' }),
   ],
 });
 
@@ -62,17 +56,17 @@ const profiles = [
     person: { name: { lastName: `Member${i}` } },
     identityMap: { ecid: [{ id: `ecid-${i}` }] },
     segmentMembership: {
-      ups: { [SEG_NEW]: { status: i % 2 === 0 ? 'realized' : 'existing', lastQualificationTime: at } },
+      ups: { [SEG_NEW]: membership(i % 2 === 0 ? 'realized' : 'existing', at) },
     },
   })),
   ...Array.from({ length: 15 }, (_, i) => ({
     profileId: `outsider-${i}`,
     person: { name: { lastName: `Outsider${i}` } },
-    segmentMembership: { ups: { [SEG_OTHER]: { status: 'realized', lastQualificationTime: at } } },
+    segmentMembership: { ups: { [SEG_OTHER]: membership('realized', at) } },
   })),
   ...Array.from({ length: 5 }, (_, i) => ({
     profileId: `exited-${i}`,
-    segmentMembership: { ups: { [SEG_NEW]: { status: 'exited', lastQualificationTime: at } } },
+    segmentMembership: { ups: { [SEG_NEW]: membership('exited', at) } },
   })),
 ];
 
@@ -125,11 +119,8 @@ function deployment() {
 const quiet = { write: () => true, isTTY: false };
 
 beforeAll(async () => {
-  stack = await startLocalStack({ config, runPipeline: false });
-  await writeProfiles(profiles, {
-    tableName: stack.resources.profileTableName,
-    client: stack.clients.dynamodb,
-  });
+  stack = await startTestStack({ config, runPipeline: false });
+  await writeTo(stack, profiles);
 });
 
 afterAll(async () => {
