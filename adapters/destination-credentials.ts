@@ -180,20 +180,8 @@ export function isAuthenticationError(code: string): boolean {
   return AUTHENTICATION_ERROR_CODES.has(code);
 }
 
-/** Access key ids (long-term `AKIA…`, temporary `ASIA…`). */
-const ACCESS_KEY_ID = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g;
-/** Session tokens and other long base64 runs. */
-const LONG_TOKEN = /[A-Za-z0-9+/=]{100,}/g;
-
 /**
- * A text with credential material taken out: each of `secrets` (values of at least 8 characters),
- * access key ids, and base64 runs of 100 characters or more (session tokens). For error messages
- * that may quote a request's signed headers (an `InvalidSignatureException` can).
+ * The one redaction of credential material (core/redaction.ts), exported here too: callers that
+ * resolve credentials take them out of error texts with it.
  */
-export function redactCredentials(text: string, secrets: Iterable<string> = []): string {
-  let out = text;
-  // Longest first: one value may begin with another.
-  const values = [...secrets].filter((s) => s.length >= 8).sort((a, b) => b.length - a.length);
-  for (const secret of values) out = out.split(secret).join('[redacted]');
-  return out.replace(ACCESS_KEY_ID, '[access key id]').replace(LONG_TOKEN, '[redacted]');
-}
+export { CredentialRedactor, redactCredentials } from '../core/redaction.js';
