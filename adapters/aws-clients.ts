@@ -6,8 +6,8 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Destination } from '../core/config.js';
-import { streamAccountOf, streamArn } from '../core/stream-arn.js';
 import { CredentialRedactor } from '../core/redaction.js';
+import { streamAccountOf, streamArn } from '../core/stream-arn.js';
 import {
   credentialSourceOf,
   type ResolveCredentialsOptions,
