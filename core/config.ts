@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
-import { BOOKKEEPING_FIELD, isFieldPath, NON_ATTRIBUTE_FIELDS } from './field-path.js';
+import {
+  BOOKKEEPING_FIELD,
+  isFieldPath,
+  NON_ATTRIBUTE_FIELDS,
+  RESERVED_FIELD_NAMES,
+  reservedSegmentProblem,
+} from './field-path.js';
 import { formatZodIssues } from './zod-issues.js';
 
 const epochMs = (what: string) =>
@@ -21,6 +27,11 @@ const attributePath = z.string().superRefine((path, ctx) => {
     });
     return;
   }
+  const reserved = reservedSegmentProblem(path);
+  if (reserved !== undefined) {
+    ctx.addIssue({ code: 'custom', message: reserved });
+    return;
+  }
   const top = path.split('.')[0] as string;
   if (NON_ATTRIBUTE_FIELDS.has(top) || top === BOOKKEEPING_FIELD) {
     ctx.addIssue({
@@ -30,8 +41,18 @@ const attributePath = z.string().superRefine((path, ctx) => {
   }
 });
 
+/** A segment id: looked up as a key of a profile's `segmentMembership.ups`, so never an object's own link. */
+const segmentId = (required: string) =>
+  z
+    .string({ error: required })
+    .min(1, 'must not be empty')
+    .refine((id) => !RESERVED_FIELD_NAMES.has(id), {
+      error: (issue) =>
+        `"${String(issue.input)}" cannot be a segment id: it names a JavaScript object's prototype or constructor, not a key`,
+    });
+
 const mappedSegmentSchema = z.strictObject({
-  id: z.string({ error: 'is required: the id of a segment in segmentCatalog' }).min(1, 'must not be empty'),
+  id: segmentId('is required: the id of a segment in segmentCatalog'),
   mappingCreatedAt: epochMs('when the segment was mapped to this destination'),
   mappingUpdatedAt: epochMs('when this mapping was last updated'),
 });
@@ -158,7 +179,7 @@ const destinationSchema = z
   });
 
 const catalogEntrySchema = z.strictObject({
-  id: z.string({ error: 'is required: the segment id' }).min(1, 'must not be empty'),
+  id: segmentId('is required: the segment id'),
   name: z.string({ error: 'is required: the segment name' }),
   mergePolicyId: z
     .string({ error: 'is required: the id of the merge policy the segment is evaluated with' })
