@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type ArnRuleContext, arnRuleIssues } from './arn-rules.js';
 import { ConfigError } from './errors.js';
 import {
   BOOKKEEPING_FIELD,
@@ -7,7 +8,7 @@ import {
   RESERVED_FIELD_NAMES,
   reservedSegmentProblem,
 } from './field-path.js';
-import { formatZodIssues } from './zod-issues.js';
+import { formatIssuePath, formatZodIssues } from './zod-issues.js';
 
 const epochMs = (what: string) =>
   z
@@ -350,14 +351,19 @@ export type CatalogSegment = DestinationConfig['segmentCatalog'][number];
 export type MappedSegment = Destination['segments'][number];
 
 /**
- * Validates a parsed config document.
+ * Validates a parsed config document: its schema, then the rules over its ARNs and regions
+ * (core/arn-rules.ts: one partition across every ARN and destination region — and the deploying
+ * stack's, when `context.partition` is given — and each stream's key in the stream's region).
  * @param label prefixes messages, e.g. the file name.
+ * @param context where the config is deployed, when known (the construct passes the stack's partition).
  * @throws ConfigError with one `path: problem and fix` line per issue.
  */
-export function parseConfig(input: unknown, label?: string): DestinationConfig {
+export function parseConfig(input: unknown, label?: string, context?: ArnRuleContext): DestinationConfig {
   const result = configSchema.safeParse(input);
-  if (!result.success) {
-    const issues = formatZodIssues(result.error);
+  const issues = result.success
+    ? arnRuleIssues(result.data, context).map((i) => `${formatIssuePath(i.path)}: ${i.message}`)
+    : formatZodIssues(result.error);
+  if (!result.success || issues.length > 0) {
     throw new ConfigError(label === undefined ? issues : issues.map((i) => `${label}: ${i}`));
   }
   return result.data;
