@@ -1,7 +1,13 @@
 import type { CompiledDestination } from './compiled-config.js';
 import type { CatalogSegment, MappedSegment } from './config.js';
 import { getAtPath, setAtPath, setOwn } from './field-path.js';
-import { isMemberStatus, type SegmentEntry, type SegmentStatus, type StoredProfile } from './profile.js';
+import {
+  isKnownStatus,
+  isMemberStatus,
+  type SegmentEntry,
+  type SegmentStatus,
+  type StoredProfile,
+} from './profile.js';
 
 /** The export document: mapped attributes, then `segmentMembership.ups`, then the whole `identityMap`. */
 export type ExportDocument = Record<string, unknown>;
@@ -87,6 +93,9 @@ export function buildExportDocument(
       const left = entry === undefined ? before?.[mapping.id] : undefined;
       if (entry === undefined && left === undefined) continue;
       const status = options.deleted === true || entry === undefined ? 'exited' : entry.status;
+      // A status the page does not name is never exported: the decision rejects such a document
+      // for the destination before building it (core/decide.ts), so this only guards direct calls.
+      if (!isKnownStatus(status)) continue;
       setOwn(
         ups,
         mapping.id,
