@@ -25,7 +25,9 @@ export function unknownMappedStatuses(
   let found: UnknownStatus[] | undefined;
   for (const s of destination.segments) {
     const status = ups[s.id]?.status;
-    if (status !== undefined && !isKnownStatus(status)) (found ??= []).push({ segmentId: s.id, status });
+    if (status === undefined || isKnownStatus(status)) continue;
+    found ??= [];
+    found.push({ segmentId: s.id, status });
   }
   return found ?? NONE;
 }

@@ -95,7 +95,8 @@ describe('decideExports(): a status the page does not name', () => {
     const d = decisions({ eventName: 'INSERT', newImage }).marketing;
 
     expect(d?.export).toBe(true);
-    expect(Object.keys((d?.document?.segmentMembership as { ups: object }).ups)).toEqual([SEG.delorean]);
+    const ups = (d?.document?.segmentMembership as { ups?: object } | undefined)?.ups ?? {};
+    expect(Object.keys(ups)).toEqual([SEG.delorean]);
   });
 
   it('refuses the export of the destination that maps it, with the segment, the status and the fix', () => {
