@@ -7,6 +7,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Destination } from '../core/config.js';
 import { CredentialRedactor } from '../core/redaction.js';
+import { exporterSessionPolicy, sessionPolicyTargetOf, sessionPolicyText } from '../core/session-policies.js';
 import { streamAccountOf, streamArn } from '../core/stream-arn.js';
 import {
   credentialSourceOf,
@@ -120,9 +121,13 @@ export class DestinationClients {
   private credentialsFor(destination: Destination): { credentials?: AwsCredentialIdentityProvider } {
     const source = credentialSourceOf(destination);
     if (source === undefined) return {};
+    // An assumed role's session may only put to this destination's stream (and use its key
+    // through Kinesis), whatever else the partner's role allows.
+    const target = sessionPolicyTargetOf(destination);
     const options: ResolveCredentialsOptions = {
       sessionName: 'kinesis-destination',
       durationSeconds: 3600,
+      ...(target !== undefined && { sessionPolicy: sessionPolicyText(exporterSessionPolicy(target)) }),
       sts: () => {
         this.sts ??= this.options.sts ?? new STSClient({});
         return this.sts;

@@ -67,6 +67,12 @@ export interface ResolveCredentialsOptions {
   /** The role session name's prefix: the session is `<prefix>-<destination id>`, cut at 64 characters. */
   readonly sessionName: string;
   readonly durationSeconds: number;
+  /**
+   * The session policy of an assumed role (core/session-policies.ts): the session may do at most
+   * what it allows. Ignored for an access key.
+   * @default - none: the session has the role's permissions
+   */
+  readonly sessionPolicy?: string;
   /** The STS client that assumes the role (called only for a role). */
   readonly sts: () => STSClient;
   /** The Secrets Manager client that reads the secret (called only for a secret). */
@@ -89,6 +95,7 @@ export async function resolveCredentials(
         RoleSessionName: `${options.sessionName}-${source.destinationId}`.slice(0, 64),
         DurationSeconds: options.durationSeconds,
         ...(source.externalId !== undefined && { ExternalId: source.externalId }),
+        ...(options.sessionPolicy !== undefined && { Policy: options.sessionPolicy }),
       }),
     );
     if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) {
