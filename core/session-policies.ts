@@ -25,7 +25,7 @@ export interface PolicyStatement {
   readonly Effect: 'Allow';
   readonly Action: readonly string[];
   readonly Resource: string | readonly string[];
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 }
 
 /** What a destination's session may reach. */
@@ -63,6 +63,24 @@ export function kmsViaService(service: string, region: string): string {
   return `${service}.${region}.${DNS_SUFFIXES[partitionOfRegion(region)] ?? 'amazonaws.com'}`;
 }
 
+/**
+ * The values a `kms:ViaService` condition accepts for a service in a region (any of them matches).
+ * In China both `….amazonaws.com.cn` and `….amazonaws.com` are listed: the KMS documentation's
+ * examples use the global suffix, the service endpoints the `.cn` one, and which one KMS reports
+ * there is not certain — a condition that missed it would make every export fail, while either value
+ * still names only that service in that region.
+ */
+export function kmsViaServiceValues(service: string, region: string): readonly string[] {
+  const primary = kmsViaService(service, region);
+  const global = `${service}.${region}.amazonaws.com`;
+  return primary === global ? [primary] : [primary, global];
+}
+
+function viaService(service: string, region: string): string | readonly string[] {
+  const values = kmsViaServiceValues(service, region);
+  return values.length === 1 ? (values[0] as string) : values;
+}
+
 /** The stream's account, from its ARN. */
 function accountOf(streamArn: string): string {
   return streamArn.split(':')[4] ?? '*';
@@ -82,7 +100,7 @@ function encryptStatement(target: SessionPolicyTarget): PolicyStatement {
     Action: ['kms:GenerateDataKey'],
     Resource:
       target.kmsKeyArn ?? `arn:${partition}:kms:${target.region}:${accountOf(target.streamArn)}:key/*`,
-    Condition: { StringEquals: { 'kms:ViaService': kmsViaService('kinesis', target.region) } },
+    Condition: { StringEquals: { 'kms:ViaService': viaService('kinesis', target.region) } },
   };
 }
 

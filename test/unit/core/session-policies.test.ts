@@ -74,7 +74,11 @@ describe('exporterSessionPolicy()', () => {
 
     expect(policy.Statement[1]).toMatchObject({
       Resource: 'arn:aws-cn:kms:cn-north-1:210987654321:key/*',
-      Condition: { StringEquals: { 'kms:ViaService': 'kinesis.cn-north-1.amazonaws.com.cn' } },
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': ['kinesis.cn-north-1.amazonaws.com.cn', 'kinesis.cn-north-1.amazonaws.com'],
+        },
+      },
     });
   });
 
