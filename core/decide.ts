@@ -34,7 +34,9 @@ export type DestinationDecision =
 
 /**
  * Why a profile is not exported to a destination although its change concerns it:
- * - `PAYLOAD_TOO_LARGE`: the document is over the Kinesis record limit;
+ * - `PAYLOAD_TOO_LARGE`: the document and partition key are over 1 MiB — the most an export queue
+ *   message carries, and the Kinesis record limit every stream accepts (a stream's `MaxRecordSize`
+ *   may be raised to 10 MiB, but no export above 1 MiB can reach it: core/stream-rules.ts);
  * - `UNKNOWN_SEGMENT_STATUS`: a segment the destination maps has a status the source page does not
  *   name (`"pending"`) in the image the document is built from. Only that destination's export is
  *   refused: the status of a segment no destination maps (or that another destination maps) never
@@ -222,7 +224,7 @@ function finish(
     const largest = largestPart(document);
     return rejected(destination, reasons, {
       code: 'PAYLOAD_TOO_LARGE',
-      message: `the export document and partition key take ${recordBytes} bytes; Kinesis accepts at most ${maxRecordBytes} bytes per record (largest part: ${largest.field}, ${largest.bytes} bytes): map fewer or smaller attributes`,
+      message: `the export document and partition key take ${recordBytes} bytes; an export travels through the export queue, whose messages hold at most ${maxRecordBytes} bytes — also the Kinesis record limit every stream accepts (a stream's MaxRecordSize of up to 10 MiB does not raise it) (largest part: ${largest.field}, ${largest.bytes} bytes): map fewer or smaller attributes`,
       field: largest.field,
     });
   }
