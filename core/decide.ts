@@ -298,8 +298,8 @@ function decideForDestination(
     // A status the page does not name may mean "member": a change to one is refused with the reason
     // (finish), and a change from one to a known status is exported (an exit is never lost; at worst
     // a member is told again that it is one).
-    const unclear = before !== after && [before, after].some((x) => x !== undefined && !isKnownStatus(x));
-    const unknownBefore = unclear && before !== undefined && !isKnownStatus(before);
+    const unknownBefore = before !== undefined && before !== after && !isKnownStatus(before);
+    const unclear = unknownBefore || (after !== undefined && after !== before && !isKnownStatus(after));
     if (unclear || isMemberStatus(before) !== isMemberStatus(after)) {
       const now = after ?? 'removed (exported as exited)';
       const was = before === undefined ? 'not a member' : unknownBefore ? JSON.stringify(before) : before;

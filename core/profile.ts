@@ -252,5 +252,5 @@ export function isMemberStatus(status: string | undefined): status is 'realized'
 
 /** True for a status the source page names (`realized`, `existing`, `exited`). */
 export function isKnownStatus(status: string): status is SegmentStatus {
-  return (SEGMENT_STATUSES as readonly string[]).includes(status);
+  return status === 'realized' || status === 'existing' || status === 'exited';
 }
