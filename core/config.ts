@@ -1,7 +1,14 @@
 import { z } from 'zod';
+import { type ArnRuleContext, arnRuleIssues } from './arn-rules.js';
 import { ConfigError } from './errors.js';
-import { BOOKKEEPING_FIELD, isFieldPath, NON_ATTRIBUTE_FIELDS } from './field-path.js';
-import { formatZodIssues } from './zod-issues.js';
+import {
+  BOOKKEEPING_FIELD,
+  isFieldPath,
+  NON_ATTRIBUTE_FIELDS,
+  RESERVED_FIELD_NAMES,
+  reservedSegmentProblem,
+} from './field-path.js';
+import { formatIssuePath, formatZodIssues } from './zod-issues.js';
 
 const epochMs = (what: string) =>
   z
@@ -21,6 +28,11 @@ const attributePath = z.string().superRefine((path, ctx) => {
     });
     return;
   }
+  const reserved = reservedSegmentProblem(path);
+  if (reserved !== undefined) {
+    ctx.addIssue({ code: 'custom', message: reserved });
+    return;
+  }
   const top = path.split('.')[0] as string;
   if (NON_ATTRIBUTE_FIELDS.has(top) || top === BOOKKEEPING_FIELD) {
     ctx.addIssue({
@@ -30,8 +42,18 @@ const attributePath = z.string().superRefine((path, ctx) => {
   }
 });
 
+/** A segment id: looked up as a key of a profile's `segmentMembership.ups`, so never an object's own link. */
+const segmentId = (required: string) =>
+  z
+    .string({ error: required })
+    .min(1, 'must not be empty')
+    .refine((id) => !RESERVED_FIELD_NAMES.has(id), {
+      error: (issue) =>
+        `"${String(issue.input)}" cannot be a segment id: it names a JavaScript object's prototype or constructor, not a key`,
+    });
+
 const mappedSegmentSchema = z.strictObject({
-  id: z.string({ error: 'is required: the id of a segment in segmentCatalog' }).min(1, 'must not be empty'),
+  id: segmentId('is required: the id of a segment in segmentCatalog'),
   mappingCreatedAt: epochMs('when the segment was mapped to this destination'),
   mappingUpdatedAt: epochMs('when this mapping was last updated'),
 });
@@ -158,7 +180,7 @@ const destinationSchema = z
   });
 
 const catalogEntrySchema = z.strictObject({
-  id: z.string({ error: 'is required: the segment id' }).min(1, 'must not be empty'),
+  id: segmentId('is required: the segment id'),
   name: z.string({ error: 'is required: the segment name' }),
   mergePolicyId: z
     .string({ error: 'is required: the id of the merge policy the segment is evaluated with' })
@@ -329,14 +351,19 @@ export type CatalogSegment = DestinationConfig['segmentCatalog'][number];
 export type MappedSegment = Destination['segments'][number];
 
 /**
- * Validates a parsed config document.
+ * Validates a parsed config document: its schema, then the rules over its ARNs and regions
+ * (core/arn-rules.ts: one partition across every ARN and destination region — and the deploying
+ * stack's, when `context.partition` is given — and each stream's key in the stream's region).
  * @param label prefixes messages, e.g. the file name.
+ * @param context where the config is deployed, when known (the construct passes the stack's partition).
  * @throws ConfigError with one `path: problem and fix` line per issue.
  */
-export function parseConfig(input: unknown, label?: string): DestinationConfig {
+export function parseConfig(input: unknown, label?: string, context?: ArnRuleContext): DestinationConfig {
   const result = configSchema.safeParse(input);
-  if (!result.success) {
-    const issues = formatZodIssues(result.error);
+  const issues = result.success
+    ? arnRuleIssues(result.data, context).map((i) => `${formatIssuePath(i.path)}: ${i.message}`)
+    : formatZodIssues(result.error);
+  if (!result.success || issues.length > 0) {
     throw new ConfigError(label === undefined ? issues : issues.map((i) => `${label}: ${i}`));
   }
   return result.data;

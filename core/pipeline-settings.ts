@@ -137,7 +137,13 @@ export const PIPELINE_SETTINGS = {
   putRecords: {
     maxRecordsPerCall: 500,
     maxBytesPerCall: 5 * MIB,
-    /** 1 MiB of data plus partition key per record: the one definition of the limit. */
+    /**
+     * 1 MiB of data plus partition key per record: the one definition of the limit. It is the least
+     * `MaxRecordSize` a stream can have (1,024–10,240 KiB), so no stream refuses a record within it,
+     * and an export above it cannot travel through the export queue (`queueSend.maxMessageBytes`, the
+     * envelope included) anyway: a stream that accepts larger records changes nothing
+     * (core/stream-rules.ts reads the stream's limit).
+     */
     maxRecordBytes: MIB,
     baseBackoffMs: 50,
     maxBackoffMs: 2_000,

@@ -12,6 +12,7 @@ import {
   type MillisecondsMetricName,
   metricUnit,
 } from '../../core/metric-names.js';
+import { redactCredentials } from '../../core/redaction.js';
 import { type CommonEnvironment, readCommonEnvironment } from './environment.js';
 
 /**
@@ -209,13 +210,14 @@ const MAX_ERROR_MESSAGE = 500;
 
 /**
  * Log fields of a caught error: its name, and its message only when it is an AWS service error
- * (those describe the request, not the data). A validation or parse error may quote input values,
- * so its message is never logged.
+ * (those describe the request, not the data), with access key ids and session tokens taken out
+ * (core/redaction.ts: a signature error can quote the signed headers). A validation or parse error
+ * may quote input values, so its message is never logged.
  */
 export function errorFields(error: unknown): Pick<SafeLogFields, 'errorName' | 'errorMessage'> {
   if (!(error instanceof Error)) return { errorName: typeof error };
   const isServiceError = typeof (error as { $metadata?: unknown }).$metadata === 'object';
   return isServiceError
-    ? { errorName: error.name, errorMessage: error.message.slice(0, MAX_ERROR_MESSAGE) }
+    ? { errorName: error.name, errorMessage: redactCredentials(error.message).slice(0, MAX_ERROR_MESSAGE) }
     : { errorName: error.name };
 }
