@@ -5,6 +5,7 @@ import type { Destination, DestinationConfig } from '../core/config.js';
 import { DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
 import { STACK_OUTPUT, type StackOutputName } from '../core/stack-outputs.js';
+import { parseWholeFlag } from './flags.js';
 
 /**
  * How a CLI command finds the deployment it operates (docs/ARCHITECTURE.md, "How the CLI finds a
@@ -168,12 +169,9 @@ export function selectDestinations(config: DestinationConfig, id: string | undef
 }
 
 /**
- * Parses a positive whole-number flag.
- * @throws UsageError naming the flag.
+ * Parses a positive whole-number flag (cli/flags.ts: digits only).
+ * @throws UsageError naming the flag and the expected form.
  */
-export function parsePositiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new UsageError(`${flag} must be a whole number ≥ 1, got "${value}"`);
-  return n;
+export function parsePositiveInt(value: string, flag: string, max?: number): number {
+  return parseWholeFlag(value, flag, { min: 1, ...(max === undefined ? {} : { max }) });
 }

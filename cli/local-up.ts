@@ -3,6 +3,7 @@ import { configPathFrom } from '../adapters/config-file.js';
 import { CONFIG_PATH_VARIABLE, DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
 import { PortInUseError } from '../local/errors.js';
+import { parseWholeFlag } from './flags.js';
 import type { LocalStack } from '../local/stack.js';
 
 /**
@@ -88,10 +89,7 @@ export function localUpAnnouncement(stack: Pick<LocalStack, 'env'>): { stdout: s
 }
 
 function port(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65_535)
-    throw new UsageError(`${flag} ${value}: not a TCP port (1–65535)`);
-  return n;
+  return parseWholeFlag(value, flag, { min: 1, max: 65_535 });
 }
 
 /**

@@ -122,7 +122,10 @@ describe('dlq list', () => {
   it('rejects a --limit that is not a positive number', async () => {
     const result = await run('dlq', 'list', '--limit', 'ten');
 
-    expect(result).toEqual({ exitCode: 2, message: '--limit must be a whole number ≥ 1, got "ten"' });
+    expect(result).toEqual({
+      exitCode: 2,
+      message: '--limit must be a whole number ≥ 1, written with digits only (e.g. 1), got "ten"',
+    });
   });
 });
 
