@@ -130,7 +130,7 @@ describe('dlq list', () => {
 });
 
 describe('resolveDeployment()', () => {
-  it('fills unset variables from the stack outputs', async () => {
+  it('reads every resource from the stack named by --stack, over a variable set', async () => {
     cfn.on(DescribeStacksCommand, { StackName: 'Prod' }).resolves({
       Stacks: [
         {
@@ -140,6 +140,7 @@ describe('resolveDeployment()', () => {
           Outputs: [
             { OutputKey: 'DeadLetterQueueUrl', OutputValue: 'https://sqs/dlq.fifo' },
             { OutputKey: 'StateTableName', OutputValue: 'Prod-State' },
+            { OutputKey: 'ExportQueueUrl', OutputValue: 'https://sqs/export.fifo' },
           ],
         },
       ],
@@ -148,7 +149,7 @@ describe('resolveDeployment()', () => {
     const deployment = await resolveDeployment({
       need: ['dlqUrl', 'stateTableName', 'exportQueueUrl'],
       stack: 'Prod',
-      env: { EXPORT_QUEUE_URL: 'https://sqs/export.fifo' },
+      env: { EXPORT_QUEUE_URL: 'https://sqs/staging-export.fifo' },
       cloudFormation: new CloudFormationClient({ region: 'us-east-1' }),
     });
 
@@ -174,7 +175,7 @@ describe('resolveDeployment()', () => {
 
     await expect(attempt).rejects.toThrow(UsageError);
     await expect(attempt).rejects.toThrow(
-      /DLQ_URL not set, and the outputs of stack "KinesisDestination" could not be read/,
+      /the outputs of stack "KinesisDestination" \(DeadLetterQueueUrl\) could not be read/,
     );
   });
 });
