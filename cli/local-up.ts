@@ -3,8 +3,8 @@ import { configPathFrom } from '../adapters/config-file.js';
 import { CONFIG_PATH_VARIABLE, DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
 import { PortInUseError } from '../local/errors.js';
-import { parseWholeFlag } from './flags.js';
 import type { LocalStack } from '../local/stack.js';
+import { parseWholeFlag } from './flags.js';
 
 /**
  * The emulator packages `local up` runs: development dependencies of kinesis-destination, so present
