@@ -26,7 +26,6 @@ const sqs = new SQSClient({ region: 'us-east-1' });
 const dynamo = new DynamoDBClient({ region: 'us-east-1' });
 
 const DLQ = 'http://sqs.local/123456789012/kinesis-destination-export-dlq.fifo';
-const EXPORT_QUEUE = 'http://sqs.local/123456789012/kinesis-destination-export.fifo';
 
 function exportMessage(profileId: string, destinationId: string, exportId: string): ExportMessage {
   return {
