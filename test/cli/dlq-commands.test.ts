@@ -15,6 +15,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerBackfillCommand } from '../../cli/backfill.js';
 import { describeCliError } from '../../cli/cli-io.js';
 import type { Prompter } from '../../cli/confirm.js';
+import { registerDecideCommands } from '../../cli/decide/commands.js';
 import { type DlqCommandDependencies, registerDlqCommands } from '../../cli/dlq/commands.js';
 import type { StreamChecker } from '../../cli/dlq/stream-check.js';
 import { registerEvaluateCommand } from '../../cli/evaluate.js';
@@ -58,6 +59,7 @@ function program(deps: DlqCommandDependencies = { prompter: noTerminal, streamCh
   registerEvaluateCommand(p);
   registerPlanCommand(p);
   registerTailCommand(p);
+  registerDecideCommands(p);
   return p;
 }
 
@@ -245,6 +247,7 @@ describe('every command that reads a config', () => {
     ['evaluate', '--new', profile],
     ['plan', '--rate', '100'],
     ['tail', '--destination', 'marketing', '--count', '1'],
+    ['decide', 'replay', '--dry-run'],
   ])('refuses includeSegmentName with its path: %s', async (...args) => {
     const result = await run([...args, '--config', misspelled]);
 
