@@ -196,8 +196,7 @@ export async function replayDecideFailures(options: ReplayOptions): Promise<Repl
           detail: `${records.length} record(s)${range.batchSize !== undefined && range.batchSize !== records.length ? ` (the failure says ${range.batchSize})` : ''} from ${range.approximateArrivalOfFirstRecord ?? '?'} to ${range.approximateArrivalOfLastRecord ?? '?'}, skipped because ${failure.requestContext?.condition ?? 'the mapping gave up'}`,
         });
       } catch (error) {
-        if (!(error instanceof RangeLostError) && !(error instanceof Error && error.name === 'UsageError'))
-          throw error;
+        if (!(error instanceof UsageError)) throw error;
         outcomes.set(message.messageId, {
           ...base,
           status: error instanceof RangeLostError ? 'lost' : 'failed',

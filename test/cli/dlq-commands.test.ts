@@ -166,7 +166,13 @@ describe('dlq redrive', () => {
 
     const result = await run(['dlq', 'redrive'], {
       streamChecker: streamsOk,
-      prompter: { interactive: true, ask: async (q) => (asked.push(q), 'n') },
+      prompter: {
+        interactive: true,
+        ask: async (q) => {
+          asked.push(q);
+          return 'n';
+        },
+      },
     });
 
     expect(result).toEqual({ exitCode: 2, message: 'not confirmed; Nothing was moved.' });

@@ -7,6 +7,7 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
+  DeleteMessageCommand,
   GetQueueAttributesCommand,
   ListMessageMoveTasksCommand,
   type Message,
@@ -150,6 +151,12 @@ export function installFakeSqs(
       }
       return { Successful: [], Failed: [] };
     });
+  mock.on(DeleteMessageCommand).callsFake((input: { QueueUrl?: string; ReceiptHandle?: string }) => {
+    const q = queue(input.QueueUrl);
+    const i = q.messages.findIndex((x) => x.handle === input.ReceiptHandle);
+    if (i >= 0) q.messages.splice(i, 1);
+    return {};
+  });
   mock.on(SendMessageBatchCommand).callsFake(
     (input: {
       QueueUrl?: string;
