@@ -1,4 +1,5 @@
 /** `decide replay`: replay a shard range the decide mapping gave up on (see `replay.ts`). */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
@@ -74,6 +75,7 @@ export function registerDecideCommands(program: Command, deps: DecideCommandDepe
     const outcomes = await replayDecideFailures({
       sqs: new SQSClient({}),
       streams: new DynamoDBStreamsClient({}),
+      dynamo: new DynamoDBClient({}),
       failuresQueueUrl,
       profileTableName: deployment.profileTableName,
       loadDecide: () =>

@@ -4,6 +4,7 @@
  * function, so the changes in it — exits included — reach the export queue after all. The failure
  * message is deleted only when the whole range was decided and queued.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord } from 'aws-lambda';
@@ -11,6 +12,7 @@ import { UsageError } from '../../core/errors.js';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { HeldMessages } from '../dlq/hold.js';
 import { sleep } from '../dlq/queue.js';
+import { catchUpRecords } from './catch-up.js';
 import type { DecideInvoker } from './decide-function.js';
 import { type DecideFailure, parseDecideFailure, tableOfStreamArn } from './failure-message.js';
 import { RangeLostError, readStreamRange } from './stream-range.js';
@@ -39,6 +41,8 @@ export interface ReplayOptions {
   readonly failuresQueueUrl: string;
   /** The deployment's profile table: a failure of another table's stream is refused. */
   readonly profileTableName: string;
+  /** Reads the profile table's current items (the catch-up, `catch-up.ts`). */
+  readonly dynamo: DynamoDBClient;
   /** Loads the decide function (only when something is replayed). */
   readonly loadDecide: () => Promise<DecideInvoker>;
   /** Only this failure message. @default every message of the queue */
@@ -207,14 +211,37 @@ export async function replayDecideFailures(options: ReplayOptions): Promise<Repl
     if (options.dryRun !== true && ready.length > 0) {
       await options.confirm?.(ready.map((r) => outcomes.get(r.message.messageId) as ReplayOutcome));
       const decide = await options.loadDecide();
+      const decided: { message: Received; records: DynamoDBRecord[] }[] = [];
       for (const { message, records } of ready) {
         const before = outcomes.get(message.messageId) as ReplayOutcome;
         const problem = await decideRange(records, decide, options);
-        if (problem !== undefined) {
+        if (problem === undefined) decided.push({ message, records });
+        else
           outcomes.set(message.messageId, {
             ...before,
             status: 'failed',
             detail: `${problem}; the failure message is kept`,
+          });
+      }
+      // The profiles changed since their range: their current state once more, after the range.
+      let caughtUp = 0;
+      let catchUpProblem: string | undefined;
+      if (decided.length > 0) {
+        const changes = await catchUpRecords(
+          options.dynamo,
+          options.profileTableName,
+          decided.flatMap((d) => d.records),
+        );
+        caughtUp = changes.length;
+        catchUpProblem = changes.length === 0 ? undefined : await decideRange(changes, decide, options);
+      }
+      for (const { message, records } of decided) {
+        const before = outcomes.get(message.messageId) as ReplayOutcome;
+        if (catchUpProblem !== undefined) {
+          outcomes.set(message.messageId, {
+            ...before,
+            status: 'failed',
+            detail: `the range was queued, but the current state of the ${caughtUp} profile(s) that changed since could not be: ${catchUpProblem}; the failure message is kept (a second replay queues the same export ids)`,
           });
           continue;
         }
@@ -228,7 +255,7 @@ export async function replayDecideFailures(options: ReplayOptions): Promise<Repl
         outcomes.set(message.messageId, {
           ...before,
           status: 'replayed',
-          detail: `${records.length} record(s) decided and queued; the failure message is deleted`,
+          detail: `${records.length} record(s) decided and queued${caughtUp === 0 ? '' : `, then the current state of ${caughtUp} profile(s) of the replayed ranges that changed since`}; the failure message is deleted`,
         });
       }
     }

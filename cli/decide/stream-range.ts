@@ -41,7 +41,8 @@ function lambdaValue(value: AttributeValue): unknown {
   return value;
 }
 
-function lambdaImage(image: Record<string, AttributeValue> | undefined) {
+/** An item or image from the SDK's shape to Lambda's event shape. */
+export function lambdaImage(image: Record<string, AttributeValue> | undefined) {
   if (image === undefined) return undefined;
   return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, lambdaValue(v)]));
 }

@@ -2,6 +2,8 @@
  * `decide replay`'s parts on mocked clients: the failure record, the range read, and the replay's
  * rule that a failure message goes only when its whole range was decided and queued.
  */
+
+import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBStreamsClient,
   GetRecordsCommand,
@@ -12,6 +14,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { catchUpRecord } from '../../cli/decide/catch-up.js';
 import {
   compareSequenceNumbers,
   parseDecideFailure,
@@ -24,6 +27,8 @@ import { FakeQueue, installFakeSqs } from '../helpers/fake-sqs.js';
 const STREAM = 'arn:aws:dynamodb:us-east-1:123456789012:table/profiles/stream/2026-12-01T00:00:00.000';
 const streamsMock = mockClient(DynamoDBStreamsClient);
 const sqsMock = mockClient(SQSClient);
+const dynamoMock = mockClient(DynamoDBClient);
+const dynamo = new DynamoDBClient({ region: 'us-east-1' });
 const streams = new DynamoDBStreamsClient({ region: 'us-east-1' });
 const sqs = new SQSClient({ region: 'us-east-1' });
 
@@ -64,6 +69,7 @@ const record = (sequence: string, id: string) => ({
 beforeEach(() => {
   streamsMock.reset();
   sqsMock.reset();
+  dynamoMock.reset();
 });
 
 describe('parseDecideFailure()', () => {
@@ -166,6 +172,12 @@ describe('replayDecideFailures()', () => {
     installFakeSqs(sqsMock, [failures]);
     streamsMock.on(GetShardIteratorCommand).resolves({ ShardIterator: 'it-1' });
     streamsMock.on(GetRecordsCommand).resolves({ Records: [record('100', 'p-1'), record('200', 'p-2')] });
+    // The profiles are as the range left them: nothing to catch up.
+    dynamoMock.on(BatchGetItemCommand).resolves({
+      Responses: {
+        profiles: ['p-1', 'p-2'].map((id) => ({ profileId: { S: id }, blob: { B: new Uint8Array([1, 2]) } })),
+      },
+    });
   });
 
   const options = (
@@ -175,6 +187,7 @@ describe('replayDecideFailures()', () => {
     streams,
     failuresQueueUrl: failures.url,
     profileTableName: 'profiles',
+    dynamo,
     loadDecide: async () => decide,
     retryDelayMs: 1,
   });
@@ -212,6 +225,43 @@ describe('replayDecideFailures()', () => {
     expect(failures.messages).toHaveLength(0);
   });
 
+  it('queues the current state of a profile that changed since the range, after the range', async () => {
+    failures.put(failureBody('100', '200'));
+    dynamoMock.on(BatchGetItemCommand).resolves({
+      Responses: {
+        profiles: [
+          { profileId: { S: 'p-1' }, blob: { B: new Uint8Array([1, 2]) } },
+          { profileId: { S: 'p-2' }, blob: { B: new Uint8Array([9]) } },
+        ],
+      },
+    });
+    const seen: DynamoDBStreamEvent['Records'][] = [];
+
+    const [outcome] = await replayDecideFailures(
+      options(async (event) => {
+        seen.push(event.Records);
+        return { batchItemFailures: [] };
+      }),
+    );
+
+    expect(outcome).toMatchObject({
+      status: 'replayed',
+      detail: expect.stringMatching(/then the current state of 1 profile/),
+    });
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toEqual([
+      expect.objectContaining({
+        eventID: 'replay-current:ev-200',
+        eventName: 'MODIFY',
+        dynamodb: expect.objectContaining({
+          OldImage: { profileId: { S: 'p-2' }, blob: { B: 'AQI=' } },
+          NewImage: { profileId: { S: 'p-2' }, blob: { B: 'CQ==' } },
+        }),
+      }),
+    ]);
+    expect(failures.messages).toHaveLength(0);
+  });
+
   it('keeps the failure message when the function keeps failing', async () => {
     failures.put(failureBody('100', '200'));
 
@@ -240,5 +290,34 @@ describe('replayDecideFailures()', () => {
       /of table "staging-profiles"'s stream, not of this deployment's profile table "profiles"/,
     );
     expect(failures.visible()).toHaveLength(2);
+  });
+});
+
+describe('catchUpRecord()', () => {
+  const last = {
+    eventID: 'ev-1',
+    eventName: 'MODIFY' as const,
+    dynamodb: {
+      SequenceNumber: '1',
+      Keys: { profileId: { S: 'p' } },
+      NewImage: { profileId: { S: 'p' }, tags: { SS: ['a', 'b'] } },
+    },
+  };
+
+  it('is nothing when the item is as the range left it (set members in any order)', () => {
+    expect(catchUpRecord(last, { tags: { SS: ['b', 'a'] }, profileId: { S: 'p' } })).toBeUndefined();
+  });
+
+  it('is a REMOVE when the profile was deleted since', () => {
+    expect(catchUpRecord(last, undefined)).toMatchObject({
+      eventName: 'REMOVE',
+      dynamodb: { OldImage: last.dynamodb.NewImage, NewImage: undefined },
+    });
+  });
+
+  it('is an INSERT when the range ended with a delete and the profile was written again', () => {
+    expect(catchUpRecord({ ...last, eventName: 'REMOVE' }, { profileId: { S: 'p' } })?.eventName).toBe(
+      'INSERT',
+    );
   });
 });

@@ -93,6 +93,13 @@ describe('decide replay on the local stack', () => {
     const ranges = await stack.queueDepth('decideFailures');
     expect(failedInvocations).toBeGreaterThan(0);
     expect(await stack.readRecords('marketing')).toEqual([]);
+    // One profile changes again once decide is back: that newer change is delivered before the replay.
+    await writeProfiles([{ profileId: 'r-0', person: { name: { lastName: 'r-0-newer' } } }], {
+      tableName: stack.resources.profileTableName,
+      client: stack.clients.dynamodb,
+    });
+    await stack.waitForIdle({ timeoutMs: 60_000 });
+    expect((await stack.readRecords('marketing')).map((r) => r.partitionKey)).toEqual(['r-0']);
 
     const dryRun = await replay(['decide', 'replay', '--dry-run']);
 
@@ -122,7 +129,17 @@ describe('decide replay on the local stack', () => {
     ).toEqual(new Array(ranges).fill('replayed'));
     await stack.waitForIdle({ timeoutMs: 60_000 });
     const delivered = await stack.readRecords('marketing');
-    expect(delivered.map((r) => r.partitionKey).sort()).toEqual(PROFILES);
+    expect([...new Set(delivered.map((r) => r.partitionKey))].sort()).toEqual(PROFILES);
+    const lastName = (id: string) =>
+      (
+        delivered.filter((r) => r.partitionKey === id).at(-1)?.data as {
+          person?: { name?: { lastName?: string } };
+        }
+      ).person?.name?.lastName;
+    // The replayed, older change of r-0 was followed by its current state: the last record is current.
+    expect(lastName('r-0')).toBe('r-0-newer');
+    expect(delivered.filter((r) => r.partitionKey === 'r-0').length).toBeGreaterThanOrEqual(3);
+    expect(lastName('r-1')).toBe('r-1-exited');
     expect(await stack.queueDepth('decideFailures')).toBe(0);
     expect(await stack.queueDepth('rejects')).toBe(0);
   });
