@@ -1,7 +1,8 @@
 /**
  * `decide replay`: a shard range the decide mapping gave up on (its description in the
  * decide-failures queue), read again from the stream while it is retained and run through the decide
- * function, so the changes in it — exits included — reach the export queue after all. The failure
+ * function, so the changes in it — exits included — reach the export queue after all; then the
+ * current state of each profile that changed since (`catch-up.ts`), so it is last again. The failure
  * message is deleted only when the whole range was decided and queued.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
