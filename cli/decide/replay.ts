@@ -5,7 +5,7 @@
  * current state of each profile that changed since (`catch-up.ts`), so it is last again. The failure
  * message is deleted only when the whole range was decided and queued.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord } from 'aws-lambda';
@@ -137,6 +137,37 @@ async function decideRange(
   return undefined;
 }
 
+/** The table's ARN (account, region, name), or undefined without dynamodb:DescribeTable. */
+async function tableArnOf(dynamo: DynamoDBClient, tableName: string): Promise<string | undefined> {
+  try {
+    return (await dynamo.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableArn;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why a range's stream is not this deployment's profile table's (pure): the stream ARN must extend
+ * the table's ARN (same partition, region, account and table); without the table's ARN, its name
+ * must match. Undefined when it is the deployment's.
+ */
+export function foreignStream(
+  streamArn: string,
+  profileTableName: string,
+  profileTableArn: string | undefined,
+): string | undefined {
+  const fix = "replay it with that pipeline's --stack";
+  if (profileTableArn !== undefined) {
+    return streamArn.startsWith(`${profileTableArn}/stream/`)
+      ? undefined
+      : `the range is of stream ${streamArn}, not of this deployment's profile table ${profileTableArn}: ${fix}`;
+  }
+  const table = tableOfStreamArn(streamArn);
+  return table === profileTableName
+    ? undefined
+    : `the range is of table "${table}"'s stream, not of this deployment's profile table "${profileTableName}": ${fix}`;
+}
+
 function rangeFields(failure: DecideFailure) {
   const info = failure.DDBStreamBatchInfo;
   return {
@@ -163,6 +194,7 @@ export async function replayDecideFailures(options: ReplayOptions): Promise<Repl
     const chosen =
       options.messageId === undefined ? all : all.filter((m) => m.messageId === options.messageId);
     const outcomes = new Map<string, ReplayOutcome>();
+    const profileTableArn = tableArnOf(options.dynamo, options.profileTableName);
     const ready: { message: Received; failure: DecideFailure; records: DynamoDBRecord[] }[] = [];
     for (const message of chosen) {
       const parsed = parseDecideFailure(message.body);
@@ -176,14 +208,10 @@ export async function replayDecideFailures(options: ReplayOptions): Promise<Repl
       }
       const { failure } = parsed;
       const range = failure.DDBStreamBatchInfo;
-      const table = tableOfStreamArn(range.streamArn);
       const base = { messageId: message.messageId, ...rangeFields(failure) };
-      if (table !== options.profileTableName) {
-        outcomes.set(message.messageId, {
-          ...base,
-          status: 'refused',
-          detail: `the range is of table "${table}"'s stream, not of this deployment's profile table "${options.profileTableName}": replay it with that pipeline's --stack`,
-        });
+      const foreign = foreignStream(range.streamArn, options.profileTableName, await profileTableArn);
+      if (foreign !== undefined) {
+        outcomes.set(message.messageId, { ...base, status: 'refused', detail: foreign });
         continue;
       }
       try {

@@ -47,7 +47,7 @@ export async function checkQueuePairing(
   const problem = pairingProblem({ ...pairing, deadLetterTargetArn: exportQueue.deadLetterTargetArn });
   if (problem !== undefined) {
     throw new UsageError(
-      `refusing to redrive: ${problem}. Nothing was moved. The two queues must be one pipeline's: pass --stack with that pipeline's stack (and unset DLQ_URL and EXPORT_QUEUE_URL), or set both variables to one pipeline's queues`,
+      `refusing to redrive: ${problem}. Nothing was moved. The two queues must be one pipeline's: pass --stack with that pipeline's stack (it gives every resource), or set DLQ_URL and EXPORT_QUEUE_URL to one pipeline's queues`,
     );
   }
   return pairing;

@@ -3,7 +3,7 @@
  * rule that a failure message goes only when its whole range was decided and queued.
  */
 
-import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBStreamsClient,
   GetRecordsCommand,
@@ -20,7 +20,7 @@ import {
   parseDecideFailure,
   tableOfStreamArn,
 } from '../../cli/decide/failure-message.js';
-import { replayDecideFailures } from '../../cli/decide/replay.js';
+import { foreignStream, replayDecideFailures } from '../../cli/decide/replay.js';
 import { RangeLostError, readStreamRange } from '../../cli/decide/stream-range.js';
 import { FakeQueue, installFakeSqs } from '../helpers/fake-sqs.js';
 
@@ -276,6 +276,23 @@ describe('replayDecideFailures()', () => {
     expect(failures.visible()).toHaveLength(1);
   });
 
+  it("refuses a range of the same table name in another account's stream", async () => {
+    dynamoMock
+      .on(DescribeTableCommand)
+      .resolves({ Table: { TableArn: 'arn:aws:dynamodb:us-east-1:999999999999:table/profiles' } });
+    failures.put(failureBody('100', '200'));
+
+    const [outcome] = await replayDecideFailures({
+      ...options(async () => ({ batchItemFailures: [] })),
+      dryRun: true,
+    });
+
+    expect(outcome).toMatchObject({
+      status: 'refused',
+      detail: `the range is of stream ${STREAM}, not of this deployment's profile table arn:aws:dynamodb:us-east-1:999999999999:table/profiles: replay it with that pipeline's --stack`,
+    });
+  });
+
   it("refuses a range of another table's stream and changes nothing on a dry run", async () => {
     failures.put(failureBody('100', '200', STREAM.replace('table/profiles', 'table/staging-profiles')));
     failures.put(failureBody('100', '200'));
@@ -319,5 +336,15 @@ describe('catchUpRecord()', () => {
     expect(catchUpRecord({ ...last, eventName: 'REMOVE' }, { profileId: { S: 'p' } })?.eventName).toBe(
       'INSERT',
     );
+  });
+});
+
+describe('foreignStream()', () => {
+  it("accepts a stream of the deployment's table, by ARN, else by name", () => {
+    expect(
+      foreignStream(STREAM, 'profiles', 'arn:aws:dynamodb:us-east-1:123456789012:table/profiles'),
+    ).toBeUndefined();
+    expect(foreignStream(STREAM, 'profiles', undefined)).toBeUndefined();
+    expect(foreignStream(STREAM, 'other', undefined)).toMatch(/of table "profiles"'s stream/);
   });
 });

@@ -157,7 +157,7 @@ describe('dlq commands on the local stack', () => {
 
     expect(run.exitCode).toBe(2);
     expect(run.message).toBe(
-      `refusing to redrive: the dead-letter queue ${await arnOf(stack.resources.deadLetterQueueUrl)} is not the export queue's: export queue ${await arnOf(b.exportQueueUrl)} dead-letters into ${await arnOf(b.deadLetterQueueUrl)}. Nothing was moved. The two queues must be one pipeline's: pass --stack with that pipeline's stack (and unset DLQ_URL and EXPORT_QUEUE_URL), or set both variables to one pipeline's queues`,
+      `refusing to redrive: the dead-letter queue ${await arnOf(stack.resources.deadLetterQueueUrl)} is not the export queue's: export queue ${await arnOf(b.exportQueueUrl)} dead-letters into ${await arnOf(b.deadLetterQueueUrl)}. Nothing was moved. The two queues must be one pipeline's: pass --stack with that pipeline's stack (it gives every resource), or set DLQ_URL and EXPORT_QUEUE_URL to one pipeline's queues`,
     );
     expect(await stack.queueDepth('dlq')).toBe(DEAD_LETTERS);
     const { Attributes } = await stack.clients.sqs.send(
