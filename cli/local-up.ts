@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
 import { configPathFrom } from '../adapters/config-file.js';
-import { CONFIG_PATH_VARIABLE, DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
+import {
+  CONFIG_PATH_VARIABLE,
+  DECIDE_FAILURES_QUEUE_VARIABLE,
+  DEPLOYMENT_VARIABLE,
+} from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
 import { PortInUseError } from '../local/errors.js';
 import type { LocalStack } from '../local/stack.js';
+import { parseWholeFlag } from './flags.js';
 
 /**
  * The emulator packages `local up` runs: development dependencies of kinesis-destination, so present
@@ -54,6 +59,7 @@ const PRINTED = [
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   ...Object.values(DEPLOYMENT_VARIABLE),
+  DECIDE_FAILURES_QUEUE_VARIABLE,
   CONFIG_PATH_VARIABLE,
 ] as const;
 
@@ -88,10 +94,7 @@ export function localUpAnnouncement(stack: Pick<LocalStack, 'env'>): { stdout: s
 }
 
 function port(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65_535)
-    throw new UsageError(`${flag} ${value}: not a TCP port (1–65535)`);
-  return n;
+  return parseWholeFlag(value, flag, { min: 1, max: 65_535 });
 }
 
 /**

@@ -43,6 +43,13 @@ export const DEPLOYMENT_VARIABLE = {
   rejectsQueueUrl: VARIABLE.rejectsQueueUrl,
 } as const;
 
+/**
+ * The decide mapping's on-failure queue (shard ranges the mapping gave up on), read by
+ * `decide replay`; `local up` prints it. (No stack output names it yet: on AWS, pass
+ * `--failures-queue-url` or set this variable.)
+ */
+export const DECIDE_FAILURES_QUEUE_VARIABLE = 'DECIDE_FAILURES_QUEUE_URL';
+
 /** The config file a CLI command reads unless `--config` names one. */
 export const CONFIG_PATH_VARIABLE = 'KD_CONFIG';
 
