@@ -3,13 +3,13 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DestinationConfig } from '../core/config.js';
-import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
+import { PIPELINE_SETTINGS, UNTIL_RECORD_EXPIRES } from '../core/pipeline-settings.js';
 import { backfillEnvironment } from '../lambdas/backfill/environment.js';
 import { decideEnvironment } from '../lambdas/decide/environment.js';
 import { exportEnvironment } from '../lambdas/export/environment.js';
@@ -296,13 +296,23 @@ export class KinesisDestination extends Construct {
         maxBatchingWindow: seconds(s.maxBatchingWindowSeconds),
         bisectBatchOnError: s.bisectBatchOnError,
         retryAttempts: s.retryAttempts,
-        maxRecordAge: seconds(s.maxRecordAgeSeconds),
+        // Unset: -1, "until the record expires" (written explicitly below; CDK takes only 60 s–7 days).
+        ...(s.maxRecordAgeSeconds === UNTIL_RECORD_EXPIRES
+          ? {}
+          : { maxRecordAge: seconds(s.maxRecordAgeSeconds) }),
         parallelizationFactor: mappingSettingsOf(this).parallelizationFactor,
         reportBatchItemFailures: true,
         // The mapping sends the failed batch's description with the function's role.
         onFailure: { bind: () => ({ destination: failures.queueArn }) },
       }),
     );
+    if (s.maxRecordAgeSeconds === UNTIL_RECORD_EXPIRES) {
+      // CloudFormation's default too, written so the template says it (settings-drift.test.ts).
+      const mapping = this.decide.function.node
+        .findAll()
+        .find((c): c is lambda.CfnEventSourceMapping => c instanceof lambda.CfnEventSourceMapping);
+      mapping?.addPropertyOverride('MaximumRecordAgeInSeconds', UNTIL_RECORD_EXPIRES);
+    }
     this.sendTo(this.decide, 'SendToQueues', [this.queues.exportQueue, this.queues.rejectsQueue, failures]);
   }
 
