@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { grantDestinationCredentials, type ResolvedDestination } from './destination-streams.js';
 import { logGroupWithRole } from './function-logging.js';
 import { type FunctionNetwork, PipelineFunction } from './pipeline-function.js';
+import { CUSTOM_RESOURCE_SERVICE_TIMEOUT } from './service-timeout.js';
 
 export interface ConnectionCheckProps {
   /** Every destination: imported streams are checked, created streams' names are checked first. */
@@ -125,6 +126,7 @@ export class ConnectionCheck extends Construct {
     if (imported.length > 0) {
       this.resource = new CustomResource(this, 'Resource', {
         serviceToken: provider.serviceToken,
+        serviceTimeout: CUSTOM_RESOURCE_SERVICE_TIMEOUT,
         resourceType: 'Custom::KinesisConnectionCheck',
         properties: {
           ExportRoleArn: props.exportRole.roleArn,
@@ -147,6 +149,7 @@ export class ConnectionCheck extends Construct {
     if (created.length > 0) {
       this.streamNameCheck = new CustomResource(this, 'StreamNames', {
         serviceToken: provider.serviceToken,
+        serviceTimeout: CUSTOM_RESOURCE_SERVICE_TIMEOUT,
         resourceType: 'Custom::KinesisStreamNameCheck',
         properties: {
           Streams: created.map(({ destination: d, stream }) => ({
