@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { STATE_TABLE_ATTRIBUTE } from '../core/state-records.js';
+import { cloudWatchAlarmsKeyStatement } from './alarm-topic.js';
 import { KinesisDestinationPropsError } from './errors.js';
 
 /**
@@ -185,14 +186,7 @@ export const PIPELINE_KEY_PROPS: kms.KeyProps = {
  */
 export function pipelineKeyStatements(): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({
-      sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      // Only on behalf of this account's alarms (the confused-deputy guard of service principals).
-      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-    }),
+    cloudWatchAlarmsKeyStatement(),
     new iam.PolicyStatement({
       sid: 'CloudWatchLogsEncryptLogGroups',
       principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],

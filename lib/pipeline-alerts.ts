@@ -10,6 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC } from '../core/metric-names.js';
 import { ALARM_THRESHOLDS } from './alarm-thresholds.js';
+import { allowAlarmPublishing } from './alarm-topic.js';
 import { pipelineDashboard, pipelineMetric } from './pipeline-dashboard.js';
 
 export { ALARM_THRESHOLDS } from './alarm-thresholds.js';
@@ -24,11 +25,12 @@ export interface SinkQueue {
 }
 
 export interface PipelineAlertsProps {
-  /** Encrypts the alert topic it creates; its key policy must let CloudWatch use it. */
+  /** Encrypts the alert topic it creates; its key policy must let CloudWatch use it (the pipeline key). */
   readonly key: kms.IKey;
   /**
-   * Send the alarms to this topic instead (its key policy, if encrypted, must let CloudWatch use it).
-   * @default - a new topic encrypted with `key`, TLS only
+   * Send the alarms to this topic instead: CloudWatch alarms of the account must be able to publish
+   * to it, and to use its key if it is encrypted (lib/alarm-topic.ts adds both where it can).
+   * @default - a new topic encrypted with `key`, TLS only, that CloudWatch alarms may publish to
    */
   readonly topic?: sns.ITopic;
   readonly emails: readonly string[];
@@ -94,6 +96,7 @@ export class PipelineAlerts extends Construct {
         masterKey: props.key,
         enforceSSL: true,
       });
+    allowAlarmPublishing(this.topic, props.key);
     for (const email of props.emails) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
