@@ -93,6 +93,14 @@ const destinationSchema = z
         'is not a Secrets Manager secret ARN',
       )
       .optional(),
+    /**
+     * The customer-managed KMS key that encrypts `credentialsSecretArn`'s secret (the functions that
+     * read it may kms:Decrypt with it, through Secrets Manager only). Without it: aws/secretsmanager.
+     */
+    credentialsSecretKmsKeyArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'is not a KMS key ARN')
+      .optional(),
     /** Customer-managed KMS key that encrypts the stream. */
     kmsKeyArn: z
       .string()
@@ -131,6 +139,13 @@ const destinationSchema = z
         code: 'custom',
         path: ['externalId'],
         message: 'externalId is only used with roleArn; add the role ARN or remove externalId',
+      });
+    }
+    if (d.credentialsSecretKmsKeyArn !== undefined && d.credentialsSecretArn === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credentialsSecretKmsKeyArn'],
+        message: "is the key of credentialsSecretArn's secret: set credentialsSecretArn, or remove it",
       });
     }
     if (d.createStream !== undefined && (d.roleArn !== undefined || d.credentialsSecretArn !== undefined)) {
@@ -230,8 +245,24 @@ const networkSchema = z
   .strictObject({
     staticEgressIps: z.boolean().default(false),
     kinesisEndpoint: z.boolean().default(false),
+    /**
+     * Elastic IPs you allocated (`eipalloc-…`), one per availability zone (two), for the NAT
+     * gateways instead of new ones: addresses that outlive the stack, e.g. those a deleted stack
+     * kept (its Elastic IPs are retained), so a redeploy keeps the customer's allowlist.
+     */
+    elasticIpAllocationIds: z
+      .array(z.string().regex(/^eipalloc-[0-9a-f]{8,17}$/, 'is not an Elastic IP allocation id (eipalloc-…)'))
+      .length(2, 'must name two allocation ids, one per availability zone')
+      .optional(),
   })
   .superRefine((n, ctx) => {
+    if (n.elasticIpAllocationIds !== undefined && !n.staticEgressIps) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['elasticIpAllocationIds'],
+        message: 'needs "staticEgressIps": true: the addresses are given to the NAT gateways of that network',
+      });
+    }
     if (n.kinesisEndpoint && !n.staticEgressIps) {
       ctx.addIssue({
         code: 'custom',
