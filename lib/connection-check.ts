@@ -19,6 +19,10 @@ export interface ConnectionCheckProps {
   /** The layer holding the destination config (lib/config-layer.ts). */
   readonly configLayer: lambda.ILayerVersion;
   readonly logKey: kms.IKey;
+  /** The pipeline's name (the function's `KD_PIPELINE_NAME`). */
+  readonly pipelineName: string;
+  /** @default - none (see PipelineFunctionProps.configOverrides) */
+  readonly configOverrides?: string;
   /**
    * The check role's fixed name: it assumes the destinations' cross-account roles, whose trust
    * policies name it.
@@ -69,6 +73,8 @@ export class ConnectionCheck extends Construct {
       timeout: Duration.minutes(2),
       configLayer: props.configLayer,
       logKey: props.logKey,
+      pipelineName: props.pipelineName,
+      ...(props.configOverrides === undefined ? {} : { configOverrides: props.configOverrides }),
       roleName: props.roleName,
       ...(props.network === undefined ? {} : { network: props.network }),
     });

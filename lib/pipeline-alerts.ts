@@ -25,6 +25,8 @@ export interface SinkQueue {
 }
 
 export interface PipelineAlertsProps {
+  /** Whose metrics the alarms watch (their `pipeline` dimension). */
+  readonly pipelineName: string;
   /** Encrypts the alert topic it creates; its key policy must let CloudWatch use it (the pipeline key). */
   readonly key: kms.IKey;
   /**
@@ -110,8 +112,8 @@ export class PipelineAlerts extends Construct {
         label: 'throttled records %',
         expression: 'IF(put + throttled > 0, 100 * throttled / (put + throttled), 0)',
         usingMetrics: {
-          put: pipelineMetric(METRIC.recordsPut, { period: minutes(5) }),
-          throttled: pipelineMetric(METRIC.recordsThrottled, { period: minutes(5) }),
+          put: pipelineMetric(props.pipelineName, METRIC.recordsPut, { period: minutes(5) }),
+          throttled: pipelineMetric(props.pipelineName, METRIC.recordsThrottled, { period: minutes(5) }),
         },
         period: minutes(5),
       }),
@@ -139,6 +141,7 @@ export class PipelineAlerts extends Construct {
     });
 
     this.dashboard = pipelineDashboard(this, 'Dashboard', {
+      pipelineName: props.pipelineName,
       ...(props.dashboardName === undefined ? {} : { dashboardName: props.dashboardName }),
       functions: props.functions,
       exportQueue: props.exportQueue,
@@ -196,7 +199,7 @@ export class PipelineAlerts extends Construct {
       treatMissingData: MISSING.keepLastState,
     });
     this.alarm('ExportLatencyP95', {
-      metric: pipelineMetric(METRIC.exportLatency, {
+      metric: pipelineMetric(props.pipelineName, METRIC.exportLatency, {
         period: minutes(5),
         statistic: cloudwatch.Stats.p(95),
       }),

@@ -592,11 +592,15 @@ describe('KinesisDestinationStack (example config)', () => {
       expect(JSON.stringify(alarm.Metrics)).toContain('"MetricName":"RecordsPut"');
     });
 
-    it('alarms when p95 export latency exceeds 10 minutes', () => {
+    it("alarms when this pipeline's p95 export latency exceeds 10 minutes", () => {
       expect(alarmNamed('ExportLatencyP95')).toMatchObject({
         MetricName: 'ExportLatency',
         Namespace: 'KinesisDestination',
-        Dimensions: [{ Name: 'service', Value: 'kinesis-destination' }],
+        // The pipeline dimension: the default stack's pipeline is named after the stack.
+        Dimensions: [
+          { Name: 'pipeline', Value: 'KinesisDestination' },
+          { Name: 'service', Value: 'kinesis-destination' },
+        ],
         ExtendedStatistic: 'p95',
         Threshold: 600_000,
         TreatMissingData: 'ignore',
