@@ -136,11 +136,12 @@ function regionOf(arn: string, fallback: Construct): string {
   return region === undefined || region === '' ? Stack.of(fallback).region : region;
 }
 
-/** A secret's ARN as IAM policies match it: a partial ARN (no 6-character suffix) matches any suffix. */
+/**
+ * A secret's ARN as IAM policies match it: its full ARN, or — for a secret known only by name or by a
+ * partial ARN (no 6-character suffix: `secretFullArn` is undefined) — that ARN with any suffix.
+ */
 function secretPolicyArn(secret: secretsmanager.ISecret): string {
-  const arn = secret.secretArn;
-  if (Token.isUnresolved(arn) || /-[A-Za-z0-9]{6}$/.test(arn)) return arn;
-  return `${arn}-??????`;
+  return secret.secretFullArn ?? `${secret.secretArn}-??????`;
 }
 
 /**
