@@ -85,9 +85,17 @@ export function environmentOf(template: Template, prefix: string): Json {
 
 /**
  * Every dimension set of the template's alarms whose logical id starts with `prefix`, as
- * `name=value,…` (math expressions' metrics included).
+ * `name=value,…` (math expressions' metrics included). A value that references a resource is written
+ * `<stack>/<logical id>`: the same logical id in two stacks is two resources.
  */
-export function alarmDimensions(template: Template, prefix = ''): string[] {
+export function alarmDimensions(template: Template, stackName: string, prefix = ''): string[] {
+  const value = (v: unknown): string => {
+    if (typeof v === 'object' && v !== null) {
+      const ref = (v as Json).Ref ?? ((v as Json)['Fn::GetAtt'] as unknown[] | undefined)?.[0];
+      if (typeof ref === 'string') return `${stackName}/${ref}`;
+    }
+    return JSON.stringify(v);
+  };
   const sets: string[] = [];
   const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([id]) =>
     id.startsWith(prefix),
@@ -100,7 +108,7 @@ export function alarmDimensions(template: Template, prefix = ''): string[] {
         (m) => ((m.MetricStat as Json | undefined)?.Metric as Json | undefined)?.Dimensions,
       ),
     ].filter((d): d is { Name: string; Value: unknown }[] => Array.isArray(d));
-    for (const d of dims) sets.push(d.map((x) => `${x.Name}=${JSON.stringify(x.Value)}`).join(','));
+    for (const d of dims) sets.push(d.map((x) => `${x.Name}=${value(x.Value)}`).join(','));
   }
   return sets;
 }
