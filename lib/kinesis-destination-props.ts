@@ -175,7 +175,9 @@ export interface KinesisDestinationProps {
    * Roles of the operators who redrive dead letters (`npx kinesis-destination dlq redrive`): SQS's
    * message move task sends to the export queue as the operator, and the export queue's policy denies
    * `sqs:SendMessage` to every principal but the pipeline's own roles and these. Each is granted what
-   * `dlq list` and `dlq redrive` need (`grantRedrive`).
+   * `dlq list` and `dlq redrive` need (`grantRedrive`) — a role the app may not change (imported with
+   * `mutable: false`, e.g. an IAM Identity Center role, whose permission set grants them) is only let
+   * through the queue policy.
    * @default - none: only the pipeline's functions may send to the export queue
    */
   readonly operatorRoles?: readonly iam.IRole[];

@@ -98,8 +98,8 @@ export function statementsOf(template: Template, rolePrefix: string): Record<str
   const policies = template.findResources('AWS::IAM::Policy') as Resources;
   const matches = Object.entries(policies)
     .filter(([, p]) =>
-      ((p.Properties?.Roles as { Ref: string }[] | undefined) ?? []).some((r) =>
-        r.Ref.startsWith(rolePrefix),
+      ((p.Properties?.Roles as ({ Ref?: string } | string)[] | undefined) ?? []).some(
+        (r) => typeof r === 'object' && r.Ref?.startsWith(rolePrefix) === true,
       ),
     )
     .sort(([a], [b]) => Number(b.includes('DefaultPolicy')) - Number(a.includes('DefaultPolicy')));
