@@ -10,6 +10,7 @@ import { readCheckpoint } from '../lambdas/backfill/checkpoints.js';
 import {
   type Deployment,
   type DeploymentCommandOptions,
+  deploymentTarget,
   findDestination,
   loadCommandConfig,
   parsePositiveInt,
@@ -157,7 +158,7 @@ export function registerBackfillCommand(program: Command): void {
     const rcu = flags.rcu === undefined ? undefined : parsePositiveInt(flags.rcu, '--rcu');
     const deployment = await requireDeployment({
       need: ['profileTableName', 'stateTableName', 'exportQueueUrl'],
-      ...(flags.stack === undefined ? {} : { stack: flags.stack }),
+      ...deploymentTarget(flags),
     });
     const controller = new AbortController();
     let firstSigintAt = 0;

@@ -4,7 +4,7 @@ import { configPathFrom, loadConfigFile } from '../adapters/config-file.js';
 import type { Destination, DestinationConfig } from '../core/config.js';
 import { DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
-import { STACK_OUTPUT, type StackOutputName } from '../core/stack-outputs.js';
+import { STACK_OUTPUT, type StackOutputName, selectPipelineOutputs } from '../core/stack-outputs.js';
 
 /**
  * How a CLI command finds the deployment it operates (docs/ARCHITECTURE.md, "How the CLI finds a
@@ -46,6 +46,11 @@ export interface ResolveDeploymentOptions {
   readonly need: readonly DeploymentResource[];
   /** @default DEFAULT_STACK_NAME */
   readonly stack?: string;
+  /**
+   * The pipeline of the stack, by its name, when the stack holds several (`--pipeline`).
+   * @default - the stack's only pipeline
+   */
+  readonly pipeline?: string;
   /** @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** @default - a client from the SDK environment, created only when a variable is missing */
@@ -80,6 +85,8 @@ export async function resolveDeployment(options: ResolveDeploymentOptions): Prom
       { cause: error },
     );
   }
+  // A stack may hold several pipelines, each with prefixed outputs (core/stack-outputs.ts).
+  outputs = selectPipelineOutputs(outputs, options.pipeline, `stack "${stack}"`);
   const stillMissing: string[] = [];
   for (const resource of missing) {
     const value = outputs.get(DEPLOYMENT_SOURCES[resource].output);
@@ -116,6 +123,7 @@ async function readStackOutputs(stack: string, client: CloudFormationClient): Pr
 /** The options every deployment-aware command takes. */
 export interface DeploymentCommandOptions {
   readonly stack?: string;
+  readonly pipeline?: string;
   readonly config?: string;
 }
 
@@ -127,14 +135,29 @@ export function withConfigOption(command: Command): Command {
   );
 }
 
-/** Adds `--stack` and `--config` to a command. */
+/** Adds `--stack`, `--pipeline` and `--config` to a command. */
 export function withDeploymentOptions(command: Command): Command {
   return withConfigOption(
-    command.option(
-      '--stack <name>',
-      `CloudFormation stack whose outputs fill unset variables (default: ${DEFAULT_STACK_NAME})`,
-    ),
+    command
+      .option(
+        '--stack <name>',
+        `CloudFormation stack whose outputs fill unset variables (default: ${DEFAULT_STACK_NAME})`,
+      )
+      .option(
+        '--pipeline <name>',
+        "the pipeline of the stack (its pipelineName), when the stack holds several (default: the stack's only one)",
+      ),
   );
+}
+
+/** The `stack` and `pipeline` of a command's flags, for {@link resolveDeployment}. */
+export function deploymentTarget(
+  flags: DeploymentCommandOptions,
+): Pick<ResolveDeploymentOptions, 'stack' | 'pipeline'> {
+  return {
+    ...(flags.stack === undefined ? {} : { stack: flags.stack }),
+    ...(flags.pipeline === undefined ? {} : { pipeline: flags.pipeline }),
+  };
 }
 
 /**

@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { stringifyExact } from '../../core/json-text.js';
 import {
   type DeploymentCommandOptions,
+  deploymentTarget,
   loadCommandConfig,
   parsePositiveInt,
   requireDeployment,
@@ -57,7 +58,7 @@ export function registerDlqCommands(program: Command): void {
     const limit = parsePositiveInt(flags.limit ?? '100', '--limit');
     const deployment = await requireDeployment({
       need: ['dlqUrl', 'stateTableName'],
-      ...(flags.stack === undefined ? {} : { stack: flags.stack }),
+      ...deploymentTarget(flags),
     });
     process.stderr.write('reading the dead-letter queue (messages stay in it)…\n');
     const listing = await listDeadLetters({
@@ -89,7 +90,7 @@ export function registerDlqCommands(program: Command): void {
     const rate = flags.rate === undefined ? undefined : parsePositiveInt(flags.rate, '--rate');
     const deployment = await requireDeployment({
       need: ['dlqUrl', 'exportQueueUrl'],
-      ...(flags.stack === undefined ? {} : { stack: flags.stack }),
+      ...deploymentTarget(flags),
     });
     let progressShown = false;
     const result = await redriveDeadLetters({
