@@ -3,6 +3,8 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { IConstruct } from 'constructs';
+import { acknowledgeOperatorPolicy } from './nag.js';
 
 /**
  * Who may put documents into the export queue — whatever reaches it is written to partner streams.
@@ -60,9 +62,13 @@ export interface RedriveResources {
  * resources; the sender exemption of the queue policy is {@link ExportQueueSenders.allow}'s.
  */
 export function grantRedriveRights(grantee: iam.IGrantable, r: RedriveResources): iam.Grant {
+  // A policy the grant creates under an imported role is the construct's: its finding is acknowledged.
+  const holder = 'node' in grantee ? (grantee as unknown as IConstruct) : undefined;
+  const imported = holder !== undefined && !(holder instanceof iam.Role) && !(holder instanceof iam.User);
+  const before = new Set(holder?.node.children ?? []);
   const grant = (actions: string[], resourceArns: string[]) =>
     iam.Grant.addToPrincipal({ grantee, actions, resourceArns });
-  return grant(
+  const granted = grant(
     [
       'sqs:ReceiveMessage',
       'sqs:DeleteMessage',
@@ -78,4 +84,8 @@ export function grantRedriveRights(grantee: iam.IGrantable, r: RedriveResources)
     .combine(grant(['dynamodb:GetItem', 'dynamodb:BatchGetItem'], [r.stateTable.tableArn]))
     .combine(grant(['kms:Decrypt', 'kms:GenerateDataKey'], [r.key.keyArn]))
     .combine(grant(['cloudformation:DescribeStacks'], [r.stackId]));
+  for (const child of holder?.node.children ?? []) {
+    if (imported && !before.has(child) && child instanceof iam.Policy) acknowledgeOperatorPolicy(child);
+  }
+  return granted;
 }

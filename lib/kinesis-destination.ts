@@ -1,12 +1,12 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import type { DestinationConfig } from '../core/config.js';
 import { METRIC, type MetricName } from '../core/metric-names.js';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
@@ -30,7 +30,7 @@ import {
   STATE_TABLE_PROPS,
 } from './kinesis-destination-defaults.js';
 import type { KinesisDestinationProps } from './kinesis-destination-props.js';
-import { acknowledgeFindings, acknowledgeOperatorPolicy } from './nag.js';
+import { acknowledgeFindings } from './nag.js';
 import { backfillFunctionName } from './physical-names.js';
 import { PipelineAlerts } from './pipeline-alerts.js';
 import { pipelineMetric } from './pipeline-dashboard.js';
@@ -323,21 +323,13 @@ export class KinesisDestination extends Construct {
       );
     }
     this.senders.allow(principalArn);
-    // A policy the grant creates under an imported role is the construct's: its finding is acknowledged.
-    const holder = 'node' in grantee ? (grantee as unknown as IConstruct) : undefined;
-    const before = new Set(holder?.node.children ?? []);
-    const grant = grantRedriveRights(grantee, {
+    return grantRedriveRights(grantee, {
       deadLetterQueue: this.deadLetterQueue,
       exportQueue: this.exportQueue,
       stateTable: this.stateTable,
       key: this.encryptionKey,
       stackId: Stack.of(this).stackId,
     });
-    const isImported = holder !== undefined && !(holder instanceof iam.Role) && !(holder instanceof iam.User);
-    for (const child of holder?.node.children ?? []) {
-      if (isImported && !before.has(child) && child instanceof iam.Policy) acknowledgeOperatorPolicy(child);
-    }
-    return grant;
   }
 
   /**
