@@ -287,6 +287,15 @@ export const configSchema = z
     throughput: throughputSchema.optional(),
     dataRemovalPolicy: dataRemovalPolicySchema.optional(),
     network: networkSchema.optional(),
+    /**
+     * Roles of the operators who redrive dead letters (`dlq redrive`) or run a backfill from the CLI:
+     * the export queue's policy denies `sqs:SendMessage` to every other principal but the pipeline's
+     * own roles. Their permissions stay yours to grant (docs/RUNBOOK.md, "What the operator's
+     * credentials need").
+     */
+    operatorRoleArns: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'is not an IAM role ARN'))
+      .optional(),
   })
   .superRefine((config, ctx) => {
     reportDuplicates(

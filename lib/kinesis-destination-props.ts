@@ -123,7 +123,8 @@ export interface KinesisDestinationProps {
    * A state table to adopt instead of creating one: the delivery ledger, failure log and backfill
    * checkpoints of an earlier deployment (e.g. the table a deleted stack kept), so a redeployed
    * pipeline keeps its ledger — a redrive of old dead letters then cannot overwrite newer exports.
-   * Partition key `pk` (string), TTL on `ttl` (docs/RUNBOOK.md, "Adopting the state table").
+   * Partition key `pk` (string), TTL on `ttl` (docs/DEPLOY.md, "Keeping the state table across a
+   * redeploy", which also shows the `cdk import` alternative).
    * @default - a new table (STATE_TABLE_PROPS), with `dataRemovalPolicy`
    */
   readonly existingStateTable?: dynamodb.ITable;

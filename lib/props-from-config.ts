@@ -40,6 +40,15 @@ export function propsFromConfig(scope: Construct, config: DestinationConfig): Ki
     ...(network?.elasticIpAllocationIds === undefined
       ? {}
       : { elasticIpAllocationIds: network.elasticIpAllocationIds }),
+    ...(config.operatorRoleArns === undefined
+      ? {}
+      : {
+          // Not mutable: let through the queue policy only; the file's roles keep the permissions their
+          // owner gives them (an IAM Identity Center role cannot take a policy from a stack).
+          operatorRoles: config.operatorRoleArns.map((arn, i) =>
+            iam.Role.fromRoleArn(scope, `OperatorRole${i}`, arn, { mutable: false }),
+          ),
+        }),
   };
 }
 

@@ -142,6 +142,18 @@ describe('the export queue accepts exports only from the pipeline and its operat
   });
 });
 
+describe('operatorRoleArns in a config file', () => {
+  it('lets those roles through the export queue policy and attaches nothing to them', () => {
+    const { template } = synth(configWith((raw) => Object.assign(raw, { operatorRoleArns: [SSO_ARN] })));
+    const [, senders] = queuePolicyStatements(template, 'QueuesExportQueue');
+    expect(JSON.stringify(senders?.Condition)).toContain(SSO_ARN);
+    const attached = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes('AWSReservedSSO'),
+    );
+    expect(attached).toEqual([]);
+  });
+});
+
 describe('Elastic IPs of the static egress network', () => {
   const staticEgress = () => configWith((raw) => Object.assign(raw, { network: { staticEgressIps: true } }));
 
