@@ -18,19 +18,19 @@ import type { DestinationProps } from './kinesis-destination-props.js';
  * through their environment (`KD_CONFIG_OVERRIDES`) instead of the config layer.
  */
 
-/** The config fields a target sets that may be deploy-time values, and a literal to validate in their place. */
-export const DEPLOY_TIME_FIELDS = {
-  streamName: 'deploy-time-stream',
-  region: 'us-east-1',
-  accountId: '000000000000',
-  roleArn: 'arn:aws:iam::000000000000:role/deploy-time',
-  externalId: 'deploy-time-external-id',
-  credentialsSecretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:deploy-time-AbCdEf',
-  credentialsSecretKmsKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/deploy-time',
-  kmsKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/deploy-time',
-} as const;
+/** The config fields a target sets that may be deploy-time values (tokens). */
+export const DEPLOY_TIME_FIELDS = [
+  'streamName',
+  'region',
+  'accountId',
+  'roleArn',
+  'externalId',
+  'credentialsSecretArn',
+  'credentialsSecretKmsKeyArn',
+  'kmsKeyArn',
+] as const;
 
-export type DeployTimeField = keyof typeof DEPLOY_TIME_FIELDS;
+export type DeployTimeField = (typeof DEPLOY_TIME_FIELDS)[number];
 
 /**
  * The longest a deploy-time value of each field can be once resolved, for the environment's size
@@ -105,7 +105,7 @@ export function destinationDocument(
     includeSegmentTimestamps: props.includeSegmentTimestamps ?? false,
   };
   const deployTime: Partial<Record<DeployTimeField, string>> = {};
-  for (const field of Object.keys(DEPLOY_TIME_FIELDS) as DeployTimeField[]) {
+  for (const field of DEPLOY_TIME_FIELDS) {
     const value = (document as Record<string, unknown>)[field];
     if (typeof value === 'string' && Token.isUnresolved(value)) deployTime[field] = value;
   }
@@ -185,13 +185,50 @@ function targetFields(
   };
 }
 
-/** The destination document with each deploy-time value replaced by a literal that validates. */
-export function validationDocument(d: DestinationDocument): Record<string, unknown> {
+/** A region of each partition, for placeholders that must sit in the partition of the config's literal ARNs. */
+const PARTITION_REGION: Readonly<Record<string, string>> = {
+  aws: 'us-east-1',
+  'aws-cn': 'cn-north-1',
+  'aws-us-gov': 'us-gov-west-1',
+  'aws-iso': 'us-iso-east-1',
+  'aws-iso-b': 'us-isob-east-1',
+};
+
+/** The partition of the first literal ARN among the documents (their deploy-time values left out), else `aws`. */
+export function literalPartition(documents: readonly DestinationDocument[]): string {
+  for (const d of documents) {
+    for (const [field, value] of Object.entries(d.document)) {
+      if (field in d.deployTime || typeof value !== 'string') continue;
+      const partition = /^arn:(aws[a-z-]*):/.exec(value)?.[1];
+      if (partition !== undefined && partition in PARTITION_REGION) return partition;
+    }
+  }
+  return 'aws';
+}
+
+/**
+ * The destination document with each deploy-time value replaced by a literal that validates: in
+ * `partition` (the config's literal ARNs'), and in the destination's own region (its literal one, else
+ * that partition's first), so the config's partition and region rules judge the literal values only.
+ */
+export function validationDocument(d: DestinationDocument, partition = 'aws'): Record<string, unknown> {
+  const literalRegion = d.deployTime.region === undefined ? d.document.region : undefined;
+  const region =
+    typeof literalRegion === 'string' ? literalRegion : (PARTITION_REGION[partition] ?? 'us-east-1');
+  const account = '000000000000';
+  const placeholder: Readonly<Record<DeployTimeField, string>> = {
+    streamName: 'deploy-time-stream',
+    region,
+    accountId: account,
+    roleArn: `arn:${partition}:iam::${account}:role/deploy-time`,
+    externalId: 'deploy-time-external-id',
+    credentialsSecretArn: `arn:${partition}:secretsmanager:${region}:${account}:secret:deploy-time-AbCdEf`,
+    credentialsSecretKmsKeyArn: `arn:${partition}:kms:${region}:${account}:key/deploy-time`,
+    kmsKeyArn: `arn:${partition}:kms:${region}:${account}:key/deploy-time`,
+  };
   return {
     ...d.document,
-    ...Object.fromEntries(
-      Object.keys(d.deployTime).map((f) => [f, DEPLOY_TIME_FIELDS[f as DeployTimeField]]),
-    ),
+    ...Object.fromEntries(Object.keys(d.deployTime).map((f) => [f, placeholder[f as DeployTimeField]])),
   };
 }
 

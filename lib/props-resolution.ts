@@ -7,6 +7,7 @@ import {
   type DeployTimeField,
   type DestinationDocument,
   destinationDocument,
+  literalPartition,
   propIssue,
   type ResolvedTarget,
   validationDocument,
@@ -206,8 +207,9 @@ function validated(
     ...(props.peakWritesPerSecond === undefined ? {} : { peakWritesPerSecond: props.peakWritesPerSecond }),
     ...(props.documentBytes === undefined ? {} : { documentBytes: props.documentBytes }),
   };
+  const partition = literalPartition(destinations);
   const document = {
-    destinations: destinations.map(validationDocument),
+    destinations: destinations.map((d) => validationDocument(d, partition)),
     segmentCatalog: props.segmentCatalog,
     ...(props.alertEmails === undefined ? {} : { alerts: { emails: props.alertEmails } }),
     ...(Object.keys(throughput).length === 0 ? {} : { throughput }),

@@ -9,6 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withOverrides } from '../../lambdas/commons/environment.js';
+import { literalPartition, validationDocument } from '../../lib/destination-resolution.js';
 import { CreatedStreamMode, DestinationTarget } from '../../lib/destination-target.js';
 import { KinesisDestinationPropsError } from '../../lib/errors.js';
 import { propsFromConfig } from '../../lib/props-from-config.js';
@@ -296,5 +297,32 @@ describe('propsFromConfig()', () => {
     const { template } = onePipeline((stack) => propsFromConfig(stack, config), { app: testApp(outdir) });
 
     expect(layerConfigOf(template(), outdir)).toEqual(JSON.parse(JSON.stringify(config)));
+  });
+});
+
+describe('validationDocument()', () => {
+  it("validates a deploy-time value as a literal of the config's partition and the destination's region", () => {
+    const token = '${Token[TOKEN.123]}';
+    const cn = {
+      document: {
+        id: 'cn',
+        region: 'cn-northwest-1',
+        streamName: token,
+        kmsKeyArn: token,
+        roleArn: 'arn:aws-cn:iam::123456789012:role/w',
+      },
+      deployTime: { streamName: token, kmsKeyArn: token },
+      target: { kind: 'crossAccountStream' as const },
+      issues: [],
+    };
+
+    expect(literalPartition([cn])).toBe('aws-cn');
+    expect(validationDocument(cn, 'aws-cn')).toMatchObject({
+      streamName: 'deploy-time-stream',
+      kmsKeyArn: 'arn:aws-cn:kms:cn-northwest-1:000000000000:key/deploy-time',
+      roleArn: 'arn:aws-cn:iam::123456789012:role/w',
+    });
+    const regionless = { ...cn, deployTime: { region: token }, document: { ...cn.document, region: token } };
+    expect(validationDocument(regionless, 'aws-cn')).toMatchObject({ region: 'cn-north-1' });
   });
 });
