@@ -68,7 +68,8 @@ type Json = Record<string, unknown>;
 export function layerConfigOf(template: Template, outdir: string): Json {
   const layers = Object.values(template.findResources('AWS::Lambda::LayerVersion'));
   if (layers.length !== 1) throw new Error(`expected one layer, found ${layers.length}`);
-  const key = String((layers[0]?.Properties.Content as Json).S3Key).replace(/\.zip$/, '');
+  const content = (layers[0]?.Properties.Content ?? {}) as Json;
+  const key = String(content.S3Key).replace(/\.zip$/, '');
   return JSON.parse(
     readFileSync(join(outdir, `asset.${key}`, 'kinesis-destination', 'config.json'), 'utf8'),
   ) as Json;

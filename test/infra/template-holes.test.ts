@@ -21,7 +21,7 @@ function queuePolicyStatements(template: Template, queuePrefix: string): Json[] 
   );
   if (policies.length !== 1)
     throw new Error(`expected one policy of ${queuePrefix}*, found ${policies.length}`);
-  return (policies[0]?.Properties.PolicyDocument as { Statement: Json[] }).Statement;
+  return ((policies[0]?.Properties.PolicyDocument ?? {}) as { Statement: Json[] }).Statement;
 }
 
 const arnOf = (prefix: string) => ({
@@ -95,7 +95,7 @@ describe('the export queue accepts exports only from the pipeline and its operat
       );
     expect(policiesOf('AWSReservedSSO_Operators_0123456789abcdef')).toEqual([]);
     const [policy] = policiesOf('redrive-operator');
-    const statements = (policy?.Properties.PolicyDocument as { Statement: Json[] }).Statement;
+    const statements = ((policy?.Properties.PolicyDocument ?? {}) as { Statement?: Json[] }).Statement;
     expect(statements).toEqual([
       {
         Effect: 'Allow',

@@ -302,7 +302,8 @@ describe('propsFromConfig()', () => {
 
 describe('validationDocument()', () => {
   it("validates a deploy-time value as a literal of the config's partition and the destination's region", () => {
-    const token = '${Token[TOKEN.123]}';
+    // What an unresolved CDK token looks like in a string.
+    const token = ['${', 'Token[TOKEN.123]}'].join('');
     const cn = {
       document: {
         id: 'cn',
