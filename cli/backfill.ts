@@ -16,6 +16,7 @@ import { confirmOrRefuse, type Prompter, terminalPrompter } from './confirm.js';
 import {
   type Deployment,
   type DeploymentCommandOptions,
+  deploymentTarget,
   describeDeploymentSource,
   findDestination,
   loadCommandConfig,
@@ -264,7 +265,7 @@ export function registerBackfillCommand(program: Command): void {
     const rcu = flags.rcu === undefined ? undefined : parsePositiveInt(flags.rcu, '--rcu');
     const { deployment, source } = await resolveDeploymentFrom({
       need: ['profileTableName', 'stateTableName', 'exportQueueUrl'],
-      ...(flags.stack === undefined ? {} : { stack: flags.stack }),
+      ...deploymentTarget(flags),
     });
     process.stderr.write(`${describeDeploymentSource(source)}\n`);
     const controller = new AbortController();

@@ -4,7 +4,7 @@ import { configPathFrom, loadConfigFile } from '../adapters/config-file.js';
 import type { Destination, DestinationConfig } from '../core/config.js';
 import { DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
-import { STACK_OUTPUT, type StackOutputName } from '../core/stack-outputs.js';
+import { STACK_OUTPUT, type StackOutputName, selectPipelineOutputs } from '../core/stack-outputs.js';
 import { parseWholeFlag } from './flags.js';
 
 /**
@@ -48,6 +48,11 @@ export interface ResolveDeploymentOptions {
   readonly need: readonly DeploymentResource[];
   /** The stack named by `--stack`: every resource then comes from its outputs. @default - none given */
   readonly stack?: string;
+  /**
+   * The pipeline of the stack, by its name, when the stack holds several (`--pipeline`).
+   * @default - the stack's only pipeline
+   */
+  readonly pipeline?: string;
   /** @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** @default - a client from the SDK environment, created only when the stack is read */
@@ -81,9 +86,15 @@ const setIn = (env: Readonly<Record<string, string | undefined>>, name: string) 
 export function deploymentSourceOf(options: {
   readonly need: readonly DeploymentResource[];
   readonly stack?: string;
+  readonly pipeline?: string;
   readonly env: Readonly<Record<string, string | undefined>>;
 }): DeploymentSource {
   const { env, need } = options;
+  if (options.pipeline !== undefined && options.stack === undefined) {
+    throw new UsageError(
+      `--pipeline ${options.pipeline} chooses one pipeline among a stack's outputs; pass --stack NAME too (the stack that holds it)`,
+    );
+  }
   const allVariables = Object.values(DEPLOYMENT_SOURCES).map((s) => s.env);
   const set = allVariables.filter((name) => setIn(env, name));
   if (options.stack !== undefined) {
@@ -130,6 +141,7 @@ export async function resolveDeploymentFrom<K extends DeploymentResource>(
     need: options.need,
     env,
     ...(options.stack === undefined ? {} : { stack: options.stack }),
+    ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
   });
   const resolved: Partial<Record<DeploymentResource, string>> = {};
   if (source.kind === 'environment') {
@@ -148,6 +160,8 @@ export async function resolveDeploymentFrom<K extends DeploymentResource>(
       { cause: error },
     );
   }
+  // A stack may hold several pipelines, each with prefixed outputs (core/stack-outputs.ts).
+  outputs = selectPipelineOutputs(outputs, options.pipeline, `stack "${stack}"`);
   const stillMissing: string[] = [];
   for (const resource of options.need) {
     const value = outputs.get(DEPLOYMENT_SOURCES[resource].output);
@@ -192,6 +206,7 @@ async function readStackOutputs(stack: string, client: CloudFormationClient): Pr
 /** The options every deployment-aware command takes. */
 export interface DeploymentCommandOptions {
   readonly stack?: string;
+  readonly pipeline?: string;
   readonly config?: string;
 }
 
@@ -203,14 +218,29 @@ export function withConfigOption(command: Command): Command {
   );
 }
 
-/** Adds `--stack` and `--config` to a command. */
+/** Adds `--stack`, `--pipeline` and `--config` to a command. */
 export function withDeploymentOptions(command: Command): Command {
   return withConfigOption(
-    command.option(
-      '--stack <name>',
-      `CloudFormation stack whose outputs give every resource, over any variables set (default: the variables, else ${DEFAULT_STACK_NAME})`,
-    ),
+    command
+      .option(
+        '--stack <name>',
+        `CloudFormation stack whose outputs give every resource, over any variables set (default: the variables, else ${DEFAULT_STACK_NAME})`,
+      )
+      .option(
+        '--pipeline <name>',
+        "the pipeline of the stack (its pipelineName), when the stack holds several (default: the stack's only one)",
+      ),
   );
+}
+
+/** The `stack` and `pipeline` of a command's flags, for {@link resolveDeployment}. */
+export function deploymentTarget(
+  flags: DeploymentCommandOptions,
+): Pick<ResolveDeploymentOptions, 'stack' | 'pipeline'> {
+  return {
+    ...(flags.stack === undefined ? {} : { stack: flags.stack }),
+    ...(flags.pipeline === undefined ? {} : { pipeline: flags.pipeline }),
+  };
 }
 
 /**

@@ -115,6 +115,14 @@ const destinationSchema = z
         'is not a Secrets Manager secret ARN',
       )
       .optional(),
+    /**
+     * The customer-managed KMS key that encrypts `credentialsSecretArn`'s secret (the functions that
+     * read it may kms:Decrypt with it, through Secrets Manager only). Without it: aws/secretsmanager.
+     */
+    credentialsSecretKmsKeyArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'is not a KMS key ARN')
+      .optional(),
     /** Customer-managed KMS key that encrypts the stream. */
     kmsKeyArn: z
       .string()
@@ -153,6 +161,13 @@ const destinationSchema = z
         code: 'custom',
         path: ['externalId'],
         message: 'externalId is only used with roleArn; add the role ARN or remove externalId',
+      });
+    }
+    if (d.credentialsSecretKmsKeyArn !== undefined && d.credentialsSecretArn === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credentialsSecretKmsKeyArn'],
+        message: "is the key of credentialsSecretArn's secret: set credentialsSecretArn, or remove it",
       });
     }
     if (d.createStream !== undefined && (d.roleArn !== undefined || d.credentialsSecretArn !== undefined)) {
@@ -252,8 +267,24 @@ const networkSchema = z
   .strictObject({
     staticEgressIps: z.boolean().default(false),
     kinesisEndpoint: z.boolean().default(false),
+    /**
+     * Elastic IPs you allocated (`eipalloc-…`), one per availability zone (two), for the NAT
+     * gateways instead of new ones: addresses that outlive the stack, e.g. those a deleted stack
+     * kept (its Elastic IPs are retained), so a redeploy keeps the customer's allowlist.
+     */
+    elasticIpAllocationIds: z
+      .array(z.string().regex(/^eipalloc-[0-9a-f]{8,17}$/, 'is not an Elastic IP allocation id (eipalloc-…)'))
+      .length(2, 'must name two allocation ids, one per availability zone')
+      .optional(),
   })
   .superRefine((n, ctx) => {
+    if (n.elasticIpAllocationIds !== undefined && !n.staticEgressIps) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['elasticIpAllocationIds'],
+        message: 'needs "staticEgressIps": true: the addresses are given to the NAT gateways of that network',
+      });
+    }
     if (n.kinesisEndpoint && !n.staticEgressIps) {
       ctx.addIssue({
         code: 'custom',
@@ -278,6 +309,15 @@ export const configSchema = z
     throughput: throughputSchema.optional(),
     dataRemovalPolicy: dataRemovalPolicySchema.optional(),
     network: networkSchema.optional(),
+    /**
+     * Roles of the operators who redrive dead letters (`dlq redrive`) or run a backfill from the CLI:
+     * the export queue's policy denies `sqs:SendMessage` to every other principal but the pipeline's
+     * own roles. Their permissions stay yours to grant (docs/RUNBOOK.md, "What the operator's
+     * credentials need").
+     */
+    operatorRoleArns: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'is not an IAM role ARN'))
+      .optional(),
   })
   .superRefine((config, ctx) => {
     reportDuplicates(

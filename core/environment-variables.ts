@@ -27,6 +27,11 @@ export const VARIABLE = {
   stateTableName: 'STATE_TABLE_NAME',
   profileTableName: 'PROFILE_TABLE_NAME',
   exportMaxReceiveCount: 'EXPORT_MAX_RECEIVE_COUNT',
+  /**
+   * The pipeline's name (the construct's `pipelineName`): the value of every metric's `pipeline`
+   * dimension. Optional: the local stack sets none.
+   */
+  pipelineName: 'KD_PIPELINE_NAME',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
 } as const;

@@ -10,6 +10,7 @@ import { UsageError } from '../../core/errors.js';
 import { confirmOrRefuse, type Prompter, terminalPrompter } from '../confirm.js';
 import {
   type DeploymentCommandOptions,
+  deploymentTarget,
   describeDeploymentSource,
   loadCommandConfig,
   resolveDeploymentFrom,
@@ -69,7 +70,7 @@ export function registerDecideCommands(program: Command, deps: DecideCommandDepe
     }
     const { deployment, source } = await resolveDeploymentFrom({
       need: ['profileTableName', 'exportQueueUrl', 'rejectsQueueUrl'],
-      ...(flags.stack === undefined ? {} : { stack: flags.stack }),
+      ...deploymentTarget(flags),
     });
     say(describeDeploymentSource(source));
     const outcomes = await replayDecideFailures({

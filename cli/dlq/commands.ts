@@ -13,6 +13,7 @@ import { stringifyExact } from '../../core/json-text.js';
 import { confirmOrRefuse, type Prompter, terminalPrompter } from '../confirm.js';
 import {
   type DeploymentCommandOptions,
+  deploymentTarget,
   describeDeploymentSource,
   loadCommandConfig,
   parsePositiveInt,
@@ -77,7 +78,7 @@ export function registerDlqCommands(program: Command, deps: DlqCommandDependenci
     const limit = parsePositiveInt(flags.limit ?? '100', '--limit');
     const { deployment } = await resolveDeploymentFrom({
       need: ['dlqUrl', 'stateTableName'],
-      ...(flags.stack === undefined ? {} : { stack: flags.stack }),
+      ...deploymentTarget(flags),
     });
     say('reading the dead-letter queue (messages stay in it)…');
     const listing = await listDeadLetters({
@@ -114,7 +115,7 @@ export function registerDlqCommands(program: Command, deps: DlqCommandDependenci
       flags.rate === undefined ? undefined : parsePositiveInt(flags.rate, '--rate', MAX_REDRIVE_RATE);
     const { deployment, source } = await resolveDeploymentFrom({
       need: ['dlqUrl', 'exportQueueUrl', 'stateTableName'],
-      ...(flags.stack === undefined ? {} : { stack: flags.stack }),
+      ...deploymentTarget(flags),
     });
     say(describeDeploymentSource(source));
     let progressShown = false;

@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import {
   type CountMetricName,
+  METRIC_DIMENSION,
   type MetricDimensionName,
   type MillisecondsMetricName,
   metricUnit,
@@ -49,11 +50,19 @@ export interface Observability {
 
 /**
  * The one Powertools setup of the functions: a logger and metrics named by `POWERTOOLS_SERVICE_NAME`
- * and `POWERTOOLS_METRICS_NAMESPACE` (defaults `kinesis-destination`, `KinesisDestination`).
+ * and `POWERTOOLS_METRICS_NAMESPACE` (defaults `kinesis-destination`, `KinesisDestination`); with
+ * `KD_PIPELINE_NAME`, every metric (single metrics too) also carries the `pipeline` dimension, which
+ * the construct's alarms and dashboard filter on.
  */
 export function createObservability(env: CommonEnvironment = readCommonEnvironment()): Observability {
   const logger = new Logger({ serviceName: env.serviceName });
-  const metrics = new Metrics({ namespace: env.metricsNamespace, serviceName: env.serviceName });
+  const metrics = new Metrics({
+    namespace: env.metricsNamespace,
+    serviceName: env.serviceName,
+    ...(env.pipelineName === undefined
+      ? {}
+      : { defaultDimensions: { [METRIC_DIMENSION.pipeline]: env.pipelineName } }),
+  });
   return { logger, metrics, metricSink: powertoolsMetricSink(metrics) };
 }
 

@@ -28,6 +28,14 @@ describe('deploymentSourceOf()', () => {
     );
   });
 
+  it('refuses --pipeline without --stack: the variables name no pipeline, so it would be ignored', () => {
+    expect(() => deploymentSourceOf({ need: ['dlqUrl'], pipeline: 'prod', env: ALL })).toThrow(
+      new UsageError(
+        "--pipeline prod chooses one pipeline among a stack's outputs; pass --stack NAME too (the stack that holds it)",
+      ),
+    );
+  });
+
   it('takes the environment when it holds every needed variable', () => {
     expect(deploymentSourceOf({ need: ['dlqUrl', 'exportQueueUrl'], env: ALL })).toEqual({
       kind: 'environment',
