@@ -21,6 +21,7 @@ export interface Deployment {
   readonly exportQueueUrl: string;
   readonly dlqUrl: string;
   readonly rejectsQueueUrl: string;
+  readonly decideFailuresQueueUrl: string;
 }
 
 export type DeploymentResource = keyof Deployment;
@@ -37,6 +38,10 @@ export const DEPLOYMENT_SOURCES: Readonly<
   exportQueueUrl: { env: DEPLOYMENT_VARIABLE.exportQueueUrl, output: STACK_OUTPUT.exportQueueUrl },
   dlqUrl: { env: DEPLOYMENT_VARIABLE.dlqUrl, output: STACK_OUTPUT.deadLetterQueueUrl },
   rejectsQueueUrl: { env: DEPLOYMENT_VARIABLE.rejectsQueueUrl, output: STACK_OUTPUT.rejectsQueueUrl },
+  decideFailuresQueueUrl: {
+    env: DEPLOYMENT_VARIABLE.decideFailuresQueueUrl,
+    output: STACK_OUTPUT.decideFailuresQueueUrl,
+  },
 };
 
 /** The stack read when a variable is not set. */

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { configPathFrom } from '../adapters/config-file.js';
 import {
   CONFIG_PATH_VARIABLE,
-  DECIDE_FAILURES_QUEUE_VARIABLE,
   DEPLOYMENT_VARIABLE,
 } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
@@ -59,7 +58,6 @@ const PRINTED = [
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   ...Object.values(DEPLOYMENT_VARIABLE),
-  DECIDE_FAILURES_QUEUE_VARIABLE,
   CONFIG_PATH_VARIABLE,
 ] as const;
 

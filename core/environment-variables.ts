@@ -40,20 +40,20 @@ export const VARIABLE = {
  * The variables through which the CLI finds a deployment's resources (else from the CloudFormation
  * stack's outputs); `local up` prints them.
  */
+/**
+ * The decide mapping's on-failure queue (shard ranges the mapping gave up on), read by
+ * `decide replay`: a deployment variable, else the stack output `DecideFailuresQueueUrl`.
+ */
+export const DECIDE_FAILURES_QUEUE_VARIABLE = 'DECIDE_FAILURES_QUEUE_URL';
+
 export const DEPLOYMENT_VARIABLE = {
   profileTableName: VARIABLE.profileTableName,
   stateTableName: VARIABLE.stateTableName,
   exportQueueUrl: VARIABLE.exportQueueUrl,
   dlqUrl: VARIABLE.deadLetterQueueUrl,
   rejectsQueueUrl: VARIABLE.rejectsQueueUrl,
+  decideFailuresQueueUrl: DECIDE_FAILURES_QUEUE_VARIABLE,
 } as const;
-
-/**
- * The decide mapping's on-failure queue (shard ranges the mapping gave up on), read by
- * `decide replay`; `local up` prints it. (No stack output names it yet: on AWS, pass
- * `--failures-queue-url` or set this variable.)
- */
-export const DECIDE_FAILURES_QUEUE_VARIABLE = 'DECIDE_FAILURES_QUEUE_URL';
 
 /** The config file a CLI command reads unless `--config` names one. */
 export const CONFIG_PATH_VARIABLE = 'KD_CONFIG';

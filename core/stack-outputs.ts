@@ -27,6 +27,10 @@ export const STACK_OUTPUTS = {
   exportQueueUrl: { name: 'ExportQueueUrl', description: 'FIFO export queue' },
   deadLetterQueueUrl: { name: 'DeadLetterQueueUrl', description: "Export queue's dead-letter queue" },
   rejectsQueueUrl: { name: 'RejectsQueueUrl', description: 'Poison records and oversize payloads' },
+  decideFailuresQueueUrl: {
+    name: 'DecideFailuresQueueUrl',
+    description: "Decide mapping's on-failure queue: the stream ranges `decide replay` reads again",
+  },
   exportRoleArn: {
     name: 'ExportRoleArn',
     description: 'Role that writes to the streams (trust it in cross-account roles)',

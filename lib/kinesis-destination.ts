@@ -73,6 +73,8 @@ export class KinesisDestination extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   /** Poison stream records and oversize payloads. */
   readonly rejectsQueue: sqs.Queue;
+  /** The decide mapping's on-failure queue: stream ranges it gave up on (`decide replay`). */
+  readonly decideFailuresQueue: sqs.Queue;
   /** Profile table stream → export decisions → export queue. */
   readonly decideFunction: lambda.Function;
   /** Export queue → PutRecords to the destination streams. */
@@ -246,6 +248,7 @@ export class KinesisDestination extends Construct {
     this.exportQueue = queues.exportQueue;
     this.deadLetterQueue = queues.deadLetterQueue;
     this.rejectsQueue = queues.rejectsQueue;
+    this.decideFailuresQueue = queues.decideFailuresQueue;
     this.decideFunction = decide.function;
     this.exportFunction = exporter.function;
     this.backfillFunction = backfill.function;
@@ -263,6 +266,7 @@ export class KinesisDestination extends Construct {
       exportQueueUrl: this.exportQueue.queueUrl,
       deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
       rejectsQueueUrl: this.rejectsQueue.queueUrl,
+      decideFailuresQueueUrl: this.decideFailuresQueue.queueUrl,
       exportRoleArn: this.exportRole.roleArn,
       connectionCheckRoleArn: this.connectionCheckRole.roleArn,
       pipelineKeyArn: this.encryptionKey.keyArn,

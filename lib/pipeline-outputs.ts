@@ -11,6 +11,7 @@ export interface PipelineOutputValues {
   readonly exportQueueUrl: string;
   readonly deadLetterQueueUrl: string;
   readonly rejectsQueueUrl: string;
+  readonly decideFailuresQueueUrl: string;
   readonly exportRoleArn: string;
   readonly connectionCheckRoleArn: string;
   readonly pipelineKeyArn: string;
@@ -41,6 +42,7 @@ export function addPipelineOutputs(scope: Construct, prefix: string, values: Pip
   out('exportQueueUrl', values.exportQueueUrl);
   out('deadLetterQueueUrl', values.deadLetterQueueUrl);
   out('rejectsQueueUrl', values.rejectsQueueUrl);
+  out('decideFailuresQueueUrl', values.decideFailuresQueueUrl);
   out('exportRoleArn', values.exportRoleArn);
   out('connectionCheckRoleArn', values.connectionCheckRoleArn);
   out('pipelineKeyArn', values.pipelineKeyArn);

@@ -52,7 +52,7 @@ export function registerDecideCommands(program: Command, deps: DecideCommandDepe
       )
       .option(
         '--failures-queue-url <url>',
-        `the decide mapping's on-failure queue (default: $${DECIDE_FAILURES_QUEUE_VARIABLE}; \`local up\` prints it)`,
+        `the decide mapping's on-failure queue (default: the deployment's — $${DECIDE_FAILURES_QUEUE_VARIABLE}, else the stack output DecideFailuresQueueUrl)`,
       )
       .option('--message-id <id>', 'only this failure message')
       .option('--dry-run', 'read the ranges and say what would be replayed; queue nothing')
@@ -62,17 +62,22 @@ export function registerDecideCommands(program: Command, deps: DecideCommandDepe
     // Validated as every command validates it; the function then reads the same text.
     loadCommandConfig(configPath);
     const configJson = readTextFile(configPath, 'config');
-    const failuresQueueUrl = flags.failuresQueueUrl ?? process.env[DECIDE_FAILURES_QUEUE_VARIABLE];
-    if (failuresQueueUrl === undefined || failuresQueueUrl.length === 0) {
+    if (flags.failuresQueueUrl !== undefined && flags.failuresQueueUrl.length === 0) {
       throw new UsageError(
-        `no decide-failures queue: pass --failures-queue-url URL or set ${DECIDE_FAILURES_QUEUE_VARIABLE} (on AWS: the stack's queue whose logical id starts with the construct's DecideFailuresQueue — \`aws cloudformation describe-stack-resources --stack-name STACK\`; \`local up\` prints it)`,
+        "--failures-queue-url is empty: pass the queue URL, or leave the flag out to use the deployment's (the stack output DecideFailuresQueueUrl)",
       );
     }
     const { deployment, source } = await resolveDeploymentFrom({
-      need: ['profileTableName', 'exportQueueUrl', 'rejectsQueueUrl'],
+      need: [
+        'profileTableName',
+        'exportQueueUrl',
+        'rejectsQueueUrl',
+        ...(flags.failuresQueueUrl === undefined ? (['decideFailuresQueueUrl'] as const) : []),
+      ],
       ...deploymentTarget(flags),
     });
     say(describeDeploymentSource(source));
+    const failuresQueueUrl = flags.failuresQueueUrl ?? deployment.decideFailuresQueueUrl;
     const outcomes = await replayDecideFailures({
       sqs: new SQSClient({}),
       streams: new DynamoDBStreamsClient({}),

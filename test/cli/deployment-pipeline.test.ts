@@ -21,6 +21,7 @@ beforeEach(() => {
           { OutputKey: 'StagingDeadLetterQueueUrl', OutputValue: 'https://sqs/staging-dlq.fifo' },
           { OutputKey: 'ProdPipelineName', OutputValue: 'prod' },
           { OutputKey: 'ProdDeadLetterQueueUrl', OutputValue: 'https://sqs/prod-dlq.fifo' },
+          { OutputKey: 'ProdDecideFailuresQueueUrl', OutputValue: 'https://sqs/prod-decide-failures' },
         ],
       },
     ],
@@ -38,6 +39,18 @@ describe('resolveDeployment() with a construct-based stack', () => {
     });
 
     expect(deployment).toEqual({ dlqUrl: 'https://sqs/prod-dlq.fifo' });
+  });
+
+  it("reads the decide-failures queue `decide replay` needs from the pipeline's output", async () => {
+    const deployment = await resolveDeployment({
+      need: ['decideFailuresQueueUrl'],
+      stack: 'Team',
+      pipeline: 'prod',
+      env: { DECIDE_FAILURES_QUEUE_URL: 'https://sqs/staging-decide-failures' },
+      cloudFormation: client,
+    });
+
+    expect(deployment).toEqual({ decideFailuresQueueUrl: 'https://sqs/prod-decide-failures' });
   });
 
   it('refuses to guess between two pipelines without --pipeline', async () => {
