@@ -110,7 +110,11 @@ export function registerLocalCommands(program: Command): void {
     .option('--dynamodb-port <n>', 'DynamoDB Local port', String(LOCAL_UP_DEFAULT_PORTS.dynamodb))
     .option('--kinesis-port <n>', 'Kinesis (kinesalite) port', String(LOCAL_UP_DEFAULT_PORTS.kinesis))
     .option('--sqs-port <n>', 'SQS (local-aws-sqs) port', String(LOCAL_UP_DEFAULT_PORTS.sqs))
-    .option('--console-port <n>', 'port of the local console (a page on 127.0.0.1)', String(CONSOLE_DEFAULT_PORT))
+    .option(
+      '--console-port <n>',
+      'port of the local console (a page on 127.0.0.1)',
+      String(CONSOLE_DEFAULT_PORT),
+    )
     .option('--no-console', 'do not serve the local console')
     .action(
       async (options: {

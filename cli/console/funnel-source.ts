@@ -32,7 +32,12 @@ export type ObservedEvent =
       readonly kind: 'retried' | 'deadLettered' | 'redriven';
       readonly destination: string;
     }
-  | { readonly t: number; readonly kind: 'delivered'; readonly destination: string; readonly latencyMs?: number };
+  | {
+      readonly t: number;
+      readonly kind: 'delivered';
+      readonly destination: string;
+      readonly latencyMs?: number;
+    };
 
 /** At most this many events are kept (the oldest are dropped): a local session, not a history. */
 const MAX_EVENTS = 200_000;
@@ -84,7 +89,9 @@ export class ObservedFunnelSource implements FunnelSource {
   async funnel(query: FunnelQuery): Promise<FunnelReport> {
     const to = this.now();
     const from = to - query.sinceMs;
-    const ids = this.destinationIds().filter((id) => query.destination === undefined || id === query.destination);
+    const ids = this.destinationIds().filter(
+      (id) => query.destination === undefined || id === query.destination,
+    );
     const rows = new Map(ids.map((id) => [id, emptyRow(id)]));
     const latencies = new Map<string, number[]>(ids.map((id) => [id, []]));
     let evaluated = 0;

@@ -97,13 +97,19 @@ export class PipelineObserver {
           queuedAt: m.queuedAt,
           firstAttempt: true,
         });
-        this.onEvent({ t, kind: 'exported', destination: m.destinationId, reason: m.reasons[0] ?? 'unknown' });
+        this.onEvent({
+          t,
+          kind: 'exported',
+          destination: m.destinationId,
+          reason: m.reasons[0] ?? 'unknown',
+        });
         continue;
       }
       const seen = this.exports.get(known);
       if (seen !== undefined) this.exports.set(known, { ...seen, firstAttempt: false });
       if (this.deadLetteredExports.has(m.exportId)) {
-        if (this.redriven.add(m.exportId)) this.onEvent({ t, kind: 'redriven', destination: m.destinationId });
+        if (this.redriven.add(m.exportId))
+          this.onEvent({ t, kind: 'redriven', destination: m.destinationId });
       } else this.onEvent({ t, kind: 'retried', destination: m.destinationId });
     }
   }

@@ -19,7 +19,11 @@ export interface RecordFeedOptions {
   readonly kinesis: KinesisClient;
   readonly destinations: readonly { readonly id: string; readonly streamName: string }[];
   /** The export a record came from, to show its reasons and measure its latency. */
-  readonly exportOf?: (destinationId: string, profileId: string, documentText: string) => SeenExport | undefined;
+  readonly exportOf?: (
+    destinationId: string,
+    profileId: string,
+    documentText: string,
+  ) => SeenExport | undefined;
   /** Each record read, as a funnel event. */
   readonly onEvent?: (event: ObservedEvent) => void;
   /** Pause between reads of a stream. @default 200 */
@@ -76,7 +80,14 @@ export class RecordFeed {
           signal,
         })) {
           feed.problem = undefined;
-          this.keep(feed, record.shardId, record.sequenceNumber, record.partitionKey, record.text, record.data);
+          this.keep(
+            feed,
+            record.shardId,
+            record.sequenceNumber,
+            record.partitionKey,
+            record.text,
+            record.data,
+          );
         }
         feed.problem = undefined;
       } catch (error) {
@@ -86,7 +97,14 @@ export class RecordFeed {
     }
   }
 
-  private keep(feed: Feed, shardId: string, sequence: string, profileId: string, text: string, data: unknown) {
+  private keep(
+    feed: Feed,
+    shardId: string,
+    sequence: string,
+    profileId: string,
+    text: string,
+    data: unknown,
+  ) {
     const id = `${shardId}/${sequence}`;
     if (feed.seen.has(id)) return;
     feed.seen.add(id);

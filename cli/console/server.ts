@@ -61,7 +61,8 @@ const ASSETS: Record<string, { readonly file: string; readonly type: string }> =
 
 const SECURITY_HEADERS = {
   // Everything comes from this server: no CDN, no inline script, no other origin.
-  'content-security-policy': "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'content-security-policy':
+    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
@@ -192,7 +193,10 @@ export async function openConsoleServer(options: ConsoleServerOptions): Promise<
           error instanceof ProfileValidationError
         )
           sendJson(res, 400, { error: error.message });
-        else sendJson(res, 500, { error: error instanceof Error ? `${error.name}: ${error.message}` : 'failed' });
+        else
+          sendJson(res, 500, {
+            error: error instanceof Error ? `${error.name}: ${error.message}` : 'failed',
+          });
       },
     );
   });
@@ -200,7 +204,9 @@ export async function openConsoleServer(options: ConsoleServerOptions): Promise<
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new PortInUseError('the console', options.port, options.portFlag ?? '--console-port', { cause: error })
+          ? new PortInUseError('the console', options.port, options.portFlag ?? '--console-port', {
+              cause: error,
+            })
           : error,
       ),
     );

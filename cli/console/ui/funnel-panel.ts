@@ -14,9 +14,19 @@ interface Stage {
 
 const STAGES: readonly Stage[] = [
   { key: 'evaluated', label: 'evaluated', value: (d) => d.evaluated },
-  { key: 'exported', label: 'exported', value: (d) => total(d.exported), detail: (d) => byReason(d.exported) },
+  {
+    key: 'exported',
+    label: 'exported',
+    value: (d) => total(d.exported),
+    detail: (d) => byReason(d.exported),
+  },
   { key: 'skipped', label: 'skipped', value: (d) => total(d.skipped), detail: (d) => byReason(d.skipped) },
-  { key: 'rejected', label: 'rejected', value: (d) => total(d.rejected), detail: (d) => byReason(d.rejected) },
+  {
+    key: 'rejected',
+    label: 'rejected',
+    value: (d) => total(d.rejected),
+    detail: (d) => byReason(d.rejected),
+  },
   { key: 'delivered', label: 'delivered', value: (d) => d.delivered, tone: 'good' },
   { key: 'retried', label: 'retried', value: (d) => d.retried },
   { key: 'deadLettered', label: 'dead-lettered', value: (d) => d.deadLettered, tone: 'bad' },

@@ -61,7 +61,8 @@ export function RecordsPanel(props: { feeds: readonly DestinationFeed[] }) {
     </header>
     <div class="feeds">
       ${props.feeds.map(
-        (f) => html`<${Feed} key=${f.id} feed=${f} selected=${selected} pick=${(seq: number) => pick(f.id, seq)} />`,
+        (f) =>
+          html`<${Feed} key=${f.id} feed=${f} selected=${selected} pick=${(seq: number) => pick(f.id, seq)} />`,
       )}
     </div>
     ${

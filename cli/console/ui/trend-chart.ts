@@ -25,7 +25,12 @@ function options(ids: readonly string[], width: number): uPlot.Options {
     legend: { live: false },
     scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] } },
     axes: [
-      { stroke: '#5b6472', grid: { stroke: '#eef0f3' } },
+      {
+        stroke: '#5b6472',
+        grid: { stroke: '#eef0f3' },
+        space: 90,
+        values: (_u, splits) => splits.map((s) => new Date(s * 1000).toLocaleTimeString()),
+      },
       { stroke: '#5b6472', grid: { stroke: '#eef0f3' }, label: 'records (cumulative)', size: 56 },
     ],
     series: [
