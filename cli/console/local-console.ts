@@ -70,6 +70,7 @@ export class LocalConsole {
     | undefined;
   private readonly trend: TrendPoint[] = [];
   private sampling: Promise<void> = Promise.resolve();
+  private closed = false;
 
   private constructor(
     private readonly server: ConsoleServer,
@@ -202,6 +203,8 @@ export class LocalConsole {
 
   /** Stops reading the stack and closes the server. Idempotent. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     const parts = this.parts;
     this.parts = undefined;
     if (parts !== undefined) {
