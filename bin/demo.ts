@@ -5,8 +5,8 @@
  * at the top layer, because the local stack (local/) may not import the CLI's console.
  */
 import { parseArgs } from 'node:util';
-import { CONSOLE_DEFAULT_PORT, LocalConsole } from '../cli/console/local-console.js';
 import { describeCliError } from '../cli/cli-io.js';
+import { CONSOLE_DEFAULT_PORT, LocalConsole } from '../cli/console/local-console.js';
 import { runDemo } from '../local/demo.js';
 
 const USAGE = 'usage: npm start [-- --console [--console-port <n>]]';
