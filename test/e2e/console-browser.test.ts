@@ -197,5 +197,6 @@ describe('the local console in Chromium', () => {
     // The console logs counts and ids, never a document.
     expect(logged.join('\n')).not.toMatch(/Doe|McFly|Tannen|example\.com/);
     expect(logged).toContain('console: redrive of marketing completed: 1 of 1 moved, 0 failed');
-  });
+    // One scenario of waits on three export attempts, a listing and a redrive: four minutes on a busy machine.
+  }, 240_000);
 });
