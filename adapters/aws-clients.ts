@@ -6,11 +6,12 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Destination } from '../core/config.js';
+import { CredentialRedactor } from '../core/redaction.js';
+import { exporterSessionPolicy, sessionPolicyTargetOf, sessionPolicyText } from '../core/session-policies.js';
 import { streamAccountOf, streamArn } from '../core/stream-arn.js';
 import {
   credentialSourceOf,
   type ResolveCredentialsOptions,
-  redactCredentials,
   resolveCredentials,
 } from './destination-credentials.js';
 
@@ -84,7 +85,7 @@ export interface DestinationClientsOptions {
 export class DestinationClients {
   private readonly clients = new Map<string, KinesisClient>();
   /** Credential values handed out so far, for {@link redact}. */
-  private readonly secrets = new Set<string>();
+  private readonly redactor = new CredentialRedactor();
   private sts: STSClient | undefined;
   private secretsManager: SecretsManagerClient | undefined;
   constructor(private readonly options: DestinationClientsOptions = {}) {}
@@ -114,15 +115,19 @@ export class DestinationClients {
 
   /** A text (an error message) with every credential value handed out so far taken out. */
   redact(text: string): string {
-    return redactCredentials(text, this.secrets);
+    return this.redactor.redact(text);
   }
 
   private credentialsFor(destination: Destination): { credentials?: AwsCredentialIdentityProvider } {
     const source = credentialSourceOf(destination);
     if (source === undefined) return {};
+    // An assumed role's session may only put to this destination's stream (and use its key
+    // through Kinesis), whatever else the partner's role allows.
+    const target = sessionPolicyTargetOf(destination);
     const options: ResolveCredentialsOptions = {
       sessionName: 'kinesis-destination',
       durationSeconds: 3600,
+      ...(target !== undefined && { sessionPolicy: sessionPolicyText(exporterSessionPolicy(target)) }),
       sts: () => {
         this.sts ??= this.options.sts ?? new STSClient({});
         return this.sts;
@@ -135,9 +140,7 @@ export class DestinationClients {
     return {
       credentials: refreshing(async () => {
         const resolved = await resolveCredentials(source, options);
-        const { accessKeyId, secretAccessKey, sessionToken } = resolved.credentials;
-        for (const value of [accessKeyId, secretAccessKey, sessionToken])
-          if (value !== undefined) this.secrets.add(value);
+        this.redactor.remember(resolved.credentials);
         // An access key has no expiry: re-read the secret hourly so a rotated key is picked up.
         return {
           ...resolved.credentials,

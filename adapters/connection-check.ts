@@ -6,6 +6,17 @@ import {
   type PutRecordsCommandOutput,
   type StreamStatus,
 } from '@aws-sdk/client-kinesis';
+import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import {
+  recordDistributionFinding,
+  recordSizeFinding,
+  type StreamFinding,
+  type StreamLocation,
+  type StreamRuleDestination,
+  type StreamSettings,
+  streamKeyFinding,
+  streamKeyReference,
+} from '../core/stream-rules.js';
 import type { StreamTarget } from './aws-clients.js';
 import { describeError } from './errors.js';
 
@@ -227,4 +238,89 @@ export async function probePutRecords(
   } catch (error) {
     return { ok: false, error };
   }
+}
+
+/** A stream's description (DescribeStreamSummary) as the checks read it, or why it could not be read. */
+export type StreamDescription =
+  | { readonly ok: true; readonly status: StreamStatus | undefined; readonly settings: StreamSettings }
+  | { readonly ok: false; readonly error: unknown; readonly missing: boolean };
+
+/**
+ * Reads a stream's status and what the stream rules judge (core/stream-rules.ts): its encryption and
+ * key, record distribution strategy and largest record. Never throws: a refused or failed call (or an
+ * answer without a summary) comes back with `ok: false`; `missing` when the stream does not exist.
+ */
+export async function describeStream(
+  client: KinesisClient,
+  target: StreamTarget,
+): Promise<StreamDescription> {
+  try {
+    const response = await client.send(new DescribeStreamSummaryCommand(target));
+    const summary = response?.StreamDescriptionSummary;
+    if (summary === undefined) {
+      return { ok: false, error: new Error('DescribeStreamSummary returned no summary'), missing: false };
+    }
+    return {
+      ok: true,
+      status: summary.StreamStatus,
+      settings: {
+        streamArn: summary.StreamARN,
+        encryptionType: summary.EncryptionType,
+        keyId: summary.KeyId,
+        recordDistributionStrategy: summary.RecordDistributionStrategy,
+        maxRecordSizeInKiB: summary.MaxRecordSizeInKiB,
+      },
+    };
+  } catch (error) {
+    return { ok: false, error, missing: (error as { name?: string }).name === 'ResourceNotFoundException' };
+  }
+}
+
+/**
+ * The key ARN an alias names (kms:DescribeKey), or undefined when it cannot be read (no permission,
+ * no such alias). Never throws.
+ */
+export async function resolveKeyAlias(kms: KMSClient, alias: string): Promise<string | undefined> {
+  try {
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: alias }));
+    return KeyMetadata?.Arn;
+  } catch {
+    // Not resolvable with these credentials: the rule reports the key as not compared.
+    return undefined;
+  }
+}
+
+/** What the stream rules found, and the stream's customer-managed key when known. */
+export interface StreamRulesOutcome {
+  readonly findings: readonly StreamFinding[];
+  /** The key the stream encrypts with, as an ARN (for the exporter's simulated kms:GenerateDataKey). */
+  readonly streamKeyArn?: string;
+}
+
+/**
+ * Judges a described stream by the stream rules (core/stream-rules.ts): its key against the
+ * destination's `kmsKeyArn` (an alias resolved with kms:DescribeKey when `kms` is given), its record
+ * distribution strategy, and its largest record. Never throws.
+ */
+export async function judgeStream(
+  settings: StreamSettings,
+  d: StreamRuleDestination,
+  where: StreamLocation,
+  kms?: () => KMSClient,
+): Promise<StreamRulesOutcome> {
+  const ref =
+    settings.encryptionType === 'KMS' && settings.keyId !== undefined
+      ? streamKeyReference(settings.keyId)
+      : undefined;
+  const resolved =
+    ref?.kind === 'alias' && kms !== undefined ? await resolveKeyAlias(kms(), ref.alias) : undefined;
+  const key = streamKeyFinding(settings, d, where, resolved);
+  return {
+    findings: [
+      key.finding,
+      recordDistributionFinding(settings, d, where),
+      recordSizeFinding(settings, d, where),
+    ],
+    ...(key.streamKeyArn !== undefined && { streamKeyArn: key.streamKeyArn }),
+  };
 }

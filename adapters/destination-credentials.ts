@@ -67,6 +67,12 @@ export interface ResolveCredentialsOptions {
   /** The role session name's prefix: the session is `<prefix>-<destination id>`, cut at 64 characters. */
   readonly sessionName: string;
   readonly durationSeconds: number;
+  /**
+   * The session policy of an assumed role (core/session-policies.ts): the session may do at most
+   * what it allows. Ignored for an access key.
+   * @default - none: the session has the role's permissions
+   */
+  readonly sessionPolicy?: string;
   /** The STS client that assumes the role (called only for a role). */
   readonly sts: () => STSClient;
   /** The Secrets Manager client that reads the secret (called only for a secret). */
@@ -89,6 +95,7 @@ export async function resolveCredentials(
         RoleSessionName: `${options.sessionName}-${source.destinationId}`.slice(0, 64),
         DurationSeconds: options.durationSeconds,
         ...(source.externalId !== undefined && { ExternalId: source.externalId }),
+        ...(options.sessionPolicy !== undefined && { Policy: options.sessionPolicy }),
       }),
     );
     if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) {
@@ -180,20 +187,8 @@ export function isAuthenticationError(code: string): boolean {
   return AUTHENTICATION_ERROR_CODES.has(code);
 }
 
-/** Access key ids (long-term `AKIA…`, temporary `ASIA…`). */
-const ACCESS_KEY_ID = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g;
-/** Session tokens and other long base64 runs. */
-const LONG_TOKEN = /[A-Za-z0-9+/=]{100,}/g;
-
 /**
- * A text with credential material taken out: each of `secrets` (values of at least 8 characters),
- * access key ids, and base64 runs of 100 characters or more (session tokens). For error messages
- * that may quote a request's signed headers (an `InvalidSignatureException` can).
+ * The one redaction of credential material (core/redaction.ts), exported here too: callers that
+ * resolve credentials take them out of error texts with it.
  */
-export function redactCredentials(text: string, secrets: Iterable<string> = []): string {
-  let out = text;
-  // Longest first: one value may begin with another.
-  const values = [...secrets].filter((s) => s.length >= 8).sort((a, b) => b.length - a.length);
-  for (const secret of values) out = out.split(secret).join('[redacted]');
-  return out.replace(ACCESS_KEY_ID, '[access key id]').replace(LONG_TOKEN, '[redacted]');
-}
+export { CredentialRedactor, redactCredentials } from '../core/redaction.js';

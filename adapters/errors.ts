@@ -1,5 +1,7 @@
 /** Errors raised by the I/O adapters. Each message says what is wrong and how to fix it. */
 
+import { redactCredentials } from '../core/redaction.js';
+
 /** A destination's credentials cannot be obtained: the role gave none, or the secret holds no access key. */
 export class DestinationCredentialsError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -19,7 +21,10 @@ export class ProfileWriteConflictError extends Error {
   }
 }
 
-/** `Name: message` of a caught error, for a report row or a failed check. */
+/**
+ * `Name: message` of a caught error, for a report row or a failed check, with access key ids and
+ * session tokens taken out (core/redaction.ts): an AWS error can quote the request's signed headers.
+ */
 export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return redactCredentials(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }

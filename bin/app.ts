@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../adapters/config-file.js';
-import { addNagPacks, DEFAULT_ENTRIES, KinesisDestinationStack } from '../lib/index.js';
+import { addNagPacks, KinesisDestinationStack } from '../lib/index.js';
+import { DEFAULT_ENTRIES } from '../lib/kinesis-destination-defaults.js';
 
 /**
  * The default CDK app: `npx cdk deploy -c config=<file>` (default examples/config.json), optionally

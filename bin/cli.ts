@@ -9,6 +9,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBackfillCommand } from '../cli/backfill.js';
 import { describeCliError } from '../cli/cli-io.js';
+import { registerDecideCommands } from '../cli/decide/commands.js';
 import { registerDlqCommands } from '../cli/dlq/commands.js';
 import { registerEvaluateCommand } from '../cli/evaluate.js';
 import { registerLocalCommands } from '../cli/local-up.js';
@@ -39,6 +40,7 @@ registerProfileCommands(program);
 registerLocalCommands(program);
 registerTailCommand(program);
 registerDlqCommands(program);
+registerDecideCommands(program);
 registerBackfillCommand(program);
 registerValidateCommand(program);
 registerPolicyCommand(program);

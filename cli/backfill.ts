@@ -2,18 +2,26 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
+import { StateTableItems, stateTableDocumentClient } from '../adapters/state-table-io.js';
+import { backfillReadPace } from '../core/capacity/backfill.js';
 import { compileConfig } from '../core/compiled-config.js';
 import type { DestinationConfig } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
+import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
+import { type BackfillCheckpoint, pairMarkerKey, parsePairMarker } from '../core/state-records.js';
 import { type BackfillOptions, type BackfillResult, runBackfill } from '../lambdas/backfill/backfill.js';
-import { readCheckpoint } from '../lambdas/backfill/checkpoints.js';
+import { readCheckpoint, totals } from '../lambdas/backfill/checkpoints.js';
+import { describeProfileTable } from '../lambdas/backfill/profile-scan.js';
+import { confirmOrRefuse, type Prompter, terminalPrompter } from './confirm.js';
 import {
   type Deployment,
   type DeploymentCommandOptions,
+  deploymentTarget,
+  describeDeploymentSource,
   findDestination,
   loadCommandConfig,
   parsePositiveInt,
-  requireDeployment,
+  resolveDeploymentFrom,
   withDeploymentOptions,
 } from './deployment.js';
 import { ProgressLine, type ProgressSink } from './progress.js';
@@ -42,6 +50,80 @@ export interface CliBackfillOptions {
   readonly totalSegments?: number;
   /** Called after each page, e.g. to stop a test run midway. */
   readonly onPage?: BackfillOptions['onProgress'];
+  /** Re-export segments already backfilled without asking (`--yes`). @default false */
+  readonly yes?: boolean;
+  /** Where the question goes when segments were backfilled already. @default terminalPrompter */
+  readonly prompter?: Prompter;
+}
+
+/**
+ * The share of the profile table's read capacity a backfill uses, and its pace on an on-demand
+ * table DescribeTable says nothing more of: what `--help` says and what the run prints, from the
+ * same function (core/capacity/backfill.ts) and setting.
+ */
+export const BACKFILL_DEFAULT_PACE = {
+  share: PIPELINE_SETTINGS.backfill.maxReadCapacityShare,
+  onDemandReadUnitsPerSecond: backfillReadPace({ billing: 'PAY_PER_REQUEST' }),
+} as const;
+
+/** The `--rcu` help: the default pace, from {@link BACKFILL_DEFAULT_PACE}. */
+export function rcuHelp(): string {
+  const percent = Math.round(BACKFILL_DEFAULT_PACE.share * 100);
+  return `read units per second to use (default: ${percent}% of a provisioned table's read capacity; on demand, ${percent}% of the table's read ceiling within its warm throughput: ${BACKFILL_DEFAULT_PACE.onDemandReadUnitsPerSecond.toLocaleString('en-US')} for a new on-demand table)`;
+}
+
+/** A segment whose members were exported to the destination already, and by which run. */
+export interface DeliveredSegment {
+  readonly segmentId: string;
+  readonly runId: string;
+  readonly completedAt: number | undefined;
+}
+
+/**
+ * The segments of `segmentIds` already backfilled to the destination: a completion marker of the
+ * pair (a deploy's scan), or the completed checkpoint of a CLI run over exactly these segments.
+ * @throws StateRecordError for a malformed marker; the SDK's error.
+ */
+export async function deliveredSegments(
+  dynamo: DynamoDBClient,
+  stateTableName: string,
+  destinationId: string,
+  segmentIds: readonly string[],
+  existing: BackfillCheckpoint | undefined,
+): Promise<DeliveredSegment[]> {
+  const items = new StateTableItems(stateTableDocumentClient(dynamo), stateTableName);
+  const delivered: DeliveredSegment[] = [];
+  for (const segmentId of segmentIds) {
+    const marker = parsePairMarker(await items.get(pairMarkerKey({ destinationId, segmentId })));
+    if (marker !== undefined) {
+      delivered.push({ segmentId, runId: marker.runId, completedAt: marker.completedAt });
+    } else if (existing?.status === 'completed') {
+      delivered.push({ segmentId, runId: existing.runId, completedAt: existing.completedAt });
+    }
+  }
+  return delivered;
+}
+
+/** The question asked before re-exporting segments already delivered (pure). */
+export function reexportQuestion(
+  destinationId: string,
+  delivered: readonly DeliveredSegment[],
+  profiles: number | undefined,
+  lastQueued: number | undefined,
+): string {
+  const segments = delivered
+    .map(
+      (d) =>
+        `${d.segmentId} (run ${d.runId}${d.completedAt === undefined ? '' : `, ${new Date(d.completedAt).toISOString()}`})`,
+    )
+    .join(', ');
+  const howMany = [
+    lastQueued === undefined ? undefined : `the last run of these segments queued ${lastQueued}`,
+    profiles === undefined ? undefined : `the profile table holds about ${profiles} profiles`,
+  ]
+    .filter((x) => x !== undefined)
+    .join('; ');
+  return `${delivered.length} segment(s) of "${destinationId}" were backfilled already — ${segments}: this backfill exports every current member of them again, which the destination has received${howMany.length === 0 ? '' : ` (${howMany})`}. Re-export them?`;
 }
 
 /** A new run id: sortable by start time, unique enough for one operator's runs. */
@@ -92,6 +174,30 @@ export async function backfillFromCli(options: CliBackfillOptions): Promise<Back
     );
   }
 
+  if (options.resume !== true) {
+    const delivered = await deliveredSegments(
+      options.dynamo,
+      options.deployment.stateTableName,
+      destination.id,
+      segmentIds,
+      existing,
+    );
+    if (delivered.length > 0) {
+      const facts = await describeProfileTable(options.dynamo, options.deployment.profileTableName, {});
+      await confirmOrRefuse({
+        yes: options.yes === true,
+        prompter: options.prompter ?? terminalPrompter,
+        question: reexportQuestion(
+          destination.id,
+          delivered,
+          facts.totalItems,
+          existing?.status === 'completed' ? totals(existing.segments).queued : undefined,
+        ),
+        nothingDone: 'Nothing was exported.',
+      });
+    }
+  }
+
   const sink = options.progress ?? process.stderr;
   let line: ProgressLine | undefined;
   try {
@@ -137,6 +243,7 @@ interface BackfillFlags extends DeploymentCommandOptions {
   readonly resume?: boolean;
   readonly restart?: boolean;
   readonly rcu?: string;
+  readonly yes?: boolean;
 }
 
 /** Registers `backfill` on the CLI. */
@@ -151,14 +258,16 @@ export function registerBackfillCommand(program: Command): void {
       .option('--segment <id...>', 'only these mapped segments (default: all mapped segments)')
       .option('--resume', 'continue the unfinished run where it stopped')
       .option('--restart', 'start over although an unfinished run exists')
-      .option('--rcu <n>', 'read units per second to use (default: 25% of provisioned, 1000 on on-demand)'),
+      .option('--rcu <n>', rcuHelp())
+      .option('--yes', 're-export segments already backfilled without asking (required without a terminal)'),
   ).action(async (flags: BackfillFlags) => {
     const config = loadCommandConfig(flags.config);
     const rcu = flags.rcu === undefined ? undefined : parsePositiveInt(flags.rcu, '--rcu');
-    const deployment = await requireDeployment({
+    const { deployment, source } = await resolveDeploymentFrom({
       need: ['profileTableName', 'stateTableName', 'exportQueueUrl'],
-      ...(flags.stack === undefined ? {} : { stack: flags.stack }),
+      ...deploymentTarget(flags),
     });
+    process.stderr.write(`${describeDeploymentSource(source)}\n`);
     const controller = new AbortController();
     let firstSigintAt = 0;
     const onSigint = () => {
@@ -186,6 +295,7 @@ export function registerBackfillCommand(program: Command): void {
         ...(flags.resume === true ? { resume: true } : {}),
         ...(flags.restart === true ? { restart: true } : {}),
         ...(rcu === undefined ? {} : { readUnitsPerSecond: rcu }),
+        ...(flags.yes === true ? { yes: true } : {}),
         signal: controller.signal,
       });
       process.stdout.write(`${JSON.stringify(result)}\n`);

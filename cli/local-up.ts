@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
 import { configPathFrom } from '../adapters/config-file.js';
-import { CONFIG_PATH_VARIABLE, DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
+import {
+  CONFIG_PATH_VARIABLE,
+  DEPLOYMENT_VARIABLE,
+} from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
 import { PortInUseError } from '../local/errors.js';
 import type { LocalStack } from '../local/stack.js';
 import { CONSOLE_DEFAULT_PORT, LocalConsole } from './console/local-console.js';
+import { parseWholeFlag } from './flags.js';
 
 /**
  * The emulator packages `local up` runs: development dependencies of kinesis-destination, so present
@@ -89,10 +93,7 @@ export function localUpAnnouncement(stack: Pick<LocalStack, 'env'>): { stdout: s
 }
 
 function port(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65_535)
-    throw new UsageError(`${flag} ${value}: not a TCP port (1–65535)`);
-  return n;
+  return parseWholeFlag(value, flag, { min: 1, max: 65_535 });
 }
 
 /**

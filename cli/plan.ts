@@ -4,6 +4,7 @@ import { CONFIG_PATH_VARIABLE } from '../core/environment-variables.js';
 import { ConfigError, UsageError } from '../core/errors.js';
 import { throughputOf } from '../core/throughput-settings.js';
 import { loadCommandConfig } from './deployment.js';
+import { parseDecimalFlag, parseOptionalDecimalFlag, parseOptionalWholeFlag } from './flags.js';
 
 /**
  * `plan --rate R`: a platform engineer's first questions about a rate — Kinesis shards per
@@ -22,32 +23,15 @@ export interface PlanFlags {
   readonly json?: boolean;
 }
 
-function number(
-  value: string | undefined,
-  flag: string,
-  check: (n: number) => boolean,
-  what: string,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n))
-    throw new UsageError(`${flag} must be ${what}, got "${value}"`);
-  return n;
-}
-
 /**
  * Works out the plan for the flags. The config (`--config`, or `KD_CONFIG`) gives the number of
  * destinations and the default document size; without one, one destination.
  * @throws UsageError with a one-line reason (bad numbers, an unreadable or invalid config).
  */
 export function planFromFlags(flags: PlanFlags, env: NodeJS.ProcessEnv = process.env): PlanReport {
-  const rate = number(
-    flags.rate,
-    '--rate',
-    (n) => n > 0 && n <= 1_000_000,
-    'profile writes per second, above 0 and at most 1,000,000',
-  );
-  if (rate === undefined) throw new UsageError('--rate is required');
+  // Profile writes per second.
+  if (flags.rate === undefined) throw new UsageError('--rate is required');
+  const rate = parseDecimalFlag(flags.rate, '--rate', { min: 0, minExclusive: true, max: 1_000_000 });
   const configPath = flags.config ?? (env[CONFIG_PATH_VARIABLE] || undefined);
   let destinations = 1;
   let configDocumentBytes: number | undefined;
@@ -62,12 +46,7 @@ export function planFromFlags(flags: PlanFlags, env: NodeJS.ProcessEnv = process
     }
   }
   const documentBytes =
-    number(
-      flags.documentBytes,
-      '--document-bytes',
-      (n) => Number.isInteger(n) && n >= 1 && n <= 1_048_576,
-      'a whole number of bytes from 1 to 1,048,576',
-    ) ??
+    parseOptionalWholeFlag(flags.documentBytes, '--document-bytes', { min: 1, max: 1_048_576 }) ??
     configDocumentBytes ??
     throughputOf({}).documentBytes;
   return planCapacity({
@@ -75,17 +54,10 @@ export function planFromFlags(flags: PlanFlags, env: NodeJS.ProcessEnv = process
     documentBytes,
     destinations,
     exportShare:
-      number(flags.exportShare, '--export-share', (n) => n > 0 && n <= 1, 'a share above 0 and at most 1') ??
+      parseOptionalDecimalFlag(flags.exportShare, '--export-share', { min: 0, minExclusive: true, max: 1 }) ??
       1,
-    profiles:
-      number(
-        flags.profiles,
-        '--profiles',
-        (n) => Number.isInteger(n) && n >= 0,
-        'a whole number of profiles ≥ 0',
-      ) ?? 0,
-    segments:
-      number(flags.segments, '--segments', (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1') ?? 1,
+    profiles: parseOptionalWholeFlag(flags.profiles, '--profiles', { min: 0 }) ?? 0,
+    segments: parseOptionalWholeFlag(flags.segments, '--segments', { min: 1 }) ?? 1,
   });
 }
 

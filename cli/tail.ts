@@ -5,13 +5,7 @@ import { configPathFrom, loadConfigFile } from '../adapters/config-file.js';
 import { tailStream } from '../adapters/kinesis-reader.js';
 import { UsageError } from '../core/errors.js';
 import { stringifyExact } from '../core/json-text.js';
-
-function positive(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} ${value}: must be a positive number`);
-  return n;
-}
+import { parseOptionalDecimalFlag, parseOptionalWholeFlag } from './flags.js';
 
 /**
  * Registers `tail`: prints a destination stream's records as NDJSON, one
@@ -36,8 +30,11 @@ export function registerTailCommand(program: Command): void {
         fromStart?: boolean;
       }) => {
         process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-        const timeoutSeconds = positive(options.timeout, '--timeout');
-        const count = positive(options.count, '--count');
+        const timeoutSeconds = parseOptionalDecimalFlag(options.timeout, '--timeout', {
+          min: 0,
+          minExclusive: true,
+        });
+        const count = parseOptionalWholeFlag(options.count, '--count', { min: 1 });
         const config = loadConfigFile(configPathFrom(options.config));
         const destination = config.destinations.find((d) => d.id === options.destination);
         if (destination === undefined) {

@@ -17,19 +17,26 @@ import {
 } from '../adapters/destination-credentials.js';
 import { describeError } from '../adapters/errors.js';
 import type { Destination } from '../core/config.js';
+import type { StreamRuleName } from '../core/stream-rules.js';
 
 /**
  * The rows of `validate` (cli/validate.ts runs them in order): each check's finding and, on
  * failure, what to do.
  */
 
-export type ValidateCheckName = 'credentials' | ConnectionCheckName | 'put-records' | 'kms-key';
+export type ValidateCheckName =
+  | 'credentials'
+  | ConnectionCheckName
+  | StreamRuleName
+  | 'put-records'
+  | 'kms-key';
 
 /** One row of the report. */
 export interface ValidateCheck {
   readonly destinationId: string;
   readonly check: ValidateCheckName;
-  readonly status: 'passed' | 'failed' | 'skipped';
+  /** `warning`: something to fix that does not fail the run (exit code 0). */
+  readonly status: 'passed' | 'failed' | 'skipped' | 'warning';
   /** What was found. */
   readonly detail: string;
   /** What to do, on failure. */
@@ -270,7 +277,7 @@ export async function checkKey(
     const name = errorName(error);
     const fix =
       name === 'AccessDeniedException'
-        ? 'allow kms:GenerateDataKey on the key to the exporter, in its IAM policy (`policy --destination`) and in the key policy'
+        ? 'allow kms:GenerateDataKey on the key to the exporter, in its IAM policy (`policy --destination`) and in the key policy (a grant that allows it only through Kinesis — a kms:ViaService condition — refuses this direct call: then this row alone is not conclusive)'
         : name === 'DisabledException'
           ? 'enable the key (kms enable-key)'
           : name === 'NotFoundException'

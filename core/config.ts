@@ -1,37 +1,11 @@
 import { z } from 'zod';
+import { type ArnRuleContext, arnRuleIssues } from './arn-rules.js';
+import { attributePath, awsRegion, epochMs, segmentId } from './config-fields.js';
 import { ConfigError } from './errors.js';
-import { BOOKKEEPING_FIELD, isFieldPath, NON_ATTRIBUTE_FIELDS } from './field-path.js';
-import { formatZodIssues } from './zod-issues.js';
-
-const epochMs = (what: string) =>
-  z
-    .number({ error: `is required: ${what}, in UNIX epoch milliseconds (e.g. 1649856570000)` })
-    .int('must be a whole number of epoch milliseconds')
-    .nonnegative('must not be negative');
-
-const awsRegion = z
-  .string({ error: 'is required: the AWS region of the stream, e.g. "us-east-2"' })
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'is not an AWS region name such as "us-east-2"');
-
-const attributePath = z.string().superRefine((path, ctx) => {
-  if (!isFieldPath(path)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${path}" is not a field path: use dot-separated field names such as "person.name.firstName"`,
-    });
-    return;
-  }
-  const top = path.split('.')[0] as string;
-  if (NON_ATTRIBUTE_FIELDS.has(top) || top === BOOKKEEPING_FIELD) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${path}" cannot be mapped: ${top} is exported by its own rules (identityMap and segmentMembership are always included; profileId is the partition key)`,
-    });
-  }
-});
+import { formatIssuePath, formatZodIssues } from './zod-issues.js';
 
 const mappedSegmentSchema = z.strictObject({
-  id: z.string({ error: 'is required: the id of a segment in segmentCatalog' }).min(1, 'must not be empty'),
+  id: segmentId('is required: the id of a segment in segmentCatalog'),
   mappingCreatedAt: epochMs('when the segment was mapped to this destination'),
   mappingUpdatedAt: epochMs('when this mapping was last updated'),
 });
@@ -93,6 +67,14 @@ const destinationSchema = z
         'is not a Secrets Manager secret ARN',
       )
       .optional(),
+    /**
+     * The customer-managed KMS key that encrypts `credentialsSecretArn`'s secret (the functions that
+     * read it may kms:Decrypt with it, through Secrets Manager only). Without it: aws/secretsmanager.
+     */
+    credentialsSecretKmsKeyArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'is not a KMS key ARN')
+      .optional(),
     /** Customer-managed KMS key that encrypts the stream. */
     kmsKeyArn: z
       .string()
@@ -133,6 +115,13 @@ const destinationSchema = z
         message: 'externalId is only used with roleArn; add the role ARN or remove externalId',
       });
     }
+    if (d.credentialsSecretKmsKeyArn !== undefined && d.credentialsSecretArn === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credentialsSecretKmsKeyArn'],
+        message: "is the key of credentialsSecretArn's secret: set credentialsSecretArn, or remove it",
+      });
+    }
     if (d.createStream !== undefined && (d.roleArn !== undefined || d.credentialsSecretArn !== undefined)) {
       ctx.addIssue({
         code: 'custom',
@@ -158,7 +147,7 @@ const destinationSchema = z
   });
 
 const catalogEntrySchema = z.strictObject({
-  id: z.string({ error: 'is required: the segment id' }).min(1, 'must not be empty'),
+  id: segmentId('is required: the segment id'),
   name: z.string({ error: 'is required: the segment name' }),
   mergePolicyId: z
     .string({ error: 'is required: the id of the merge policy the segment is evaluated with' })
@@ -230,8 +219,24 @@ const networkSchema = z
   .strictObject({
     staticEgressIps: z.boolean().default(false),
     kinesisEndpoint: z.boolean().default(false),
+    /**
+     * Elastic IPs you allocated (`eipalloc-…`), one per availability zone (two), for the NAT
+     * gateways instead of new ones: addresses that outlive the stack, e.g. those a deleted stack
+     * kept (its Elastic IPs are retained), so a redeploy keeps the customer's allowlist.
+     */
+    elasticIpAllocationIds: z
+      .array(z.string().regex(/^eipalloc-[0-9a-f]{8,17}$/, 'is not an Elastic IP allocation id (eipalloc-…)'))
+      .length(2, 'must name two allocation ids, one per availability zone')
+      .optional(),
   })
   .superRefine((n, ctx) => {
+    if (n.elasticIpAllocationIds !== undefined && !n.staticEgressIps) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['elasticIpAllocationIds'],
+        message: 'needs "staticEgressIps": true: the addresses are given to the NAT gateways of that network',
+      });
+    }
     if (n.kinesisEndpoint && !n.staticEgressIps) {
       ctx.addIssue({
         code: 'custom',
@@ -256,6 +261,15 @@ export const configSchema = z
     throughput: throughputSchema.optional(),
     dataRemovalPolicy: dataRemovalPolicySchema.optional(),
     network: networkSchema.optional(),
+    /**
+     * Roles of the operators who redrive dead letters (`dlq redrive`) or run a backfill from the CLI:
+     * the export queue's policy denies `sqs:SendMessage` to every other principal but the pipeline's
+     * own roles. Their permissions stay yours to grant (docs/RUNBOOK.md, "What the operator's
+     * credentials need").
+     */
+    operatorRoleArns: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'is not an IAM role ARN'))
+      .optional(),
   })
   .superRefine((config, ctx) => {
     reportDuplicates(
@@ -329,14 +343,19 @@ export type CatalogSegment = DestinationConfig['segmentCatalog'][number];
 export type MappedSegment = Destination['segments'][number];
 
 /**
- * Validates a parsed config document.
+ * Validates a parsed config document: its schema, then the rules over its ARNs and regions
+ * (core/arn-rules.ts: one partition across every ARN and destination region — and the deploying
+ * stack's, when `context.partition` is given — and each stream's key in the stream's region).
  * @param label prefixes messages, e.g. the file name.
+ * @param context where the config is deployed, when known (the construct passes the stack's partition).
  * @throws ConfigError with one `path: problem and fix` line per issue.
  */
-export function parseConfig(input: unknown, label?: string): DestinationConfig {
+export function parseConfig(input: unknown, label?: string, context?: ArnRuleContext): DestinationConfig {
   const result = configSchema.safeParse(input);
-  if (!result.success) {
-    const issues = formatZodIssues(result.error);
+  const issues = result.success
+    ? arnRuleIssues(result.data, context).map((i) => `${formatIssuePath(i.path)}: ${i.message}`)
+    : formatZodIssues(result.error);
+  if (!result.success || issues.length > 0) {
     throw new ConfigError(label === undefined ? issues : issues.map((i) => `${label}: ${i}`));
   }
   return result.data;

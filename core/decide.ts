@@ -1,10 +1,11 @@
 import type { CompiledConfig, CompiledDestination } from './compiled-config.js';
+import { hasUnknownMappedStatus, unknownMappedStatuses } from './decide-statuses.js';
 import { BOOKKEEPING_FIELD, getAtPath, jsonEqual, splitPath } from './field-path.js';
 import { identityChangeSummary } from './identity-change.js';
 import { stringifyExact } from './json-text.js';
 import { buildExportDocument, type ExportDocument, kinesisRecordBytes } from './payload.js';
 import { PIPELINE_SETTINGS } from './pipeline-settings.js';
-import { type Bookkeeping, isMemberStatus, type StoredProfile } from './profile.js';
+import { type Bookkeeping, isKnownStatus, isMemberStatus, type StoredProfile } from './profile.js';
 import type { ProfileChange } from './profile-change.js';
 import type { Reason } from './reasons.js';
 
@@ -28,13 +29,29 @@ export type DestinationDecision =
       readonly reasons: readonly Reason[];
       readonly document: null;
       /** Set when the profile should be exported but cannot be. */
-      readonly rejection?: {
-        readonly code: 'PAYLOAD_TOO_LARGE';
-        readonly message: string;
-        /** The document's largest part (`person`, `segmentMembership`, `identityMap`…). */
-        readonly field?: string;
-      };
+      readonly rejection?: Rejection;
     };
+
+/**
+ * Why a profile is not exported to a destination although its change concerns it:
+ * - `PAYLOAD_TOO_LARGE`: the document and partition key are over 1 MiB — the most an export queue
+ *   message carries, and the Kinesis record limit every stream accepts (a stream's `MaxRecordSize`
+ *   may be raised to 10 MiB, but no export above 1 MiB can reach it: core/stream-rules.ts);
+ * - `UNKNOWN_SEGMENT_STATUS`: a segment the destination maps has a status the source page does not
+ *   name (`"pending"`) in the image the document is built from. Only that destination's export is
+ *   refused: the status of a segment no destination maps (or that another destination maps) never
+ *   holds this destination's exports back.
+ */
+export interface Rejection {
+  readonly code: 'PAYLOAD_TOO_LARGE' | 'UNKNOWN_SEGMENT_STATUS';
+  readonly message: string;
+  /**
+   * PAYLOAD_TOO_LARGE: the document's largest part (`person`, `segmentMembership`, `identityMap`…);
+   * UNKNOWN_SEGMENT_STATUS: the entry's status, from the profile's root
+   * (`segmentMembership.ups.<segment id>.status`).
+   */
+  readonly field?: string;
+}
 
 /** A decision to export: the document and the profile version it reflects. */
 export type ExportDecision = Extract<DestinationDecision, { readonly export: true }>;
@@ -115,6 +132,39 @@ function segmentLabel(id: string, config: CompiledConfig): string {
   return name === undefined ? id : `"${name}" (${id})`;
 }
 
+/**
+ * The rejection of a destination's export whose image carries, on a segment the destination maps, a
+ * status the source page does not name (core/decide-statuses.ts); undefined when there is none. A
+ * companion segment (same merge policy, unmapped) with such a status is left out of the document, as
+ * a non-member is.
+ */
+function unknownStatusRejection(
+  image: StoredProfile,
+  destination: CompiledDestination,
+  config: CompiledConfig,
+): Rejection | undefined {
+  const unknown = unknownMappedStatuses(image, destination);
+  const first = unknown[0];
+  if (first === undefined) return undefined;
+  const which = listed(
+    unknown.map((u) => `${segmentLabel(u.segmentId, config)}: ${JSON.stringify(u.status)}`),
+  );
+  return {
+    code: 'UNKNOWN_SEGMENT_STATUS',
+    message: `mapped segment ${which}: not a status the source page names ("realized", "existing", "exited"), so whether the profile is a member cannot be told; the writer of the profile table must write one of them (the export is refused for destination "${destination.id}" only)`,
+    field: `segmentMembership.ups.${first.segmentId}.status`,
+  };
+}
+
+/** The decision not to export, with why. */
+function rejected(
+  destination: CompiledDestination,
+  reasons: Reason[],
+  rejection: Rejection,
+): DestinationDecision {
+  return { destinationId: destination.id, export: false, reasons, document: null, rejection };
+}
+
 function isMemberOfMapped(image: StoredProfile | undefined, destination: CompiledDestination): boolean {
   const ups = image?.segmentMembership?.ups;
   if (ups === undefined) return false;
@@ -162,6 +212,8 @@ function finish(
     return { destinationId: destination.id, export: false, reasons: why, document: null };
   }
   const { deleted } = options;
+  const unknown = unknownStatusRejection(image, destination, config);
+  if (unknown !== undefined) return rejected(destination, reasons, unknown);
   const document = buildExportDocument(image, destination, config.catalog, {
     deleted,
     ...(options.previous !== undefined && { previous: options.previous }),
@@ -170,17 +222,11 @@ function finish(
   const recordBytes = kinesisRecordBytes(json, image.profileId);
   if (recordBytes > maxRecordBytes) {
     const largest = largestPart(document);
-    return {
-      destinationId: destination.id,
-      export: false,
-      reasons,
-      document: null,
-      rejection: {
-        code: 'PAYLOAD_TOO_LARGE',
-        message: `the export document and partition key take ${recordBytes} bytes; Kinesis accepts at most ${maxRecordBytes} bytes per record (largest part: ${largest.field}, ${largest.bytes} bytes): map fewer or smaller attributes`,
-        field: largest.field,
-      },
-    };
+    return rejected(destination, reasons, {
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `the export document and partition key take ${recordBytes} bytes; an export travels through the export queue, whose messages hold at most ${maxRecordBytes} bytes — also the Kinesis record limit every stream accepts (a stream's MaxRecordSize of up to 10 MiB does not raise it) (largest part: ${largest.field}, ${largest.bytes} bytes): map fewer or smaller attributes`,
+      field: largest.field,
+    });
   }
   // A change the writer did not make (bookkeeping absent or left as it was) has no version of its
   // own: 0, which the exporter never treats as stale.
@@ -203,7 +249,10 @@ function decideDeleted(
   config: CompiledConfig,
 ): DestinationDecision {
   const old = change.oldImage;
-  if (old === undefined || !isMemberOfMapped(old, destination)) {
+  if (
+    old === undefined ||
+    !(isMemberOfMapped(old, destination) || hasUnknownMappedStatus(old, destination))
+  ) {
     return {
       destinationId: destination.id,
       export: false,
@@ -212,8 +261,12 @@ function decideDeleted(
     };
   }
   const ups = old.segmentMembership?.ups ?? {};
+  // Members, and segments whose status the page does not name (finish refuses those with the reason).
   const exited = destination.segments
-    .filter((s) => isMemberStatus(ups[s.id]?.status))
+    .filter((s) => {
+      const status = ups[s.id]?.status;
+      return status !== undefined && (isMemberStatus(status) || !isKnownStatus(status));
+    })
     .map((s) => segmentLabel(s.id, config));
   return finish(
     destination,
@@ -242,16 +295,24 @@ function decideForDestination(
   for (const mapping of destination.segments) {
     const before = oldUps?.[mapping.id]?.status;
     const after = newUps?.[mapping.id]?.status;
-    if (isMemberStatus(before) !== isMemberStatus(after)) {
+    // A status the page does not name may mean "member": a change to one is refused with the reason
+    // (finish), and a change from one to a known status is exported (an exit is never lost; at worst
+    // a member is told again that it is one).
+    const unknownBefore = before !== undefined && before !== after && !isKnownStatus(before);
+    const unclear = unknownBefore || (after !== undefined && after !== before && !isKnownStatus(after));
+    if (unclear || isMemberStatus(before) !== isMemberStatus(after)) {
       const now = after ?? 'removed (exported as exited)';
+      const was = before === undefined ? 'not a member' : unknownBefore ? JSON.stringify(before) : before;
       reasons.push({
         code: 'segment-membership',
-        message: `mapped segment ${segmentLabel(mapping.id, config)}: ${before ?? 'not a member'} → ${now}`,
+        message: `mapped segment ${segmentLabel(mapping.id, config)}: ${was} → ${now}`,
       });
     }
   }
 
-  const member = isMemberOfMapped(newImage, destination);
+  // A mapped segment with a status the page does not name may be a membership: such a change goes on
+  // to `finish`, which refuses it with the reason rather than drop it as a non-member's.
+  const member = isMemberOfMapped(newImage, destination) || hasUnknownMappedStatus(newImage, destination);
   const identities = identitySummary();
   if (identities !== null) {
     if (member) reasons.push({ code: 'identity-map', message: `identity map changed: ${identities}` });
@@ -308,8 +369,16 @@ export function decideBackfill(
   const qualified = destination.segments.filter(
     (s) => segmentIds.has(s.id) && isMemberStatus(ups[s.id]?.status),
   );
-  if (qualified.length === 0) return null;
-  const labels = qualified.map((s) => segmentLabel(s.id, config));
+  // A backfilled segment with a status the page does not name may hold a member: refused with the
+  // reason (by finish) rather than skipped as a non-member.
+  const unclear = destination.segments.some((s) => {
+    const status = ups[s.id]?.status;
+    return segmentIds.has(s.id) && status !== undefined && !isKnownStatus(status);
+  });
+  if (qualified.length === 0 && !unclear) return null;
+  const labels = (qualified.length > 0 ? qualified : destination.segments.filter((s) => segmentIds.has(s.id)))
+    .filter((s) => ups[s.id] !== undefined)
+    .map((s) => segmentLabel(s.id, config));
   return finish(
     destination,
     [{ code: 'backfill', message: `historical backfill: member of newly mapped segment ${listed(labels)}` }],

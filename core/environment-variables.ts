@@ -27,6 +27,11 @@ export const VARIABLE = {
   stateTableName: 'STATE_TABLE_NAME',
   profileTableName: 'PROFILE_TABLE_NAME',
   exportMaxReceiveCount: 'EXPORT_MAX_RECEIVE_COUNT',
+  /**
+   * The pipeline's name (the construct's `pipelineName`): the value of every metric's `pipeline`
+   * dimension. Optional: the local stack sets none.
+   */
+  pipelineName: 'KD_PIPELINE_NAME',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
 } as const;
@@ -35,12 +40,19 @@ export const VARIABLE = {
  * The variables through which the CLI finds a deployment's resources (else from the CloudFormation
  * stack's outputs); `local up` prints them.
  */
+/**
+ * The decide mapping's on-failure queue (shard ranges the mapping gave up on), read by
+ * `decide replay`: a deployment variable, else the stack output `DecideFailuresQueueUrl`.
+ */
+export const DECIDE_FAILURES_QUEUE_VARIABLE = 'DECIDE_FAILURES_QUEUE_URL';
+
 export const DEPLOYMENT_VARIABLE = {
   profileTableName: VARIABLE.profileTableName,
   stateTableName: VARIABLE.stateTableName,
   exportQueueUrl: VARIABLE.exportQueueUrl,
   dlqUrl: VARIABLE.deadLetterQueueUrl,
   rejectsQueueUrl: VARIABLE.rejectsQueueUrl,
+  decideFailuresQueueUrl: DECIDE_FAILURES_QUEUE_VARIABLE,
 } as const;
 
 /** The config file a CLI command reads unless `--config` names one. */

@@ -18,6 +18,33 @@ export const NON_ATTRIBUTE_FIELDS: ReadonlySet<string> = new Set([
 /** The reserved top-level attribute that holds the profile writer's bookkeeping. */
 export const BOOKKEEPING_FIELD = '__kd';
 
+/**
+ * Names that are not fields in JavaScript: `__proto__` is an object's prototype link, `constructor`
+ * and `prototype` reach a class and its prototype. A mapped path through one (`__proto__.isAdmin`)
+ * would read and write the prototype every object shares, so no mapped path may hold one.
+ */
+export const RESERVED_FIELD_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Why a well-formed field path cannot be mapped because one of its segments is a
+ * {@link RESERVED_FIELD_NAMES reserved name}, naming the segment; undefined when none is.
+ */
+export function reservedSegmentProblem(path: string): string | undefined {
+  const reserved = path.split('.').find((segment) => RESERVED_FIELD_NAMES.has(segment));
+  if (reserved === undefined) return undefined;
+  return `"${path}" cannot be mapped: "${reserved}" is not a field name but ${reserved === '__proto__' ? "a JavaScript object's prototype link" : `the ${reserved} of a JavaScript object`}, and a path through it would read and write the prototype every object shares; rename the field`;
+}
+
+/**
+ * Sets `key` as an own, enumerable property of `target`, even when it is `__proto__` (plain
+ * assignment would replace the object's prototype instead), as `JSON.parse` does.
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
 /** Returns true when `path` is a well-formed dot-separated field path. */
 export function isFieldPath(path: string): boolean {
   if (path.length === 0 || path.length > 1024) return false;
@@ -43,22 +70,26 @@ export function getAtPath(root: unknown, segments: readonly string[]): unknown {
   return current;
 }
 
-/** Sets `value` at `segments` in `root`, creating intermediate objects. Mutates `root`. */
+/**
+ * Sets `value` at `segments` in `root`, creating intermediate objects. Mutates `root`. Reads and
+ * writes own properties only ({@link setOwn}): a segment such as `__proto__` or `constructor` is a
+ * field of `root`'s own, never the way to a prototype.
+ */
 export function setAtPath(root: Record<string, unknown>, segments: readonly string[], value: unknown): void {
   let current: Record<string, unknown> = root;
   const last = segments.length - 1;
   for (let i = 0; i < last; i++) {
     const segment = segments[i] as string;
-    const next = current[segment];
+    const next = Object.hasOwn(current, segment) ? current[segment] : undefined;
     if (isPlainObject(next)) {
       current = next;
     } else {
       const created: Record<string, unknown> = {};
-      current[segment] = created;
+      setOwn(current, segment, created);
       current = created;
     }
   }
-  current[segments[last] as string] = value;
+  setOwn(current, segments[last] as string, value);
 }
 
 /**

@@ -105,10 +105,19 @@ export function metricUnit(name: MetricName): MetricUnitName {
   return UNITS.get(name) as MetricUnitName;
 }
 
-/** The dimensions the metrics carry, by key: `service` on all, `Reason` on a second ExportsQueued. */
+/**
+ * The dimensions the metrics carry, by key: `service` and `pipeline` on all, `Reason` on a second
+ * ExportsQueued.
+ */
 export const METRIC_DIMENSION = {
   /** Every metric's dimension (Powertools' `serviceName`): {@link SERVICE_NAME}. */
   service: 'service',
+  /**
+   * Every deployed metric's second dimension: the pipeline's name (the construct's `pipelineName`),
+   * so two pipelines in one account and region never share a metric, an alarm or a dashboard graph.
+   * The functions add it from `KD_PIPELINE_NAME`; without it (the local stack) they emit `service` alone.
+   */
+  pipeline: 'pipeline',
   /** The reason an export was queued (`segment-membership`, `backfill`, …), on a single metric. */
   reason: 'Reason',
 } as const;

@@ -1,7 +1,13 @@
 import type { CompiledDestination } from './compiled-config.js';
 import type { CatalogSegment, MappedSegment } from './config.js';
-import { getAtPath, setAtPath } from './field-path.js';
-import { isMemberStatus, type SegmentEntry, type SegmentStatus, type StoredProfile } from './profile.js';
+import { getAtPath, setAtPath, setOwn } from './field-path.js';
+import {
+  isKnownStatus,
+  isMemberStatus,
+  type SegmentEntry,
+  type SegmentStatus,
+  type StoredProfile,
+} from './profile.js';
 
 /** The export document: mapped attributes, then `segmentMembership.ups`, then the whole `identityMap`. */
 export type ExportDocument = Record<string, unknown>;
@@ -77,6 +83,7 @@ export function buildExportDocument(
     if (value !== undefined) setAtPath(document, path, value);
   }
 
+  // Segment ids are keys of their own (setOwn): an id such as `__proto__` never reaches a prototype.
   const ups: Record<string, ExportedSegmentEntry> = {};
   const memberships = profile.segmentMembership?.ups;
   const before = options.previous?.segmentMembership?.ups;
@@ -86,19 +93,20 @@ export function buildExportDocument(
       const left = entry === undefined ? before?.[mapping.id] : undefined;
       if (entry === undefined && left === undefined) continue;
       const status = options.deleted === true || entry === undefined ? 'exited' : entry.status;
-      ups[mapping.id] = exportedEntry(
-        (entry ?? left) as SegmentEntry,
-        status,
-        catalog.get(mapping.id),
-        mapping,
-        destination,
+      // A status the page does not name is never exported: the decision rejects such a document
+      // for the destination before building it (core/decide.ts), so this only guards direct calls.
+      if (!isKnownStatus(status)) continue;
+      setOwn(
+        ups,
+        mapping.id,
+        exportedEntry((entry ?? left) as SegmentEntry, status, catalog.get(mapping.id), mapping, destination),
       );
     }
     if (options.deleted !== true && memberships !== undefined) {
       for (const companion of destination.companionSegments) {
         const entry = memberships[companion.id];
         if (entry !== undefined && isMemberStatus(entry.status)) {
-          ups[companion.id] = exportedEntry(entry, entry.status, companion, undefined, destination);
+          setOwn(ups, companion.id, exportedEntry(entry, entry.status, companion, undefined, destination));
         }
       }
     }

@@ -42,6 +42,13 @@ export function receivesUntilLastAttempt(batchSize: number, attempts: number): n
  */
 const RECEIVES_WITHOUT_ATTEMPT = 5 + 5;
 
+/**
+ * A stream mapping's `MaximumRetryAttempts` / `MaximumRecordAgeInSeconds` of -1: Lambda retries a
+ * failing batch, whatever its records' age, until they expire from the stream (the CloudFormation
+ * and Lambda API value for "infinite"; the local stream poller reads it the same way).
+ */
+export const UNTIL_RECORD_EXPIRES = -1;
+
 export const PIPELINE_SETTINGS = {
   /** The DynamoDB Streams → decide event source mapping and function. */
   decide: {
@@ -53,10 +60,21 @@ export const PIPELINE_SETTINGS = {
      * keeps export latency well under a second; batches still fill up to `batchSize` under load.
      */
     maxBatchingWindowSeconds: 0,
-    /** Retries of a failing batch before the on-failure destination receives its description. */
-    retryAttempts: 10,
-    /** Records older than this are sent to the on-failure destination instead of being retried. */
-    maxRecordAgeSeconds: 6 * 60 * 60,
+    /**
+     * Retries of a failing batch: {@link UNTIL_RECORD_EXPIRES}, Lambda retries it until its records
+     * leave the stream (a DynamoDB stream keeps a record 24 hours). Why: a change the decide function
+     * never evaluates is lost for good — a later backfill re-exports only current members, so every
+     * `realized → exited` of a dropped range would never reach a destination. Poison records do not
+     * block the shard: decide reports them as batch item failures only for transient errors and sends
+     * the rest to the rejects queue, and `bisectBatchOnError` narrows a failing batch down to the
+     * record that fails. So only a transient failure (SQS, KMS throttling, an outage) holds a shard,
+     * and `DecideIteratorAge` (5 minutes, lib/alarm-thresholds.ts) pages long before the 24 hours end.
+     * (AWS Solutions Constructs default such mappings to 500 retries and 24 hours; EventBridge Pipes
+     * to "until the record expires".)
+     */
+    retryAttempts: UNTIL_RECORD_EXPIRES,
+    /** Records are retried whatever their age, until they expire from the stream (see `retryAttempts`). */
+    maxRecordAgeSeconds: UNTIL_RECORD_EXPIRES,
     bisectBatchOnError: true,
     /**
      * The least ParallelizationFactor: the construct derives the factor from the config's expected
@@ -137,7 +155,13 @@ export const PIPELINE_SETTINGS = {
   putRecords: {
     maxRecordsPerCall: 500,
     maxBytesPerCall: 5 * MIB,
-    /** 1 MiB of data plus partition key per record: the one definition of the limit. */
+    /**
+     * 1 MiB of data plus partition key per record: the one definition of the limit. It is the least
+     * `MaxRecordSize` a stream can have (1,024–10,240 KiB), so no stream refuses a record within it,
+     * and an export above it cannot travel through the export queue (`queueSend.maxMessageBytes`, the
+     * envelope included) anyway: a stream that accepts larger records changes nothing
+     * (core/stream-rules.ts reads the stream's limit).
+     */
     maxRecordBytes: MIB,
     baseBackoffMs: 50,
     maxBackoffMs: 2_000,

@@ -1,4 +1,4 @@
-import { BOOKKEEPING_FIELD, isPlainObject, NON_ATTRIBUTE_FIELDS } from './field-path.js';
+import { BOOKKEEPING_FIELD, isPlainObject, NON_ATTRIBUTE_FIELDS, setOwn } from './field-path.js';
 import type { Bookkeeping, Profile, StoredProfile } from './profile.js';
 
 /** The outcome of merging one written document into the stored profile. */
@@ -23,21 +23,22 @@ function mergeAttribute(
     return;
   }
   if (isPlainObject(value)) {
-    const existing = target[key];
+    // Own properties only: a field named `__proto__` or `constructor` is the document's own.
+    const existing = Object.hasOwn(target, key) ? target[key] : undefined;
     const next: Record<string, unknown> = isPlainObject(existing) ? { ...existing } : {};
     const keys = Object.keys(value);
     if (keys.length === 0) {
       if (!isPlainObject(existing)) {
-        target[key] = next;
+        setOwn(target, key, next);
         written.push(path);
       }
       return;
     }
     for (const child of keys) mergeAttribute(next, child, value[child], `${path}.${child}`, written);
-    target[key] = next;
+    setOwn(target, key, next);
     return;
   }
-  target[key] = value;
+  setOwn(target, key, value);
   written.push(path);
 }
 
@@ -70,9 +71,12 @@ export function mergeProfileWrite(
       const current = isPlainObject(item.segmentMembership) ? item.segmentMembership : {};
       const merged: Record<string, unknown> = { ...current };
       for (const [ns, entries] of Object.entries(value)) {
-        merged[ns] = isPlainObject(entries)
-          ? { ...(isPlainObject(current[ns]) ? current[ns] : {}), ...entries }
-          : entries;
+        const before = Object.hasOwn(current, ns) ? current[ns] : undefined;
+        setOwn(
+          merged,
+          ns,
+          isPlainObject(entries) ? { ...(isPlainObject(before) ? before : {}), ...entries } : entries,
+        );
       }
       item.segmentMembership = merged;
       continue;

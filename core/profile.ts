@@ -29,11 +29,24 @@ const profileIdSchema = z
     error: (issue) => partitionKeyProblem(String(issue.input)) ?? 'must be a valid Kinesis partition key',
   });
 
+const lastQualificationTimeSchema = z
+  .string({ error: 'is required: an ISO-8601 date-time such as 2022-01-11T21:24:39Z' })
+  .regex(ISO_DATE_TIME, 'must be an ISO-8601 date-time such as 2022-01-11T21:24:39Z');
+
+/** A segment entry a writer gives: its status must be one the source page names. */
 const segmentEntrySchema = z.looseObject({
   status: z.enum(SEGMENT_STATUSES, { error: 'must be one of "realized", "existing", "exited"' }),
-  lastQualificationTime: z
-    .string({ error: 'is required: an ISO-8601 date-time such as 2022-01-11T21:24:39Z' })
-    .regex(ISO_DATE_TIME, 'must be an ISO-8601 date-time such as 2022-01-11T21:24:39Z'),
+  lastQualificationTime: lastQualificationTimeSchema,
+});
+
+/**
+ * A segment entry of a stored image: any status text. A status the page does not name (`"pending"`)
+ * blocks only what it concerns — the destinations that map that segment (core/decide.ts) — and never
+ * the image: a writer that bypasses the profile writer can store one on a segment nobody exports.
+ */
+const storedSegmentEntrySchema = z.looseObject({
+  status: z.string({ error: 'is required: the segment status as text, e.g. "realized"' }),
+  lastQualificationTime: lastQualificationTimeSchema,
 });
 
 const identitySchema = z.looseObject({
@@ -48,12 +61,20 @@ export const identityMapSchema = z.record(
   z.array(identitySchema, { error: 'must be an array of {"id": "…"} objects' }),
 );
 
-/** `segmentMembership`: namespace (`ups`) → segment id → entry. */
+const segmentIdSchema = z.string().min(1, 'segment ids must not be empty');
+
+/** `segmentMembership` of a written document: namespace (`ups`) → segment id → entry. */
 export const segmentMembershipSchema = z.looseObject({
-  ups: z.record(z.string().min(1, 'segment ids must not be empty'), segmentEntrySchema).optional(),
+  ups: z.record(segmentIdSchema, segmentEntrySchema).optional(),
 });
 
-export type SegmentEntry = z.infer<typeof segmentEntrySchema>;
+/** `segmentMembership` of a stored image: as written, but any status text (see the entry schema). */
+const storedSegmentMembershipSchema = z.looseObject({
+  ups: z.record(segmentIdSchema, storedSegmentEntrySchema).optional(),
+});
+
+/** A segment entry of a stored image: `status` may be one the page does not name ({@link isKnownStatus}). */
+export type SegmentEntry = z.infer<typeof storedSegmentEntrySchema>;
 export type IdentityMap = z.infer<typeof identityMapSchema>;
 export type SegmentMembership = z.infer<typeof segmentMembershipSchema>;
 
@@ -104,7 +125,7 @@ export type Profile = z.infer<typeof profileSchema>;
 export const storedProfileSchema = z.looseObject({
   profileId: profileIdSchema,
   identityMap: identityMapSchema.optional(),
-  segmentMembership: segmentMembershipSchema.optional(),
+  segmentMembership: storedSegmentMembershipSchema.optional(),
   [BOOKKEEPING_FIELD]: bookkeepingSchema.optional(),
 });
 export type StoredProfile = z.infer<typeof storedProfileSchema>;
@@ -164,8 +185,8 @@ function isWellFormedSegmentMembership(value: unknown): boolean {
     if (segmentId === '__proto__' || segmentId.length === 0) return false;
     const entry = ups[segmentId];
     if (!isObjectLike(entry)) return false;
-    const status = entry.status;
-    if (status !== 'realized' && status !== 'existing' && status !== 'exited') return false;
+    // Any status text: one the page does not name is judged where it matters (core/decide.ts).
+    if (typeof entry.status !== 'string') return false;
     const time = entry.lastQualificationTime;
     if (typeof time !== 'string' || !ISO_DATE_TIME.test(time)) return false;
   }
@@ -225,6 +246,11 @@ export function parseProfile(input: unknown, label?: string): Profile {
 }
 
 /** True when a segment status means the profile is a member. */
-export function isMemberStatus(status: SegmentStatus | undefined): boolean {
+export function isMemberStatus(status: string | undefined): status is 'realized' | 'existing' {
   return status === 'realized' || status === 'existing';
+}
+
+/** True for a status the source page names (`realized`, `existing`, `exited`). */
+export function isKnownStatus(status: string): status is SegmentStatus {
+  return status === 'realized' || status === 'existing' || status === 'exited';
 }

@@ -1,10 +1,9 @@
+import { partitionOfRegion } from './arn-rules.js';
 import type { Destination } from './config.js';
 
-/** The AWS partition of a region (`aws`, `aws-cn`, `aws-us-gov`). */
+/** The AWS partition of a region (`aws`, `aws-cn`, `aws-us-gov`, …): core/arn-rules.ts knows them. */
 export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
+  return partitionOfRegion(region);
 }
 
 /** The ARN of a destination's Kinesis stream in `account`. */

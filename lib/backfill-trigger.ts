@@ -7,6 +7,7 @@ import type { Destination } from '../core/config.js';
 import { deployBackfillEvent } from '../lambdas/backfill/deploy-backfill.js';
 import type { DeployBackfillEvent } from '../lambdas/backfill/invocation.js';
 import { logGroupWithRole } from './function-logging.js';
+import { CUSTOM_RESOURCE_SERVICE_TIMEOUT } from './service-timeout.js';
 
 export interface BackfillTriggerProps {
   readonly destinations: readonly Destination[];
@@ -59,6 +60,7 @@ export class BackfillTrigger extends Construct {
     };
     new AwsCustomResource(this, 'Run', {
       resourceType: 'Custom::KinesisDestinationBackfill',
+      serviceTimeout: CUSTOM_RESOURCE_SERVICE_TIMEOUT,
       onCreate: call,
       onUpdate: call,
       role: this.role,

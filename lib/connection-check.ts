@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { grantDestinationCredentials, type ResolvedDestination } from './destination-streams.js';
 import { logGroupWithRole } from './function-logging.js';
 import { type FunctionNetwork, PipelineFunction } from './pipeline-function.js';
+import { CUSTOM_RESOURCE_SERVICE_TIMEOUT } from './service-timeout.js';
 
 export interface ConnectionCheckProps {
   /** Every destination: imported streams are checked, created streams' names are checked first. */
@@ -18,6 +19,10 @@ export interface ConnectionCheckProps {
   /** The layer holding the destination config (lib/config-layer.ts). */
   readonly configLayer: lambda.ILayerVersion;
   readonly logKey: kms.IKey;
+  /** The pipeline's name (the function's `KD_PIPELINE_NAME`). */
+  readonly pipelineName: string;
+  /** @default - none (see PipelineFunctionProps.configOverrides) */
+  readonly configOverrides?: string;
   /**
    * The check role's fixed name: it assumes the destinations' cross-account roles, whose trust
    * policies name it.
@@ -68,6 +73,8 @@ export class ConnectionCheck extends Construct {
       timeout: Duration.minutes(2),
       configLayer: props.configLayer,
       logKey: props.logKey,
+      pipelineName: props.pipelineName,
+      ...(props.configOverrides === undefined ? {} : { configOverrides: props.configOverrides }),
       roleName: props.roleName,
       ...(props.network === undefined ? {} : { network: props.network }),
     });
@@ -125,6 +132,7 @@ export class ConnectionCheck extends Construct {
     if (imported.length > 0) {
       this.resource = new CustomResource(this, 'Resource', {
         serviceToken: provider.serviceToken,
+        serviceTimeout: CUSTOM_RESOURCE_SERVICE_TIMEOUT,
         resourceType: 'Custom::KinesisConnectionCheck',
         properties: {
           ExportRoleArn: props.exportRole.roleArn,
@@ -147,6 +155,7 @@ export class ConnectionCheck extends Construct {
     if (created.length > 0) {
       this.streamNameCheck = new CustomResource(this, 'StreamNames', {
         serviceToken: provider.serviceToken,
+        serviceTimeout: CUSTOM_RESOURCE_SERVICE_TIMEOUT,
         resourceType: 'Custom::KinesisStreamNameCheck',
         properties: {
           Streams: created.map(({ destination: d, stream }) => ({

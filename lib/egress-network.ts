@@ -1,11 +1,10 @@
-import { Fn } from 'aws-cdk-lib';
+import { Fn, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
-import { KinesisDestinationPropsError } from './errors.js';
 import { logRetention } from './function-logging.js';
 import type { FunctionNetwork } from './pipeline-function.js';
 
@@ -15,6 +14,24 @@ export interface EgressNetworkProps {
   readonly logKey: kms.IKey;
   /** Add an interface endpoint for Kinesis Data Streams in the stack's region. */
   readonly kinesisEndpoint: boolean;
+  /**
+   * Elastic IPs the customer allocated, one per availability zone, for the NAT gateways.
+   * @default - new Elastic IPs
+   */
+  readonly elasticIpAllocationIds?: readonly string[];
+  /**
+   * What deleting the stack (or replacing them) does to the Elastic IPs it creates: RETAIN keeps the
+   * addresses partners allowlisted (pass them back as `elasticIpAllocationIds`); DESTROY for test stacks.
+   */
+  readonly elasticIpRemovalPolicy: RemovalPolicy;
+}
+
+/** What asks for the network: the construct's props. */
+export interface EgressNetworkRequest {
+  readonly staticEgressIps?: boolean;
+  readonly kinesisEndpoint?: boolean;
+  readonly elasticIpAllocationIds?: readonly string[];
+  readonly dataRemovalPolicy: RemovalPolicy;
 }
 
 /**
@@ -31,7 +48,7 @@ const PUBLIC_SUBNETS = ['10.64.0.0/28', '10.64.0.16/28'];
 const PRIVATE_SUBNETS = ['10.64.0.64/26', '10.64.0.128/26'];
 
 /**
- * The network of `network.staticEgressIps`: a VPC in {@link EGRESS_AZ_COUNT} availability zones, each
+ * The network of `staticEgressIps`: a VPC in {@link EGRESS_AZ_COUNT} availability zones, each
  * with a public subnet holding a NAT gateway and its Elastic IP, and a private subnet for the
  * functions, whose only route out is that NAT gateway — so every request they send to a
  * destination stream leaves from one of {@link elasticIps}. Written with CloudFormation resources
@@ -46,29 +63,32 @@ export class EgressNetwork extends Construct {
   readonly subnets: readonly ec2.ISubnet[];
   /** The functions' security group: HTTPS out only. */
   readonly securityGroup: ec2.SecurityGroup;
-  /** One per availability zone: the addresses every request to a stream leaves from. */
+  /**
+   * One per availability zone: the addresses every request to a stream leaves from (none when the
+   * customer supplied `elasticIpAllocationIds`).
+   */
   readonly elasticIps: readonly ec2.CfnEIP[];
   /** The interface endpoint of Kinesis Data Streams, with `kinesisEndpoint`. */
   readonly kinesisEndpoint?: ec2.InterfaceVpcEndpoint;
 
   /**
-   * The network of `props.network.staticEgressIps`, or undefined when it is not asked for.
-   * @throws KinesisDestinationPropsError for `kinesisEndpoint` without `staticEgressIps`.
+   * The network of `staticEgressIps`, or undefined when it is not asked for. Its Elastic IPs are
+   * retained unless the construct's data is destroyed with the stack (`dataRemovalPolicy: DESTROY`).
    */
   static ifRequested(
     scope: Construct,
-    network: { readonly staticEgressIps?: boolean; readonly kinesisEndpoint?: boolean } | undefined,
+    request: EgressNetworkRequest,
     logKey: kms.IKey,
   ): EgressNetwork | undefined {
-    if (network?.kinesisEndpoint === true && network.staticEgressIps !== true) {
-      throw new KinesisDestinationPropsError(
-        'network.kinesisEndpoint needs network.staticEgressIps: the endpoint is placed in the VPC that option creates',
-      );
-    }
-    if (network?.staticEgressIps !== true) return undefined;
+    if (request.staticEgressIps !== true) return undefined;
     return new EgressNetwork(scope, 'EgressNetwork', {
       logKey,
-      kinesisEndpoint: network.kinesisEndpoint === true,
+      kinesisEndpoint: request.kinesisEndpoint === true,
+      ...(request.elasticIpAllocationIds === undefined
+        ? {}
+        : { elasticIpAllocationIds: request.elasticIpAllocationIds }),
+      elasticIpRemovalPolicy:
+        request.dataRemovalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
   }
 
@@ -111,12 +131,18 @@ export class EgressNetwork extends Construct {
       });
       toInternet.node.addDependency(attachment);
 
-      const eip = new ec2.CfnEIP(this, `ElasticIp${n}`, { domain: 'vpc' });
-      eip.node.addDependency(attachment);
-      elasticIps.push(eip);
+      let allocationId = props.elasticIpAllocationIds?.[i];
+      if (allocationId === undefined) {
+        const eip = new ec2.CfnEIP(this, `ElasticIp${n}`, { domain: 'vpc' });
+        eip.node.addDependency(attachment);
+        // The addresses partners allowlist: kept when the stack is deleted or the EIP replaced.
+        eip.applyRemovalPolicy(props.elasticIpRemovalPolicy);
+        elasticIps.push(eip);
+        allocationId = eip.attrAllocationId;
+      }
       const nat = new ec2.CfnNatGateway(this, `NatGateway${n}`, {
         subnetId: publicSubnet.ref,
-        allocationId: eip.attrAllocationId,
+        allocationId,
       });
 
       const privateSubnet = this.subnet(`Private${n}`, vpc, zone, PRIVATE_SUBNETS[i]);

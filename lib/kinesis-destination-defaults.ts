@@ -4,7 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { STATE_TABLE_ATTRIBUTE } from '../core/state-records.js';
-import { KinesisDestinationPropsError } from './errors.js';
+import { cloudWatchAlarmsKeyStatement } from './alarm-topic.js';
 
 /**
  * The defaults of `KinesisDestination`, in one place (the AWS Solutions Constructs
@@ -78,60 +78,107 @@ export const DEFAULT_PROFILE_TABLE_PROPS: dynamodb.TableProps = {
 };
 
 /**
- * The user's `profileTableProps` over {@link DEFAULT_PROFILE_TABLE_PROPS} (a shallow merge, as
- * Solutions Constructs' `consolidateProps`).
- * @throws KinesisDestinationPropsError when they change what the pipeline depends on: the partition
- *   key, a sort key, or the stream view type.
+ * The problems of the user's `profileTableProps`: changes to what the pipeline depends on — the
+ * partition key, a sort key, or the stream view type.
  */
-export function consolidateProfileTableProps(user: Partial<dynamodb.TableProps> = {}): dynamodb.TableProps {
+export function profileTablePropsIssues(user: Partial<dynamodb.TableProps> = {}): string[] {
+  const issues: string[] = [];
   const pk = user.partitionKey;
   if (
     pk !== undefined &&
     (pk.name !== PROFILE_PARTITION_KEY.name || pk.type !== PROFILE_PARTITION_KEY.type)
   ) {
-    throw new KinesisDestinationPropsError(
-      'profileTableProps.partitionKey must be { name: "profileId", type: STRING }: the profile writer, decide and the backfill key profiles by profileId; leave partitionKey out',
+    issues.push(
+      'profileTableProps.partitionKey: must be { name: "profileId", type: STRING }: the profile writer, decide and the backfill key profiles by profileId; leave partitionKey out',
     );
   }
   if (user.sortKey !== undefined) {
-    throw new KinesisDestinationPropsError(
-      'profileTableProps.sortKey is not supported: one item per profile, keyed by profileId alone; leave sortKey out',
+    issues.push(
+      'profileTableProps.sortKey: is not supported: one item per profile, keyed by profileId alone; leave sortKey out',
     );
   }
   if (user.stream !== undefined && user.stream !== PROFILE_STREAM_VIEW) {
-    throw new KinesisDestinationPropsError(
-      `profileTableProps.stream must be NEW_AND_OLD_IMAGES (decide compares both images), not ${user.stream}; leave stream out`,
+    issues.push(
+      `profileTableProps.stream: must be NEW_AND_OLD_IMAGES (decide compares both images), not ${user.stream}; leave stream out`,
     );
   }
-  return { ...DEFAULT_PROFILE_TABLE_PROPS, ...user };
+  return issues;
 }
 
 /**
- * Checks that an existing profile table can feed the pipeline: it must have a stream, and when it is
- * a table of this app, that stream must carry both images and the key must be `profileId`.
- * @throws KinesisDestinationPropsError naming the missing setting.
+ * The user's `profileTableProps` over {@link DEFAULT_PROFILE_TABLE_PROPS} (a shallow merge, as
+ * Solutions Constructs' `consolidateProps`), once {@link profileTablePropsIssues} found none.
  */
-export function checkExistingProfileTable(table: dynamodb.ITable): void {
-  if (table.tableStreamArn === undefined) {
-    throw new KinesisDestinationPropsError(
-      'existingProfileTable has no stream: create it with stream: StreamViewType.NEW_AND_OLD_IMAGES, or import it with Table.fromTableAttributes({ tableName, tableStreamArn })',
-    );
-  }
+export function consolidateProfileTableProps(user: Partial<dynamodb.TableProps> = {}): dynamodb.TableProps {
+  return { ...DEFAULT_PROFILE_TABLE_PROPS, ...user };
+}
+
+/** The CloudFormation table of a table of this app, if it is one (an imported table has none). */
+function cfnTableOf(table: dynamodb.ITable): dynamodb.CfnTable | undefined {
   const cfn = table.node.defaultChild;
-  if (!(cfn instanceof dynamodb.CfnTable)) return;
+  return cfn instanceof dynamodb.CfnTable ? cfn : undefined;
+}
+
+function keySchemaOf(cfn: dynamodb.CfnTable): dynamodb.CfnTable.KeySchemaProperty[] {
+  return Array.isArray(cfn.keySchema) ? (cfn.keySchema as dynamodb.CfnTable.KeySchemaProperty[]) : [];
+}
+
+/**
+ * The problems of an existing profile table: it must have a stream, and when it is a table of this
+ * app, that stream must carry both images and the key must be `profileId`.
+ */
+export function existingProfileTableIssues(table: dynamodb.ITable): string[] {
+  if (table.tableStreamArn === undefined) {
+    return [
+      'existingProfileTable: has no stream: create it with stream: StreamViewType.NEW_AND_OLD_IMAGES, or import it with Table.fromTableAttributes({ tableName, tableStreamArn })',
+    ];
+  }
+  const cfn = cfnTableOf(table);
+  if (cfn === undefined) return [];
+  const issues: string[] = [];
   const stream = cfn.streamSpecification as dynamodb.CfnTable.StreamSpecificationProperty | undefined;
   if (typeof stream?.streamViewType === 'string' && stream.streamViewType !== PROFILE_STREAM_VIEW) {
-    throw new KinesisDestinationPropsError(
-      `existingProfileTable's stream is ${stream.streamViewType}: decide needs NEW_AND_OLD_IMAGES (stream: StreamViewType.NEW_AND_OLD_IMAGES)`,
+    issues.push(
+      `existingProfileTable: its stream is ${stream.streamViewType}: decide needs NEW_AND_OLD_IMAGES (stream: StreamViewType.NEW_AND_OLD_IMAGES)`,
     );
   }
-  const keys = Array.isArray(cfn.keySchema) ? (cfn.keySchema as dynamodb.CfnTable.KeySchemaProperty[]) : [];
+  const keys = keySchemaOf(cfn);
   const hash = keys.find((k) => k.keyType === 'HASH');
   if (hash !== undefined && (hash.attributeName !== PROFILE_PARTITION_KEY.name || keys.length > 1)) {
-    throw new KinesisDestinationPropsError(
-      `existingProfileTable is keyed by ${keys.map((k) => k.attributeName).join(' + ')}: the pipeline needs partition key "profileId" (string) and no sort key`,
+    issues.push(
+      `existingProfileTable: is keyed by ${keys.map((k) => k.attributeName).join(' + ')}: the pipeline needs partition key "profileId" (string) and no sort key`,
     );
   }
+  return issues;
+}
+
+/**
+ * The problems of an existing state table of this app: it must be keyed by `pk` alone and expire
+ * items on `ttl`, as {@link STATE_TABLE_PROPS} creates it. An imported table is taken as it is (the
+ * one an earlier deployment of this construct created).
+ */
+export function existingStateTableIssues(table: dynamodb.ITable): string[] {
+  const cfn = cfnTableOf(table);
+  if (cfn === undefined) return [];
+  const issues: string[] = [];
+  const keys = keySchemaOf(cfn);
+  const hash = keys.find((k) => k.keyType === 'HASH');
+  if (hash !== undefined && (hash.attributeName !== STATE_TABLE_ATTRIBUTE.partitionKey || keys.length > 1)) {
+    issues.push(
+      `existingStateTable: is keyed by ${keys.map((k) => k.attributeName).join(' + ')}: the state table has partition key "${STATE_TABLE_ATTRIBUTE.partitionKey}" (string) and no sort key (STATE_TABLE_PROPS)`,
+    );
+  }
+  const ttl = cfn.timeToLiveSpecification as dynamodb.CfnTable.TimeToLiveSpecificationProperty | undefined;
+  if (
+    ttl !== undefined &&
+    typeof ttl.attributeName === 'string' &&
+    ttl.attributeName !== STATE_TABLE_ATTRIBUTE.timeToLive
+  ) {
+    issues.push(
+      `existingStateTable: expires items on "${ttl.attributeName}": the pipeline writes expiries to "${STATE_TABLE_ATTRIBUTE.timeToLive}" (timeToLiveAttribute: "${STATE_TABLE_ATTRIBUTE.timeToLive}")`,
+    );
+  }
+  return issues;
 }
 
 /**
@@ -141,16 +188,8 @@ export function checkExistingProfileTable(table: dynamodb.ITable): void {
  */
 export const DEFAULT_DATA_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
-/**
- * The construct's `dataRemovalPolicy`, or the default.
- * @throws KinesisDestinationPropsError for SNAPSHOT, which queues and streams do not support.
- */
+/** The construct's `dataRemovalPolicy`, or the default (SNAPSHOT is refused with the other props' problems). */
 export function dataRemovalPolicyOf(policy: RemovalPolicy | undefined): RemovalPolicy {
-  if (policy === RemovalPolicy.SNAPSHOT) {
-    throw new KinesisDestinationPropsError(
-      'dataRemovalPolicy SNAPSHOT is not supported: SQS queues and Kinesis streams have no snapshot; use RETAIN_ON_UPDATE_OR_DELETE (the default), RETAIN or DESTROY',
-    );
-  }
   return policy ?? DEFAULT_DATA_REMOVAL_POLICY;
 }
 
@@ -185,14 +224,7 @@ export const PIPELINE_KEY_PROPS: kms.KeyProps = {
  */
 export function pipelineKeyStatements(): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({
-      sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      // Only on behalf of this account's alarms (the confused-deputy guard of service principals).
-      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-    }),
+    cloudWatchAlarmsKeyStatement(),
     new iam.PolicyStatement({
       sid: 'CloudWatchLogsEncryptLogGroups',
       principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],

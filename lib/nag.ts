@@ -44,6 +44,8 @@ export const NAG_REASONS = {
     "This queue is itself a terminal dead-letter sink (poison stream records, or the decide mapping's on-failure destination). It is alarmed as soon as it holds a message and again before its retention ends; a further dead-letter queue would have nothing to catch.",
   'NIST.800.53.R5-IAMNoInlinePolicy':
     'Each policy is generated for exactly one role, with exact statements, and is created and deleted with that role. A customer-managed policy would add a reusable, separately attachable object without narrowing any permission; CDK grants (event sources, tracing, custom resources) also write to these policies.',
+  'NIST.800.53.R5-IAMNoInlinePolicy[operator]':
+    "The policy grantRedrive writes for an imported operator role: exact statements on this pipeline's dead-letter queue, export queue, state table, key and stack. It is created and deleted with the pipeline; a customer-managed policy would add a reusable, separately attachable object without narrowing any permission.",
   'NIST.800.53.R5-LambdaConcurrency':
     "Concurrency is bounded where the work comes from: the export mapping by ScalingConfig.MaximumConcurrency (pipeline settings), the decide function by the stream's shards x ParallelizationFactor, the backfill by the runs a deploy starts (each run is one chain of asynchronous invocations, the next started as the previous one ends), and the deploy-time functions by CloudFormation (one invocation per custom-resource event). Reserved concurrency would carve capacity out of the account pool, and on an SQS event source it causes throttled receives that count toward maxReceiveCount.",
   'NIST.800.53.R5-LambdaDLQ':
@@ -65,6 +67,14 @@ type RuleId = keyof typeof NAG_REASONS;
 function acknowledge(scope: IConstruct | undefined, rule: RuleId, id: string = rule): void {
   if (scope === undefined) return;
   Validations.of(scope).acknowledge({ id, reason: NAG_REASONS[rule] });
+}
+
+/**
+ * Acknowledges the inline-policy finding on a policy the construct itself created to grant an
+ * operator (under an imported role); a role of the app keeps its own findings.
+ */
+export function acknowledgeOperatorPolicy(policy: IConstruct): void {
+  acknowledge(policy, 'NIST.800.53.R5-IAMNoInlinePolicy[operator]', 'NIST.800.53.R5-IAMNoInlinePolicy');
 }
 
 /** The constructs whose findings {@link acknowledgeFindings} acknowledges: one pipeline's own. */

@@ -10,6 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC } from '../core/metric-names.js';
 import { ALARM_THRESHOLDS } from './alarm-thresholds.js';
+import { allowAlarmPublishing } from './alarm-topic.js';
 import { pipelineDashboard, pipelineMetric } from './pipeline-dashboard.js';
 
 export { ALARM_THRESHOLDS } from './alarm-thresholds.js';
@@ -24,11 +25,14 @@ export interface SinkQueue {
 }
 
 export interface PipelineAlertsProps {
-  /** Encrypts the alert topic it creates; its key policy must let CloudWatch use it. */
+  /** Whose metrics the alarms watch (their `pipeline` dimension). */
+  readonly pipelineName: string;
+  /** Encrypts the alert topic it creates; its key policy must let CloudWatch use it (the pipeline key). */
   readonly key: kms.IKey;
   /**
-   * Send the alarms to this topic instead (its key policy, if encrypted, must let CloudWatch use it).
-   * @default - a new topic encrypted with `key`, TLS only
+   * Send the alarms to this topic instead: CloudWatch alarms of the account must be able to publish
+   * to it, and to use its key if it is encrypted (lib/alarm-topic.ts adds both where it can).
+   * @default - a new topic encrypted with `key`, TLS only, that CloudWatch alarms may publish to
    */
   readonly topic?: sns.ITopic;
   readonly emails: readonly string[];
@@ -94,6 +98,7 @@ export class PipelineAlerts extends Construct {
         masterKey: props.key,
         enforceSSL: true,
       });
+    allowAlarmPublishing(this.topic, props.key);
     for (const email of props.emails) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
@@ -107,8 +112,8 @@ export class PipelineAlerts extends Construct {
         label: 'throttled records %',
         expression: 'IF(put + throttled > 0, 100 * throttled / (put + throttled), 0)',
         usingMetrics: {
-          put: pipelineMetric(METRIC.recordsPut, { period: minutes(5) }),
-          throttled: pipelineMetric(METRIC.recordsThrottled, { period: minutes(5) }),
+          put: pipelineMetric(props.pipelineName, METRIC.recordsPut, { period: minutes(5) }),
+          throttled: pipelineMetric(props.pipelineName, METRIC.recordsThrottled, { period: minutes(5) }),
         },
         period: minutes(5),
       }),
@@ -136,6 +141,7 @@ export class PipelineAlerts extends Construct {
     });
 
     this.dashboard = pipelineDashboard(this, 'Dashboard', {
+      pipelineName: props.pipelineName,
       ...(props.dashboardName === undefined ? {} : { dashboardName: props.dashboardName }),
       functions: props.functions,
       exportQueue: props.exportQueue,
@@ -193,7 +199,7 @@ export class PipelineAlerts extends Construct {
       treatMissingData: MISSING.keepLastState,
     });
     this.alarm('ExportLatencyP95', {
-      metric: pipelineMetric(METRIC.exportLatency, {
+      metric: pipelineMetric(props.pipelineName, METRIC.exportLatency, {
         period: minutes(5),
         statistic: cloudwatch.Stats.p(95),
       }),

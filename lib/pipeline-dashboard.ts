@@ -12,14 +12,24 @@ import {
 } from '../core/metric-names.js';
 import { ALARM_THRESHOLDS } from './alarm-thresholds.js';
 
-const DIMENSIONS = { [METRIC_DIMENSION.service]: SERVICE_NAME };
+/** The dimensions of one pipeline's metrics: the service, and the pipeline's name. */
+export function pipelineDimensions(pipelineName: string): Record<string, string> {
+  return { [METRIC_DIMENSION.service]: SERVICE_NAME, [METRIC_DIMENSION.pipeline]: pipelineName };
+}
 
-/** A pipeline metric (core/metric-names.ts; docs/ARCHITECTURE.md, "Metrics"). */
-export function pipelineMetric(name: MetricName, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+/**
+ * One of a pipeline's metrics (core/metric-names.ts; docs/ARCHITECTURE.md, "Metrics"), with its
+ * dimensions: never another pipeline's data.
+ */
+export function pipelineMetric(
+  pipelineName: string,
+  name: MetricName,
+  props: cloudwatch.MetricOptions = {},
+): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName: name,
-    dimensionsMap: DIMENSIONS,
+    dimensionsMap: pipelineDimensions(pipelineName),
     statistic: cloudwatch.Stats.SUM,
     period: Duration.minutes(1),
     ...props,
@@ -28,6 +38,8 @@ export function pipelineMetric(name: MetricName, props: cloudwatch.MetricOptions
 
 /** What {@link pipelineDashboard} shows. */
 export interface PipelineDashboardProps {
+  /** Whose metrics it shows. */
+  readonly pipelineName: string;
   readonly dashboardName?: string;
   readonly functions: Readonly<Record<'decide' | 'export' | 'backfill', lambda.IFunction>>;
   readonly exportQueue: sqs.IQueue;
@@ -41,6 +53,8 @@ export interface PipelineDashboardProps {
  * function errors and throttles, and the status of every alarm.
  */
 export function pipelineDashboard(scope: Construct, id: string, props: PipelineDashboardProps) {
+  const metric = (name: MetricName, options: cloudwatch.MetricOptions = {}) =>
+    pipelineMetric(props.pipelineName, name, options);
   const flow: readonly MetricName[] = [
     METRIC.profilesEvaluated,
     METRIC.exportsQueued,
@@ -56,8 +70,7 @@ export function pipelineDashboard(scope: Construct, id: string, props: PipelineD
   const queues = [{ name: 'ExportQueue', queue: props.exportQueue }, ...props.sinks];
   dashboard.addWidgets(
     new cloudwatch.TextWidget({
-      markdown:
-        '## kinesis-destination\nprofile table stream → **decide** → export queue (FIFO) → **export** → Kinesis; failures → DLQ / rejects',
+      markdown: `## kinesis-destination: ${props.pipelineName}\nprofile table stream → **decide** → export queue (FIFO) → **export** → Kinesis; failures → DLQ / rejects`,
       width: 24,
       height: 2,
     }),
@@ -65,18 +78,18 @@ export function pipelineDashboard(scope: Construct, id: string, props: PipelineD
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
       title: 'Flow (records per minute)',
-      left: flow.map((name) => pipelineMetric(name, { label: name })),
+      left: flow.map((name) => metric(name, { label: name })),
       width: 12,
     }),
     new cloudwatch.GraphWidget({
       title: 'Export latency (stream record → put)',
       left: [
-        pipelineMetric(METRIC.exportLatency, {
+        metric(METRIC.exportLatency, {
           statistic: cloudwatch.Stats.p(50),
           label: 'p50',
           period: Duration.minutes(5),
         }),
-        pipelineMetric(METRIC.exportLatency, {
+        metric(METRIC.exportLatency, {
           statistic: cloudwatch.Stats.p(95),
           label: 'p95',
           period: Duration.minutes(5),

@@ -8,7 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { commonEnvironment } from '../lambdas/commons/environment.js';
+import { commonEnvironment, VARIABLE } from '../lambdas/commons/environment.js';
 import { KinesisDestinationPropsError } from './errors.js';
 import { logGroupWithRole } from './function-logging.js';
 
@@ -49,11 +49,21 @@ export function pipelineRuntime(known: readonly lambda.Runtime[] = lambda.Runtim
   return newest.runtime;
 }
 
-/** Variables every function gets (docs/ARCHITECTURE.md, "Environment variables of the functions"). */
-const FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
-  ...commonEnvironment(),
-  NODE_OPTIONS: '--enable-source-maps',
-};
+/**
+ * Variables every function of a pipeline gets (docs/ARCHITECTURE.md, "Environment variables of the
+ * functions"): the common ones with the pipeline's name (its metrics' `pipeline` dimension), the
+ * deploy-time config values, if any, and source maps on.
+ */
+function functionEnvironment(
+  pipelineName: string,
+  configOverrides: string | undefined,
+): Record<string, string> {
+  return {
+    ...commonEnvironment({ pipelineName }),
+    ...(configOverrides === undefined ? {} : { [VARIABLE.configOverrides]: configOverrides }),
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+}
 
 export interface PipelineFunctionProps {
   /**
@@ -68,6 +78,14 @@ export interface PipelineFunctionProps {
   readonly configLayer: lambda.ILayerVersion;
   /** Encrypts the function's log group. */
   readonly logKey: kms.IKey;
+  /** The pipeline's name: `KD_PIPELINE_NAME`, its metrics' `pipeline` dimension. */
+  readonly pipelineName: string;
+  /**
+   * `KD_CONFIG_OVERRIDES`: the config's deploy-time values (tokens), merged over the layer's config
+   * at cold start.
+   * @default - none: the layer holds the whole config
+   */
+  readonly configOverrides?: string;
   /** @default - only the common variables */
   readonly environment?: Record<string, string>;
   /**
@@ -110,6 +128,8 @@ export class PipelineFunction extends Construct {
   readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The function's environment variables (values may be tokens), for the size check. */
+  readonly environment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
@@ -128,6 +148,10 @@ export class PipelineFunction extends Construct {
         `${this.node.path}: no prebundled handler in ${props.entry} (index.mjs): run \`npm run build:handlers\` in a clone of kinesis-destination, or reinstall the package`,
       );
     }
+    this.environment = {
+      ...functionEnvironment(props.pipelineName, props.configOverrides),
+      ...props.environment,
+    };
     this.function = new lambda.Function(this, 'Function', {
       code: lambda.Code.fromAsset(props.entry),
       handler: PIPELINE_HANDLER,
@@ -150,7 +174,7 @@ export class PipelineFunction extends Construct {
             vpcSubnets: { subnets: [...props.network.subnets] },
             securityGroups: [props.network.securityGroup],
           }),
-      environment: { ...FUNCTION_ENVIRONMENT, ...props.environment },
+      environment: { ...this.environment },
     });
   }
 

@@ -5,6 +5,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { logGroupWithRole } from './function-logging.js';
+import { CUSTOM_RESOURCE_SERVICE_TIMEOUT } from './service-timeout.js';
 
 /** The id of the singleton function behind every `AwsCustomResource` of a stack (aws-cdk-lib). */
 export const AWS_CUSTOM_RESOURCE_FUNCTION_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
@@ -63,6 +64,7 @@ export function restrictRedriveSources(
   };
   return new AwsCustomResource(scope, id, {
     resourceType: 'Custom::SqsRedriveAllowPolicy',
+    serviceTimeout: CUSTOM_RESOURCE_SERVICE_TIMEOUT,
     onCreate: call,
     onUpdate: call,
     policy: AwsCustomResourcePolicy.fromStatements([

@@ -20,15 +20,42 @@ import type { DestinationConfig } from '../core/config.js';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import { waitFor } from './wait.js';
 
+/** The names of one pipeline's tables and queues. */
+export interface LocalResourceNames {
+  readonly profileTable: string;
+  readonly stateTable: string;
+  readonly exportQueue: string;
+  readonly deadLetterQueue: string;
+  readonly rejectsQueue: string;
+  readonly decideFailuresQueue: string;
+}
+
 /** Resource names of the local stack (docs/ARCHITECTURE.md, "Local resource names"). */
-export const LOCAL_RESOURCE_NAMES = {
+export const LOCAL_RESOURCE_NAMES: LocalResourceNames = {
   profileTable: 'profiles',
   stateTable: 'kinesis-destination-state',
   exportQueue: 'kinesis-destination-export.fifo',
   deadLetterQueue: 'kinesis-destination-export-dlq.fifo',
   rejectsQueue: 'kinesis-destination-rejects',
   decideFailuresQueue: 'kinesis-destination-decide-failures',
-} as const;
+};
+
+/**
+ * The names of a second pipeline's resources on the same emulators (`<prefix>-` before each name):
+ * tests that need two pipelines — a dead-letter queue of one, the export queue of the other — create
+ * them with {@link createResources}.
+ */
+export function prefixedResourceNames(prefix: string): LocalResourceNames {
+  const n = LOCAL_RESOURCE_NAMES;
+  return {
+    profileTable: `${prefix}-${n.profileTable}`,
+    stateTable: `${prefix}-${n.stateTable}`,
+    exportQueue: `${prefix}-${n.exportQueue}`,
+    deadLetterQueue: `${prefix}-${n.deadLetterQueue}`,
+    rejectsQueue: `${prefix}-${n.rejectsQueue}`,
+    decideFailuresQueue: `${prefix}-${n.decideFailuresQueue}`,
+  };
+}
 
 /**
  * Receives the local export queue's redrive policy allows beyond `maxReceiveCount`: local-aws-sqs
@@ -133,8 +160,8 @@ export async function createResources(
   clients: ResourceClients,
   config: DestinationConfig,
   timings: LocalTimings = localTimings(),
+  names: LocalResourceNames = LOCAL_RESOURCE_NAMES,
 ): Promise<LocalResources> {
-  const names = LOCAL_RESOURCE_NAMES;
   const [profileTable] = await Promise.all([
     createTable(clients.dynamodb, {
       TableName: names.profileTable,

@@ -5,7 +5,11 @@
  * `stack-steps.ts` and `local-pipeline.ts` carry the plan out.
  */
 
-import { CONFIG_PATH_VARIABLE, DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
+import {
+  CONFIG_PATH_VARIABLE,
+  DECIDE_FAILURES_QUEUE_VARIABLE,
+  DEPLOYMENT_VARIABLE,
+} from '../core/environment-variables.js';
 import { PIPELINE_SETTINGS } from '../core/pipeline-settings.js';
 import { backfillEnvironment } from '../lambdas/backfill/environment.js';
 import { commonEnvironment, configEnvironment } from '../lambdas/commons/environment.js';
@@ -127,7 +131,7 @@ export function functionEnvironment(input: FunctionEnvironmentInput): Record<str
 
 /**
  * The environment of the CLI against the stack (what `local up` prints): the functions' plus the
- * DLQ, the config file and `AWS_DEFAULT_REGION` (for the AWS CLI), with Kinesis aimed straight at
+ * DLQ, the decide-failures queue, the config file and `AWS_DEFAULT_REGION` (for the AWS CLI), with Kinesis aimed straight at
  * the emulator — the CLI never goes through a fault proxy.
  */
 export function cliEnvironment(
@@ -142,6 +146,7 @@ export function cliEnvironment(
     // The AWS CLI (botocore) takes its region from AWS_DEFAULT_REGION, not AWS_REGION.
     AWS_DEFAULT_REGION: LOCAL_REGION,
     [DEPLOYMENT_VARIABLE.dlqUrl]: resources.deadLetterQueueUrl,
+    [DECIDE_FAILURES_QUEUE_VARIABLE]: resources.decideFailuresQueueUrl,
     ...(configPath !== undefined && { [CONFIG_PATH_VARIABLE]: configPath }),
   };
 }

@@ -17,16 +17,15 @@ export interface AppContext {
   readonly cdkVersion: string;
 }
 
-const STACK_BODY = `    const config = loadConfigFile('config.json');
-    new KinesisDestination(this, 'ProfileExports', {
-      destinations: config.destinations,
-      segmentCatalog: config.segmentCatalog,
+const STACK_BODY = `    new KinesisDestination(this, 'ProfileExports', {
+      ...propsFromConfig(this, loadConfigFile('config.json')),
+      pipelineName: 'profile-exports',
     });`;
 
 /** The stack of a TypeScript app (both templates' import style). */
 const tsStack = (className: string, cdkModule: string) => `import * as cdk from '${cdkModule}';
 import type { Construct } from 'constructs';
-import { KinesisDestination, loadConfigFile } from 'kinesis-destination';
+import { KinesisDestination, loadConfigFile, propsFromConfig } from 'kinesis-destination';
 
 export class ${className} extends cdk.Stack {
   constructor(scope: Construct, id: string, props?: cdk.StackProps) {
@@ -147,8 +146,8 @@ new AppStack(app, 'AppStack');
 addNagPacks(app);
 `;
   const imports = esm
-    ? "import * as cdk from 'aws-cdk-lib';\nimport { addNagPacks, KinesisDestination, loadConfigFile } from 'kinesis-destination';\n"
-    : "const cdk = require('aws-cdk-lib');\nconst { addNagPacks, KinesisDestination, loadConfigFile } = require('kinesis-destination');\n";
+    ? "import * as cdk from 'aws-cdk-lib';\nimport { addNagPacks, KinesisDestination, loadConfigFile, propsFromConfig } from 'kinesis-destination';\n"
+    : "const cdk = require('aws-cdk-lib');\nconst { addNagPacks, KinesisDestination, loadConfigFile, propsFromConfig } = require('kinesis-destination');\n";
   writeFileSync(join(dir, 'bin/app.js'), `#!/usr/bin/env node\n${imports}\n${body}`);
   return esm ? 'app "node bin/app.js", "type": "module", import' : 'app "node bin/app.js", require';
 }

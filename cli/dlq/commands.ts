@@ -10,16 +10,21 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
 import { stringifyExact } from '../../core/json-text.js';
+import { confirmOrRefuse, type Prompter, terminalPrompter } from '../confirm.js';
 import {
   type DeploymentCommandOptions,
+  deploymentTarget,
+  describeDeploymentSource,
   loadCommandConfig,
   parsePositiveInt,
-  requireDeployment,
+  resolveDeploymentFrom,
   selectDestinations,
   withDeploymentOptions,
 } from '../deployment.js';
-import { listDeadLetters } from './listing.js';
-import { redriveDeadLetters } from './redrive.js';
+import { listDeadLetters, listingSummary } from './listing.js';
+import { MAX_REDRIVE_RATE, redriveDeadLetters } from './redrive.js';
+import { describePlan, redriveChecks } from './redrive-checks.js';
+import type { StreamChecker } from './stream-check.js';
 import { formatDeadLetterTable } from './table.js';
 
 interface ListFlags extends DeploymentCommandOptions {
@@ -33,16 +38,32 @@ interface RedriveFlags extends DeploymentCommandOptions {
   readonly destination?: string;
   readonly dryRun?: boolean;
   readonly rate?: string;
+  readonly yes?: boolean;
+  readonly includeNonRetryable?: boolean;
 }
 
-function checkDestinationFlag(flags: { config?: string; destination?: string }): void {
-  // An unknown id is a typo, not an empty result.
-  if (flags.destination !== undefined) selectDestinations(loadCommandConfig(flags.config), flags.destination);
+/** What the `dlq` commands take from outside; tests pass their own. */
+export interface DlqCommandDependencies {
+  /** @default terminalPrompter */
+  readonly prompter?: Prompter;
+  /** @default exporterStreamChecker */
+  readonly streamChecker?: StreamChecker;
+}
+
+/**
+ * The config, validated as every command validates it (an unknown id is a typo, not an empty
+ * result), and the destination flag checked against it.
+ */
+function loadConfigFor(flags: { config?: string; destination?: string }) {
+  const config = loadCommandConfig(flags.config);
+  selectDestinations(config, flags.destination);
+  return config;
 }
 
 /** Registers `dlq list` and `dlq redrive` on the CLI. */
-export function registerDlqCommands(program: Command): void {
+export function registerDlqCommands(program: Command, deps: DlqCommandDependencies = {}): void {
   const dlq = program.command('dlq').description("inspect and redrive the export queue's dead-letter queue");
+  const say = (line: string) => process.stderr.write(`${line}\n`);
 
   withDeploymentOptions(
     dlq
@@ -53,13 +74,13 @@ export function registerDlqCommands(program: Command): void {
       .option('--json', 'JSON array instead of a table')
       .option('--show-payload', 'include each export document (attribute values and identities)'),
   ).action(async (flags: ListFlags) => {
-    checkDestinationFlag(flags);
+    loadConfigFor(flags);
     const limit = parsePositiveInt(flags.limit ?? '100', '--limit');
-    const deployment = await requireDeployment({
+    const { deployment } = await resolveDeploymentFrom({
       need: ['dlqUrl', 'stateTableName'],
-      ...(flags.stack === undefined ? {} : { stack: flags.stack }),
+      ...deploymentTarget(flags),
     });
-    process.stderr.write('reading the dead-letter queue (messages stay in it)…\n');
+    say('reading the dead-letter queue (messages stay in it)…');
     const listing = await listDeadLetters({
       sqs: new SQSClient({}),
       dynamo: new DynamoDBClient({}),
@@ -71,26 +92,32 @@ export function registerDlqCommands(program: Command): void {
     });
     if (flags.json === true) process.stdout.write(`${stringifyExact(listing.rows, 2)}\n`);
     else if (listing.rows.length > 0) process.stdout.write(formatDeadLetterTable(listing.rows));
-    process.stderr.write(
-      `${listing.rows.length} dead-lettered export(s)${flags.destination === undefined ? '' : ` of ${flags.destination}`}` +
-        `${listing.truncated ? ` (limit ${limit} reached; about ${listing.approximateDepth} in the queue)` : ''}\n`,
-    );
+    say(listingSummary(listing, flags.destination, limit));
   });
 
   withDeploymentOptions(
     dlq
       .command('redrive')
-      .description('move dead-lettered exports back to the export queue and wait until they are moved')
+      .description(
+        'move dead-lettered exports back to the export queue, after checking the queues, the ledger and the streams, and wait until they left the DLQ',
+      )
       .option('--destination <id>', "only this destination's exports (moved by the CLI itself)")
-      .option('--dry-run', 'count what would be moved; move nothing')
-      .option('--rate <n>', 'messages per second (1–500)'),
+      .option('--dry-run', 'run the checks and count what would be moved; move nothing')
+      .option('--rate <n>', `messages per second (1–${MAX_REDRIVE_RATE})`)
+      .option('--yes', 'do not ask for confirmation (scripts; required without a terminal)')
+      .option(
+        '--include-non-retryable',
+        'move dead letters marked Retryable=false too (they are dead-lettered again at once)',
+      ),
   ).action(async (flags: RedriveFlags) => {
-    checkDestinationFlag(flags);
-    const rate = flags.rate === undefined ? undefined : parsePositiveInt(flags.rate, '--rate');
-    const deployment = await requireDeployment({
-      need: ['dlqUrl', 'exportQueueUrl'],
-      ...(flags.stack === undefined ? {} : { stack: flags.stack }),
+    const config = loadConfigFor(flags);
+    const rate =
+      flags.rate === undefined ? undefined : parsePositiveInt(flags.rate, '--rate', MAX_REDRIVE_RATE);
+    const { deployment, source } = await resolveDeploymentFrom({
+      need: ['dlqUrl', 'exportQueueUrl', 'stateTableName'],
+      ...deploymentTarget(flags),
     });
+    say(describeDeploymentSource(source));
     let progressShown = false;
     const result = await redriveDeadLetters({
       sqs: new SQSClient({}),
@@ -99,6 +126,24 @@ export function registerDlqCommands(program: Command): void {
       ...(rate === undefined ? {} : { rate }),
       ...(flags.dryRun === true ? { dryRun: true } : {}),
       ...(flags.destination === undefined ? {} : { destinationId: flags.destination }),
+      ...(flags.includeNonRetryable === true ? { includeNonRetryable: true } : {}),
+      checkPlan: async (plan) => {
+        for (const line of describePlan(plan)) say(line);
+        await redriveChecks({
+          dynamo: new DynamoDBClient({}),
+          stateTableName: deployment.stateTableName,
+          config,
+          ...(deps.streamChecker === undefined ? {} : { streamChecker: deps.streamChecker }),
+          say,
+        })(plan);
+      },
+      confirm: (plan) =>
+        confirmOrRefuse({
+          yes: flags.yes === true,
+          prompter: deps.prompter ?? terminalPrompter,
+          question: `move ${plan.selected} dead letter(s) from ${plan.dlqArn} into ${plan.exportQueueArn}?`,
+          nothingDone: 'Nothing was moved.',
+        }),
       onProgress: ({ moved, toMove }) => {
         progressShown = true;
         process.stderr.write(`\rmoved ${moved} of ${toMove}   `);
@@ -106,11 +151,19 @@ export function registerDlqCommands(program: Command): void {
     });
     if (progressShown) process.stderr.write('\n');
     process.stdout.write(`${JSON.stringify(result)}\n`);
-    if (result.failed > 0 || result.status === 'FAILED' || result.status === 'CANCELLED') {
-      process.stderr.write(
-        `redrive ${result.status.toLowerCase()}: ${result.failed} message(s) not moved${result.failureReason === undefined ? '' : ` (${result.failureReason})`}; they are still in the dead-letter queue — check \`dlq list\` and redrive again\n`,
+    if (result.skipped > 0 && result.status !== 'DRY_RUN') {
+      say(
+        `${result.skipped} dead letter(s) left in the DLQ: marked not retryable (a redrive only dead-letters them again); fix their cause and delete them, or pass --include-non-retryable`,
+      );
+    }
+    if (result.status === 'EMPTY') say('nothing to redrive');
+    else if (result.status === 'INCOMPLETE' || result.status === 'FAILED' || result.status === 'CANCELLED') {
+      say(
+        `redrive ${result.status.toLowerCase()}: moved ${result.moved} of ${result.toMove}${result.failureReason === undefined ? '' : ` — ${result.failureReason}`}; check \`dlq list\` and redrive again`,
       );
       process.exitCode = 1;
+    } else if (result.status === 'COMPLETED') {
+      say(`redrive completed: ${result.moved} moved, none of them left in the dead-letter queue`);
     }
   });
 }

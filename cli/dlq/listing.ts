@@ -8,7 +8,7 @@ import { StateTable } from '../../adapters/state-table.js';
 import { type ExportMessage, exportDocumentOf } from '../../core/export-message.js';
 import type { FailureRecordResult } from '../../core/state-records.js';
 import { type DeadLetter, type PeekOptions, peekDeadLetters } from './peek.js';
-import { queueDepth } from './queue.js';
+import { queueCounts } from './queue.js';
 
 /** The failure a row shows: attached to the message, or its record in the state table. */
 interface RowFailure {
@@ -65,6 +65,11 @@ export interface DeadLetterListing {
   readonly truncated: boolean;
   /** ApproximateNumberOfMessages + NotVisible of the DLQ before the peek. */
   readonly approximateDepth: number;
+  /**
+   * ApproximateNumberOfMessagesNotVisible before the peek: messages another reader (a `dlq` command,
+   * a redrive) holds, which the peek cannot see.
+   */
+  readonly inFlight: number;
 }
 
 const isoTime = (epochMs: number | undefined) =>
@@ -139,7 +144,7 @@ export function toRow(
  * @throws the SDK's error.
  */
 export async function listDeadLetters(options: ListDeadLettersOptions): Promise<DeadLetterListing> {
-  const { depth } = await queueDepth(options.sqs, options.dlqUrl);
+  const { depth, inFlight } = await queueCounts(options.sqs, options.dlqUrl);
   const peek = await peekDeadLetters({ ...options, queueUrl: options.dlqUrl });
   // A message the export function moved carries its failure; the others are joined with the table.
   const exportIds = peek.letters.flatMap((l) =>
@@ -156,5 +161,25 @@ export async function listDeadLetters(options: ListDeadLettersOptions): Promise<
       options.showPayload ?? false,
     ),
   );
-  return { rows, scanned: peek.scanned, truncated: peek.truncated, approximateDepth: depth };
+  return { rows, scanned: peek.scanned, truncated: peek.truncated, approximateDepth: depth, inFlight };
+}
+
+/**
+ * The count line of `dlq list` (stderr): how many were listed, and how many more the queue holds in
+ * flight, which a listing cannot see (pure).
+ */
+export function listingSummary(
+  listing: DeadLetterListing,
+  destinationId: string | undefined,
+  limit: number,
+): string {
+  const of = destinationId === undefined ? '' : ` of ${destinationId}`;
+  const limited = listing.truncated
+    ? ` (limit ${limit} reached; about ${listing.approximateDepth} in the queue)`
+    : '';
+  const inFlight =
+    listing.inFlight === 0
+      ? ''
+      : `, ${listing.inFlight} more in flight (being received by another reader or in a redrive; not listed${destinationId === undefined ? '' : ', of any destination'})`;
+  return `${listing.rows.length} dead-lettered export(s)${of} listed${limited}${inFlight}`;
 }

@@ -10,7 +10,7 @@ import {
   messageGroupIdFor,
   readExportMessage,
 } from '../../core/export-message.js';
-import { release } from './queue.js';
+import { HeldMessages } from './hold.js';
 
 /** One message read from the dead-letter queue. */
 export interface DeadLetter {
@@ -100,70 +100,89 @@ export function matches(letter: DeadLetter, destinationId: string | undefined): 
   return groupBelongsTo(letter.groupId, destinationId) ?? letter.message?.destinationId === destinationId;
 }
 
+/** One receive of the DLQ, with every attribute `dlq` reads. */
+export function receiveDeadLetters(queueUrl: string, holdSeconds: number): ReceiveMessageCommand {
+  return new ReceiveMessageCommand({
+    QueueUrl: queueUrl,
+    MaxNumberOfMessages: 10,
+    VisibilityTimeout: holdSeconds,
+    WaitTimeSeconds: 0,
+    // The SQS emulator reads only the older AttributeNames; AWS accepts both.
+    AttributeNames: ['All'],
+    MessageSystemAttributeNames: ['All'],
+    // The failure the export function attached (core/dead-letter.ts).
+    MessageAttributeNames: ['All'],
+  });
+}
+
+/** Options of {@link scanDeadLetters}. */
+export type ScanOptions = Omit<PeekOptions, 'limit' | 'destinationId'>;
+
 /**
- * Reads messages from a dead-letter queue without consuming them: each receive holds its messages
- * for `holdSeconds` so the next receive returns others, and every held message is released
- * (visibility 0) before returning, also on error. Receiving raises a DLQ message's receive count;
- * the DLQ has no redrive policy, so that is harmless, and a message moved back to the export
+ * Reads every visible message of a dead-letter queue once, without consuming it: each receive holds
+ * its messages, the holds are renewed while the read goes on (`hold.ts`), and every held message is
+ * released (visibility 0) before returning, also on error. `visit` returns false to stop early.
+ * Messages another reader holds (in flight) are not seen. Receiving raises a DLQ message's receive
+ * count; the DLQ has no redrive policy, so that is harmless, and a message moved back to the export
  * queue starts from zero there.
+ * @returns how many messages were read.
  * @throws the SDK's error (after releasing what was held).
  */
-export async function peekDeadLetters(options: PeekOptions): Promise<PeekResult> {
+export async function scanDeadLetters(
+  options: ScanOptions,
+  visit: (letter: DeadLetter) => boolean | undefined,
+): Promise<number> {
   const { sqs, queueUrl } = options;
-  const limit = options.limit ?? 100;
   const hold = options.holdSeconds ?? 30;
   const maxEmpty = options.emptyReceives ?? 3;
-  const held: string[] = [];
+  const held = new HeldMessages({ sqs, queueUrl, holdSeconds: hold });
   const seen = new Set<string>();
-  const letters: DeadLetter[] = [];
-  let scanned = 0;
   let empty = 0;
-  let truncated = false;
   try {
-    while (letters.length < limit && empty < maxEmpty) {
-      const response = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: hold,
-          WaitTimeSeconds: 0,
-          // The SQS emulator reads only the older AttributeNames; AWS accepts both.
-          AttributeNames: ['All'],
-          MessageSystemAttributeNames: ['All'],
-          // The failure the export function attached (core/dead-letter.ts).
-          MessageAttributeNames: ['All'],
-        }),
-      );
-      const received = response.Messages ?? [];
+    while (empty < maxEmpty) {
+      const received = (await sqs.send(receiveDeadLetters(queueUrl, hold))).Messages ?? [];
       if (received.length === 0) {
         empty += 1;
         continue;
       }
       empty = 0;
-      let repeated = false;
       for (const m of received) {
-        if (m.ReceiptHandle !== undefined) held.push(m.ReceiptHandle);
+        held.add(m.ReceiptHandle);
         const id = m.MessageId ?? '';
-        if (seen.has(id)) {
-          // The hold ran out while reading: the queue has been read around once.
-          repeated = true;
-          continue;
-        }
+        // Seen again: a hold ran out although it was renewed (a renewal failed); read on.
+        if (seen.has(id)) continue;
         seen.add(id);
-        scanned += 1;
-        const letter = toDeadLetter(m);
-        if (!matches(letter, options.destinationId)) continue;
-        if (letters.length >= limit) {
-          truncated = true;
-          continue;
-        }
-        letters.push(letter);
+        if (visit(toDeadLetter(m)) === false) return seen.size;
       }
-      if (repeated) break;
-      if (letters.length >= limit) truncated = true;
     }
   } finally {
-    await release(sqs, queueUrl, held);
+    await held.releaseAll();
   }
+  return seen.size;
+}
+
+/**
+ * Reads messages from a dead-letter queue without consuming them (see {@link scanDeadLetters}),
+ * up to `limit` of the destination's.
+ * @throws the SDK's error (after releasing what was held).
+ */
+export async function peekDeadLetters(options: PeekOptions): Promise<PeekResult> {
+  const limit = options.limit ?? 100;
+  const letters: DeadLetter[] = [];
+  let truncated = false;
+  const scanned = await scanDeadLetters(options, (letter) => {
+    if (!matches(letter, options.destinationId)) return true;
+    if (letters.length >= limit) {
+      truncated = true;
+      return false;
+    }
+    letters.push(letter);
+    return true;
+  });
   return { letters, scanned, truncated };
+}
+
+/** True when retrying cannot help: the export function said so (`Retryable=false`), or it is no export. */
+export function isNonRetryable(letter: DeadLetter): boolean {
+  return letter.message === undefined || letter.reason?.retryable === false;
 }

@@ -1,17 +1,22 @@
-import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { KinesisDestination, STACK_OUTPUT } from 'kinesis-destination';
+import { DestinationTarget, KinesisDestination } from 'kinesis-destination';
 
 /**
- * A team's existing stack — its profile table (stream on), its key and its on-call topic — that adds
- * the pipeline next to them with the `KinesisDestination` construct. The destinations are typed props
- * here; `loadConfigFile('my-config.json')` fills them from a config file just as well.
+ * A team's existing stack — its profile table (stream on), its key, its on-call topic and a stream of
+ * its own — that adds the pipeline next to them with the `KinesisDestination` construct, its
+ * destinations given as typed targets: the team's stream (a resource of this stack: its name and
+ * region reach the functions through their environment) and a partner's stream in another account,
+ * written by assuming the partner's role with an external id. The construct writes the stack outputs
+ * the CLI reads (`npx kinesis-destination dlq list --stack TeamStack`).
  */
 export class TeamStack extends Stack {
-  /** The pipeline, for wiring further (queues, functions, export role, dashboard). */
+  /** The pipeline, for wiring further (queues, functions, export role, dashboard, metrics). */
   readonly profileExports: KinesisDestination;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -31,27 +36,38 @@ export class TeamStack extends Stack {
       encryptionKey: key,
       deletionProtection: true,
     });
-    // The team's own finding on its own table, acknowledged by the team (the construct acknowledges
-    // only the resources it creates).
+    const audiences = new kinesis.Stream(this, 'Audiences', {
+      streamMode: kinesis.StreamMode.ON_DEMAND,
+      encryption: kinesis.StreamEncryption.KMS,
+      encryptionKey: key,
+    });
+    // The team's own findings on its own resources, acknowledged by the team (the construct
+    // acknowledges only the resources it creates).
     Validations.of(profiles).acknowledge({
       id: 'NIST.800.53.R5-DynamoDBInBackupPlan',
       reason: "The organization's AWS Backup policy selects the team's tables by tag.",
     });
+    Validations.of(audiences).acknowledge({
+      id: 'AwsSolutions-KDS3',
+      reason: "The team's stream is encrypted with the team's own key, which its consumers are granted.",
+    });
     const onCall = new sns.Topic(this, 'OnCall', { masterKey: key, enforceSSL: true });
+    const writersAccount = '210987654321';
 
     // --- The pipeline, next to them ----------------------------------------------------------------
     this.profileExports = new KinesisDestination(this, 'ProfileExports', {
+      pipelineName: 'team-profile-exports',
       existingProfileTable: profiles,
       // Queues and log groups use the team's key; the construct adds the CloudWatch alarms and
-      // CloudWatch Logs statements to its policy.
+      // CloudWatch Logs statements to its policy, and lets CloudWatch publish to the team's topic.
       existingEncryptionKey: key,
       existingAlarmTopic: onCall,
       destinations: [
         {
           id: 'marketing',
           name: 'Amazon Kinesis – marketing',
-          region: 'us-east-2',
-          streamName: 'profile-exports',
+          // The team's own stream: the export role writes it, with kms:GenerateDataKey on its key.
+          target: DestinationTarget.stream(audiences),
           includeSegmentNames: true,
           segments: [
             {
@@ -61,6 +77,33 @@ export class TeamStack extends Stack {
             },
           ],
           attributes: ['person.name.firstName', 'personalEmail.address'],
+        },
+        {
+          id: 'analytics',
+          name: 'Amazon Kinesis – partner analytics',
+          // A partner's stream: the export role assumes the partner's role (its trust policy names the
+          // export role and requires the external id).
+          target: DestinationTarget.crossAccountStream({
+            stream: kinesis.Stream.fromStreamArn(
+              this,
+              'PartnerStream',
+              `arn:aws:kinesis:us-east-2:${writersAccount}:stream/profile-analytics`,
+            ),
+            role: iam.Role.fromRoleArn(
+              this,
+              'PartnerWriter',
+              `arn:aws:iam::${writersAccount}:role/kinesis-destination-writer`,
+              { mutable: false },
+            ),
+            externalId: 'team-profile-exports',
+          }),
+          segments: [
+            {
+              id: '5b998cb9-9488-4ec3-8d95-fa8338ced490',
+              mappingCreatedAt: 1649856570000,
+              mappingUpdatedAt: 1649856570000,
+            },
+          ],
         },
       ],
       segmentCatalog: [
@@ -72,15 +115,6 @@ export class TeamStack extends Stack {
           updatedAt: 1648553330000,
         },
       ],
-    });
-
-    // The default stack's output names (STACK_OUTPUT), which the CLI reads with `--stack TeamStack`.
-    new CfnOutput(this, STACK_OUTPUT.exportRoleArn, {
-      value: this.profileExports.exportRole.roleArn,
-      description: 'Trust this role in cross-account stream roles',
-    });
-    new CfnOutput(this, STACK_OUTPUT.deadLetterQueueUrl, {
-      value: this.profileExports.deadLetterQueue.queueUrl,
     });
   }
 }

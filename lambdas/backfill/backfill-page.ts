@@ -9,7 +9,10 @@ import { safeParseStoredProfile } from '../../core/profile.js';
 export interface BackfillPagePlan {
   /** The exports to queue, in scan order. */
   readonly exports: readonly QueuedExport[];
-  /** Items that are not valid profiles (counted, not exported). */
+  /**
+   * Items that are not valid profiles, or whose membership of a mapped segment is unclear (a status
+   * the page does not name): counted, not exported.
+   */
   readonly invalid: number;
   /** Profiles whose export document is too large for a Kinesis record (counted, not exported). */
   readonly tooLarge: number;
@@ -55,7 +58,9 @@ export function planBackfillPage(
     const decision = decideBackfill(parsed.value, context.destination, context.segmentIds, context.config);
     if (decision === null) continue;
     if (!decision.export) {
-      if (decision.rejection !== undefined) tooLarge += 1;
+      // An unclear membership (a status the page does not name) is counted with the invalid items.
+      if (decision.rejection?.code === 'PAYLOAD_TOO_LARGE') tooLarge += 1;
+      else if (decision.rejection !== undefined) invalid += 1;
       continue;
     }
     const profileId = parsed.value.profileId;

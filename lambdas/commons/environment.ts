@@ -121,10 +121,12 @@ export function defineEnvironment<const S extends Readonly<Record<string, Variab
 const COMMON_VARIABLES = {
   serviceName: { name: VARIABLE.serviceName, schema: z.string().default(SERVICE_NAME) },
   metricsNamespace: { name: VARIABLE.metricsNamespace, schema: z.string().default(METRICS_NAMESPACE) },
+  /** The `pipeline` dimension of every metric; absent (the local stack): no such dimension. */
+  pipelineName: { name: VARIABLE.pipelineName, schema: z.string().min(1).optional() },
 };
 const common = defineEnvironment(COMMON_VARIABLES);
 
-/** The variables every function reads: the Powertools service name and metrics namespace. */
+/** The variables every function reads: the Powertools service name and metrics namespace, the pipeline's name. */
 export type CommonEnvironment = EnvironmentValues<typeof COMMON_VARIABLES>;
 
 /** Reads the variables every function reads (defaults: {@link SERVICE_NAME}, {@link METRICS_NAMESPACE}). */
@@ -132,9 +134,19 @@ export function readCommonEnvironment(env: NodeJS.ProcessEnv = process.env): Com
   return common.read(env);
 }
 
-/** The variables every function gets: `POWERTOOLS_SERVICE_NAME` and `POWERTOOLS_METRICS_NAMESPACE`. */
-export function commonEnvironment(): Record<string, string> {
-  return common.build({ serviceName: SERVICE_NAME, metricsNamespace: METRICS_NAMESPACE });
+/**
+ * The variables every function gets: `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE` and,
+ * for a deployed pipeline, `KD_PIPELINE_NAME` (its metrics' `pipeline` dimension).
+ */
+export function commonEnvironment(options: { readonly pipelineName?: string } = {}): Record<string, string> {
+  const variables = common.build({
+    serviceName: SERVICE_NAME,
+    metricsNamespace: METRICS_NAMESPACE,
+    pipelineName: options.pipelineName,
+  });
+  // build() writes every variable; an unset one is left out rather than set to "undefined".
+  if (options.pipelineName === undefined) delete variables[VARIABLE.pipelineName];
+  return variables;
 }
 
 /** The destination config and its compiled form. */

@@ -8,10 +8,12 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import {
   type CountMetricName,
+  METRIC_DIMENSION,
   type MetricDimensionName,
   type MillisecondsMetricName,
   metricUnit,
 } from '../../core/metric-names.js';
+import { redactCredentials } from '../../core/redaction.js';
 import { type CommonEnvironment, readCommonEnvironment } from './environment.js';
 
 /**
@@ -48,11 +50,19 @@ export interface Observability {
 
 /**
  * The one Powertools setup of the functions: a logger and metrics named by `POWERTOOLS_SERVICE_NAME`
- * and `POWERTOOLS_METRICS_NAMESPACE` (defaults `kinesis-destination`, `KinesisDestination`).
+ * and `POWERTOOLS_METRICS_NAMESPACE` (defaults `kinesis-destination`, `KinesisDestination`); with
+ * `KD_PIPELINE_NAME`, every metric (single metrics too) also carries the `pipeline` dimension, which
+ * the construct's alarms and dashboard filter on.
  */
 export function createObservability(env: CommonEnvironment = readCommonEnvironment()): Observability {
   const logger = new Logger({ serviceName: env.serviceName });
-  const metrics = new Metrics({ namespace: env.metricsNamespace, serviceName: env.serviceName });
+  const metrics = new Metrics({
+    namespace: env.metricsNamespace,
+    serviceName: env.serviceName,
+    ...(env.pipelineName === undefined
+      ? {}
+      : { defaultDimensions: { [METRIC_DIMENSION.pipeline]: env.pipelineName } }),
+  });
   return { logger, metrics, metricSink: powertoolsMetricSink(metrics) };
 }
 
@@ -209,13 +219,14 @@ const MAX_ERROR_MESSAGE = 500;
 
 /**
  * Log fields of a caught error: its name, and its message only when it is an AWS service error
- * (those describe the request, not the data). A validation or parse error may quote input values,
- * so its message is never logged.
+ * (those describe the request, not the data), with access key ids and session tokens taken out
+ * (core/redaction.ts: a signature error can quote the signed headers). A validation or parse error
+ * may quote input values, so its message is never logged.
  */
 export function errorFields(error: unknown): Pick<SafeLogFields, 'errorName' | 'errorMessage'> {
   if (!(error instanceof Error)) return { errorName: typeof error };
   const isServiceError = typeof (error as { $metadata?: unknown }).$metadata === 'object';
   return isServiceError
-    ? { errorName: error.name, errorMessage: error.message.slice(0, MAX_ERROR_MESSAGE) }
+    ? { errorName: error.name, errorMessage: redactCredentials(error.message).slice(0, MAX_ERROR_MESSAGE) }
     : { errorName: error.name };
 }

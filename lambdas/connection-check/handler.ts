@@ -1,13 +1,14 @@
 /**
  * The deploy-time checks: CloudFormation custom resources behind the CDK Provider framework — the
- * connection check of the imported destination streams (the export role's simulated permissions,
- * then the stream with the exporter's credentials) and the name check of the streams the stack
+ * connection check of the imported destination streams (the stream with the exporter's credentials
+ * and what its description reveals, then the export role's simulated permissions) and the name check of the streams the stack
  * creates. Wiring only; the work is `runConnectionCheck`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
@@ -27,6 +28,8 @@ const deps: Omit<DeployCheckDeps, 'logger'> = {
   cloudFormation: new CloudFormationClient({}),
   kinesisFor: (region, credentials) =>
     new KinesisClient({ region, ...(credentials === undefined ? {} : { credentials }) }),
+  kmsFor: (region, credentials) =>
+    new KMSClient({ region, ...(credentials === undefined ? {} : { credentials }) }),
   sleep: (ms) => sleep(ms),
 };
 

@@ -1,11 +1,18 @@
-import { type EvaluationResult, type IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import {
+  type ContextEntry,
+  type EvaluationResult,
+  type IAMClient,
+  SimulatePrincipalPolicyCommand,
+} from '@aws-sdk/client-iam';
 import { describeError } from '../../adapters/errors.js';
+import { kmsViaServiceValues } from '../../core/session-policies.js';
 import type { CheckedDestination } from './properties.js';
 
 /**
  * The export role's effective permissions for one destination, checked with
  * `iam:SimulatePrincipalPolicy` (the role's identity policies and permissions boundary; the
- * simulator does not evaluate SCPs, nor — for a role — the stream's resource policy). The check runs
+ * simulator does not evaluate SCPs, nor — for a role — the stream's resource policy or the key
+ * policy, which must allow the export role too). The check runs
  * with its own role, so without this a grant missing from the export role would pass the deploy and
  * fail every export.
  */
@@ -16,6 +23,11 @@ export interface RequiredPermission {
   readonly resource: string;
   /** The grant of the stack that provides it, named in the fix. */
   readonly grantedBy: string;
+  /**
+   * Condition keys of the request, as the service would set them: kms:GenerateDataKey reaches KMS
+   * through Kinesis (`kms:ViaService`), which a grant conditioned on it needs to see.
+   */
+  readonly context?: readonly ContextEntry[];
 }
 
 /** The outcome of one destination's simulation. */
@@ -41,10 +53,16 @@ export interface RoleSimulationOptions {
 /**
  * The permissions the export role needs for a destination, as the stack grants them
  * (lib/destination-streams.ts): the source page's three Kinesis actions on the stream (plus
- * kms:GenerateDataKey on its key) when it writes with its own identity; sts:AssumeRole on the
- * cross-account role; secretsmanager:GetSecretValue on the access-key secret.
+ * kms:GenerateDataKey through Kinesis on the key it writes with) when it writes with its own
+ * identity; sts:AssumeRole on the cross-account role; secretsmanager:GetSecretValue on the
+ * access-key secret.
+ * @param keyArn the key the exporter writes with: the stream's own customer-managed key when its
+ *   description told (the connection check reads it), else the configured one.
  */
-export function requiredPermissions(d: CheckedDestination): RequiredPermission[] {
+export function requiredPermissions(
+  d: CheckedDestination,
+  keyArn: string | undefined = d.kmsKeyArn,
+): RequiredPermission[] {
   if (d.roleArn !== undefined) {
     return [{ action: 'sts:AssumeRole', resource: d.roleArn, grantedBy: 'AssumeDestinationRoles' }];
   }
@@ -63,11 +81,18 @@ export function requiredPermissions(d: CheckedDestination): RequiredPermission[]
     { action: 'kinesis:PutRecords', resource: stream, grantedBy: 'PutToDestinationStreams' },
     { action: 'kinesis:ListStreams', resource: stream, grantedBy: 'ListStreams' },
   ];
-  if (d.kmsKeyArn !== undefined) {
+  if (keyArn !== undefined) {
     permissions.push({
       action: 'kms:GenerateDataKey',
-      resource: d.kmsKeyArn,
+      resource: keyArn,
       grantedBy: 'EncryptStreamRecords',
+      context: [
+        {
+          ContextKeyName: 'kms:ViaService',
+          ContextKeyValues: [kmsViaServiceValues('kinesis', d.region)[0] as string],
+          ContextKeyType: 'string',
+        },
+      ],
     });
   }
   return permissions;
@@ -81,8 +106,9 @@ export async function simulateExportRole(
   d: CheckedDestination,
   exportRoleArn: string,
   options: RoleSimulationOptions,
+  keyArn: string | undefined = d.kmsKeyArn,
 ): Promise<RoleSimulationResult> {
-  const permissions = requiredPermissions(d);
+  const permissions = requiredPermissions(d, keyArn);
   const attempts = options.attempts ?? 4;
   let denied: string[] = [];
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
@@ -117,9 +143,14 @@ async function simulate(
 ): Promise<EvaluationResult[]> {
   const results: EvaluationResult[] = [];
   // One call per resource: the simulator evaluates every action against every resource given.
-  const byResource = new Map<string, string[]>();
-  for (const p of permissions) byResource.set(p.resource, [...(byResource.get(p.resource) ?? []), p.action]);
-  for (const [resource, actions] of byResource) {
+  const byResource = new Map<string, { actions: string[]; context: ContextEntry[] }>();
+  for (const p of permissions) {
+    const entry = byResource.get(p.resource) ?? { actions: [], context: [] };
+    entry.actions.push(p.action);
+    entry.context.push(...(p.context ?? []));
+    byResource.set(p.resource, entry);
+  }
+  for (const [resource, { actions, context }] of byResource) {
     let marker: string | undefined;
     do {
       const page = await iam.send(
@@ -127,6 +158,7 @@ async function simulate(
           PolicySourceArn: roleArn,
           ActionNames: actions,
           ResourceArns: [resource],
+          ...(context.length > 0 && { ContextEntries: context }),
           ...(marker === undefined ? {} : { Marker: marker }),
         }),
       );

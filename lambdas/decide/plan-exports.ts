@@ -14,6 +14,9 @@ import { parseStreamRecord } from '../../core/stream-record.js';
  *   as Kinesis counts them, core/partition-key.ts): no export of it could ever be put, and one in a
  *   `PutRecords` call would fail the whole call. The fix is a shorter profile id;
  * - `PAYLOAD_TOO_LARGE`: the export document is over the Kinesis record limit;
+ * - `UNKNOWN_SEGMENT_STATUS`: a segment the destination maps has a status the source page does not
+ *   name (`"pending"`) in the image: that destination's export only is refused (the record's other
+ *   destinations export as usual; statuses of segments no destination maps are never looked at);
  * - `EXPORT_MESSAGE_TOO_LARGE`, `EXPORT_MESSAGE_REFUSED`: the export message is over the SQS limit,
  *   or SQS refused it;
  * - `UNEXPECTED_ERROR`: evaluating the record raised an error this code did not foresee (a bug):
@@ -23,6 +26,7 @@ export type RejectCode =
   | 'INVALID_RECORD'
   | 'PROFILE_ID_TOO_LONG'
   | 'PAYLOAD_TOO_LARGE'
+  | 'UNKNOWN_SEGMENT_STATUS'
   | 'EXPORT_MESSAGE_TOO_LARGE'
   | 'EXPORT_MESSAGE_REFUSED'
   | 'UNEXPECTED_ERROR';
@@ -132,16 +136,24 @@ function planRecord(record: DynamoDBRecord, compiled: CompiledConfig, now: () =>
     });
     return plan;
   }
+  // The image a document is built from: the new one, or the old one of a deleted profile.
+  const image = parsed.change.newImage === undefined ? 'dynamodb.OldImage' : 'dynamodb.NewImage';
   for (const decision of decideExports(parsed.change, compiled)) {
     if (!decision.export) {
       const rejection = decision.rejection;
-      if (rejection !== undefined)
+      if (rejection !== undefined) {
+        // A status is a field of the stream record's image; a document's largest part is not.
+        const field =
+          rejection.code === 'UNKNOWN_SEGMENT_STATUS' && rejection.field !== undefined
+            ? `${image}.${rejection.field}`
+            : rejection.field;
         plan.rejects.push({
           code: rejection.code,
           reason: rejection.message,
           destinationId: decision.destinationId,
-          ...(rejection.field !== undefined && { field: rejection.field }),
+          ...(field !== undefined && { field }),
         });
+      }
       continue;
     }
     const queued = buildExportMessage(decision, {

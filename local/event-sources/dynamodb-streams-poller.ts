@@ -10,7 +10,8 @@
  *   `maxBatchingWindowMs`.
  * - Function error (throw, rejection, timeout, malformed response): with `bisectBatchOnError` the
  *   batch is split in two and the first half retried (a split does not use up a retry, as on
- *   Lambda); a batch of one is retried up to `retryAttempts` times, with backoff.
+ *   Lambda); a batch of one is retried up to `retryAttempts` times (-1: until its records expire,
+ *   the pipeline's setting), with backoff.
  * - `ReportBatchItemFailures`: the records before the lowest reported sequence number are
  *   checkpointed and the retry starts at that record (a partial failure uses up a retry). A
  *   reported identifier that is not in the batch fails the whole batch.
@@ -65,9 +66,9 @@ export interface DynamoDbStreamsPollerOptions {
   readonly maxBatchingWindowMs?: number;
   /** @default PIPELINE_SETTINGS.decide.pollIntervalMs */
   readonly pollIntervalMs?: number;
-  /** @default PIPELINE_SETTINGS.decide.retryAttempts */
+  /** -1: no limit. @default PIPELINE_SETTINGS.decide.retryAttempts (-1) */
   readonly retryAttempts?: number;
-  /** @default PIPELINE_SETTINGS.decide.maxRecordAgeSeconds × 1000 */
+  /** -1: no limit. @default PIPELINE_SETTINGS.decide.maxRecordAgeSeconds × 1000 (-1) */
   readonly maxRecordAgeMs?: number;
   /** @default PIPELINE_SETTINGS.decide.bisectBatchOnError */
   readonly bisectBatchOnError?: boolean;
@@ -116,7 +117,9 @@ function resolveOptions(options: DynamoDbStreamsPollerOptions): ResolvedOptions 
     maxBatchingWindowMs: defaults.maxBatchingWindowSeconds * 1000,
     pollIntervalMs: defaults.pollIntervalMs,
     retryAttempts: defaults.retryAttempts,
-    maxRecordAgeMs: defaults.maxRecordAgeSeconds * 1000,
+    // -1 stays -1 (no age limit).
+    maxRecordAgeMs:
+      defaults.maxRecordAgeSeconds < 0 ? defaults.maxRecordAgeSeconds : defaults.maxRecordAgeSeconds * 1000,
     bisectBatchOnError: defaults.bisectBatchOnError,
     parallelizationFactor: defaults.localParallelizationFactor,
     reportBatchItemFailures: true,

@@ -26,12 +26,16 @@ export function batchReady(shard: ShardState, settings: BatchingSettings, now = 
   return now - (shard.firstPendingAt ?? now) >= settings.windowMs;
 }
 
-/** How many of the first pending records are older than `maxRecordAgeMs`. */
+/**
+ * How many of the first pending records are older than `maxRecordAgeMs`; none when it is negative
+ * (-1, `UNTIL_RECORD_EXPIRES`: no age limit, as on Lambda).
+ */
 export function expiredCount(
   pending: readonly DynamoDBRecord[],
   maxRecordAgeMs: number,
   now = Date.now(),
 ): number {
+  if (maxRecordAgeMs < 0) return 0;
   let count = 0;
   while (count < pending.length && now - createdMs(pending[count] as DynamoDBRecord) > maxRecordAgeMs)
     count++;
@@ -135,9 +139,12 @@ export function settleError(
   return 'retry';
 }
 
-/** True when the batch head has used its retries (the first attempt is not a retry). */
+/**
+ * True when the batch head has used its retries (the first attempt is not a retry); never when
+ * `retryAttempts` is negative (-1, `UNTIL_RECORD_EXPIRES`: retried until the record expires, as on Lambda).
+ */
 export function retriesExhausted(shard: ShardState, retryAttempts: number): boolean {
-  return shard.attempts > retryAttempts;
+  return retryAttempts >= 0 && shard.attempts > retryAttempts;
 }
 
 /** The pause before a retry: the poll interval doubled per attempt, capped. */

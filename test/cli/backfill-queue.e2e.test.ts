@@ -212,6 +212,30 @@ describe('backfillFromCli() on the emulators', () => {
     expect(again.status).toBe('already-completed');
   });
 
+  it('asks before exporting the members of a segment already backfilled again, and refuses without a terminal or --yes', async () => {
+    const before = await stack.queueDepth('export');
+
+    const attempt = backfillFromCli({
+      dynamo: stack.clients.dynamodb,
+      sqs: stack.clients.sqs,
+      deployment: deployment(),
+      config,
+      destinationId: 'marketing',
+      segmentIds: [SEG_NEW],
+      restart: true,
+      prompter: { interactive: false, ask: () => Promise.reject(new Error('no terminal')) },
+      progress: quiet,
+    });
+
+    await expect(attempt).rejects.toThrow(UsageError);
+    await expect(attempt).rejects.toThrow(
+      new RegExp(
+        `^not confirmed: 1 segment\\(s\\) of "marketing" were backfilled already — ${SEG_NEW} \\(run cli-.*\\): this backfill exports every current member of them again, which the destination has received \\(the last run of these segments queued ${MEMBERS}.*pass --yes`,
+      ),
+    );
+    expect(await stack.queueDepth('export')).toBe(before);
+  });
+
   it('queues a page again after a crash before its checkpoint, and the deduplication ids drop the copies', async () => {
     // A client whose third checkpoint write fails, as if the process died between send and checkpoint.
     const dynamo = createDynamoDbClient(stack.endpoints.dynamodb);
@@ -233,6 +257,8 @@ describe('backfillFromCli() on the emulators', () => {
         destinationId: 'marketing',
         segmentIds: [SEG_NEW],
         restart: true,
+        // The segment was backfilled by the test before: re-exporting it is what this test does.
+        yes: true,
         pageSize: 5,
         totalSegments: 2,
         progress: quiet,

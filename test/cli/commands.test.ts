@@ -122,12 +122,15 @@ describe('dlq list', () => {
   it('rejects a --limit that is not a positive number', async () => {
     const result = await run('dlq', 'list', '--limit', 'ten');
 
-    expect(result).toEqual({ exitCode: 2, message: '--limit must be a whole number ≥ 1, got "ten"' });
+    expect(result).toEqual({
+      exitCode: 2,
+      message: '--limit must be a whole number ≥ 1, written with digits only (e.g. 1), got "ten"',
+    });
   });
 });
 
 describe('resolveDeployment()', () => {
-  it('fills unset variables from the stack outputs', async () => {
+  it('reads every resource from the stack named by --stack, over a variable set', async () => {
     cfn.on(DescribeStacksCommand, { StackName: 'Prod' }).resolves({
       Stacks: [
         {
@@ -137,6 +140,7 @@ describe('resolveDeployment()', () => {
           Outputs: [
             { OutputKey: 'DeadLetterQueueUrl', OutputValue: 'https://sqs/dlq.fifo' },
             { OutputKey: 'StateTableName', OutputValue: 'Prod-State' },
+            { OutputKey: 'ExportQueueUrl', OutputValue: 'https://sqs/export.fifo' },
           ],
         },
       ],
@@ -145,7 +149,7 @@ describe('resolveDeployment()', () => {
     const deployment = await resolveDeployment({
       need: ['dlqUrl', 'stateTableName', 'exportQueueUrl'],
       stack: 'Prod',
-      env: { EXPORT_QUEUE_URL: 'https://sqs/export.fifo' },
+      env: { EXPORT_QUEUE_URL: 'https://sqs/staging-export.fifo' },
       cloudFormation: new CloudFormationClient({ region: 'us-east-1' }),
     });
 
@@ -171,7 +175,7 @@ describe('resolveDeployment()', () => {
 
     await expect(attempt).rejects.toThrow(UsageError);
     await expect(attempt).rejects.toThrow(
-      /DLQ_URL not set, and the outputs of stack "KinesisDestination" could not be read/,
+      /the outputs of stack "KinesisDestination" \(DeadLetterQueueUrl\) could not be read/,
     );
   });
 });

@@ -3,19 +3,14 @@ import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
-  ListMessageMoveTasksCommand,
   type Message,
   ReceiveMessageCommand,
-  SendMessageBatchCommand,
   SQSClient,
-  StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { listDeadLetters } from '../../cli/dlq/listing.js';
-import { redriveDeduplicationId } from '../../cli/dlq/move-selected.js';
-import { redriveDeadLetters } from '../../cli/dlq/redrive.js';
 import { formatDeadLetterTable } from '../../cli/dlq/table.js';
 import { deadLetterAttributes } from '../../core/dead-letter.js';
 import {
@@ -32,7 +27,6 @@ const sqs = new SQSClient({ region: 'us-east-1' });
 const dynamo = new DynamoDBClient({ region: 'us-east-1' });
 
 const DLQ = 'http://sqs.local/123456789012/kinesis-destination-export-dlq.fifo';
-const EXPORT_QUEUE = 'http://sqs.local/123456789012/kinesis-destination-export.fifo';
 
 /**
  * A dead letter's export message as production writes it (test/helpers/factories.ts, the production
@@ -253,175 +247,5 @@ describe('formatDeadLetterTable()', () => {
     const table = formatDeadLetterTable(listing.rows);
 
     expect(table).toContain('    payload: {"personalEmail":{"address":"jane.doe@example.com"}');
-  });
-});
-
-describe('redriveDeadLetters()', () => {
-  it('starts a message move task at the given rate and waits for it', async () => {
-    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
-    sqsMock
-      .on(ListMessageMoveTasksCommand)
-      .resolvesOnce({
-        Results: [
-          {
-            TaskHandle: 'task-1',
-            Status: 'RUNNING',
-            StartedTimestamp: 42,
-            ApproximateNumberOfMessagesMoved: 1,
-            ApproximateNumberOfMessagesToMove: 3,
-          },
-        ],
-      })
-      .resolves({
-        Results: [
-          {
-            Status: 'COMPLETED',
-            StartedTimestamp: 42,
-            ApproximateNumberOfMessagesMoved: 3,
-            ApproximateNumberOfMessagesToMove: 3,
-          },
-        ],
-      });
-    const progress: number[] = [];
-
-    const result = await redriveDeadLetters({
-      sqs,
-      dlqUrl: DLQ,
-      exportQueueUrl: EXPORT_QUEUE,
-      rate: 25,
-      pollIntervalMs: 1,
-      onProgress: (p) => progress.push(p.moved),
-    });
-
-    expect(result).toEqual({
-      mechanism: 'move-task',
-      dryRun: false,
-      toMove: 3,
-      moved: 3,
-      failed: 0,
-      status: 'COMPLETED',
-    });
-    expect(
-      sqsMock.commandCalls(StartMessageMoveTaskCommand)[0]?.args[0].input.MaxNumberOfMessagesPerSecond,
-    ).toBe(25);
-    expect(progress).toEqual([1, 3]);
-  });
-
-  it('reports a failed task with what was not moved', async () => {
-    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
-    sqsMock.on(ListMessageMoveTasksCommand).resolves({
-      Results: [
-        {
-          Status: 'FAILED',
-          StartedTimestamp: 42,
-          FailureReason: 'AWS.SimpleQueueService.NonExistentQueue',
-          ApproximateNumberOfMessagesMoved: 1,
-          ApproximateNumberOfMessagesToMove: 3,
-        },
-      ],
-    });
-
-    const result = await redriveDeadLetters({
-      sqs,
-      dlqUrl: DLQ,
-      exportQueueUrl: EXPORT_QUEUE,
-      pollIntervalMs: 1,
-    });
-
-    expect(result).toMatchObject({
-      status: 'FAILED',
-      moved: 1,
-      failed: 2,
-      failureReason: 'AWS.SimpleQueueService.NonExistentQueue',
-    });
-  });
-
-  it('moves nothing on a dry run', async () => {
-    const result = await redriveDeadLetters({ sqs, dlqUrl: DLQ, exportQueueUrl: EXPORT_QUEUE, dryRun: true });
-
-    expect(result).toMatchObject({ dryRun: true, toMove: 3, moved: 0 });
-    expect(sqsMock.commandCalls(StartMessageMoveTaskCommand)).toHaveLength(0);
-  });
-
-  it("moves one destination's messages itself, keeping their groups, and releases the others", async () => {
-    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-    sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-
-    const result = await redriveDeadLetters({
-      sqs,
-      dlqUrl: DLQ,
-      exportQueueUrl: EXPORT_QUEUE,
-      destinationId: 'marketing',
-    });
-
-    expect(result).toEqual({
-      mechanism: 'selective',
-      dryRun: false,
-      toMove: 2,
-      moved: 2,
-      failed: 0,
-      status: 'COMPLETED',
-    });
-    expect(sqsMock.commandCalls(StartMessageMoveTaskCommand)).toHaveLength(0);
-    const sent = sqsMock.commandCalls(SendMessageBatchCommand)[0]?.args[0].input;
-    expect(sent?.QueueUrl).toBe(EXPORT_QUEUE);
-    expect(sent?.Entries?.map((e) => [e.MessageGroupId, e.MessageDeduplicationId])).toEqual([
-      ['marketing:p-1', redriveDeduplicationId('m1')],
-      ['marketing:p-3', redriveDeduplicationId('m3')],
-    ]);
-    const deleted = sqsMock.commandCalls(DeleteMessageBatchCommand)[0]?.args[0].input.Entries;
-    expect(deleted?.map((e) => e.ReceiptHandle)).toEqual(['handle-m1', 'handle-m3']);
-    const released = sqsMock
-      .commandCalls(ChangeMessageVisibilityBatchCommand)
-      .flatMap((c) => c.args[0].input.Entries ?? []);
-    expect(released.map((e) => e.ReceiptHandle)).toEqual(['handle-m2']);
-  });
-
-  it('moves a message with the failure attached to it, as StartMessageMoveTask does', async () => {
-    const attributes = deadLetterAttributes({
-      errorCode: 'InternalFailure',
-      errorMessage: 'x',
-      attempts: 3,
-      retryable: true,
-      firstFailureAt: 1,
-      lastFailureAt: 2,
-      destinationId: 'marketing',
-      exportId: 'e1',
-    });
-    sqsMock
-      .on(ReceiveMessageCommand)
-      .resolvesOnce({ Messages: [{ ...(letters[0] as Message), MessageAttributes: attributes }] })
-      .resolves({});
-    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-    sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-
-    await redriveDeadLetters({ sqs, dlqUrl: DLQ, exportQueueUrl: EXPORT_QUEUE, destinationId: 'marketing' });
-
-    const sent = sqsMock.commandCalls(SendMessageBatchCommand)[0]?.args[0].input;
-    expect(sent?.Entries?.[0]?.MessageAttributes).toEqual(attributes);
-  });
-
-  it('keeps a message whose send failed in the DLQ, with the later ones of its group', async () => {
-    const second = sqsMessage({ ...exportMessage('p-1', 'marketing', 'e4') }, 'm4');
-    sqsMock
-      .on(ReceiveMessageCommand)
-      .resolvesOnce({ Messages: [letters[0] as Message] })
-      .resolvesOnce({ Messages: [second] })
-      .resolves({});
-    sqsMock
-      .on(SendMessageBatchCommand)
-      .resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
-    sqsMock.on(DeleteMessageBatchCommand).resolves({});
-
-    const result = await redriveDeadLetters({
-      sqs,
-      dlqUrl: DLQ,
-      exportQueueUrl: EXPORT_QUEUE,
-      destinationId: 'marketing',
-    });
-
-    expect(result).toMatchObject({ status: 'PARTIAL', moved: 0, failed: 2 });
-    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
-    expect(sqsMock.commandCalls(DeleteMessageBatchCommand)).toHaveLength(0);
   });
 });

@@ -81,11 +81,13 @@ describe('evaluate', () => {
         file('bad-profile.json', {
           profileId: 'p-1',
           segmentMembership: {
-            ups: { s1: { status: 'qualified', lastQualificationTime: '2022-01-11T21:24:39Z' } },
+            // A status the page does not name is judged per destination (core/decide.ts); a time
+            // that is not one fails the image.
+            ups: { s1: { status: 'qualified', lastQualificationTime: 'yesterday' } },
           },
         }),
       ],
-      /bad-profile\.json": not a valid profile:\n {2}- segmentMembership\.ups\.s1\.status: must be one of "realized", "existing", "exited"/,
+      /bad-profile\.json": not a valid profile:\n {2}- segmentMembership\.ups\.s1\.lastQualificationTime: must be an ISO-8601 date-time/,
     ],
     [
       'an invalid config',

@@ -3,7 +3,7 @@
  * document index and field path — and the line and column of every JSON syntax error — never
  * exit 1 or a stack trace. And exact numbers in `evaluate`'s output.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,22 @@ describe('evaluate on bad input', () => {
     );
 
     expect(stderr).toMatch(/broken-config\.json": invalid JSON: .* at line 3, column 16$/m);
+    expect(code).toBe(2);
+  });
+
+  it.concurrent('exits 2 at once for a config that is a FIFO, without waiting for a writer', async () => {
+    const fifo = join(dir, 'config.fifo');
+    execFileSync('mkfifo', [fifo]);
+
+    const { code, stderr } = await cli(
+      'evaluate',
+      '--config',
+      fifo,
+      '--new',
+      'examples/profiles/john-after.json',
+    );
+
+    expect(stderr).toMatch(/config\.fifo": not a regular file \(a device, pipe or socket\)/);
     expect(code).toBe(2);
   });
 });

@@ -51,8 +51,8 @@ describe('plan', () => {
   });
 
   it.concurrent.each([
-    [['plan', '--rate', '-5'], /--rate must be profile writes per second/],
-    [['plan', '--rate', 'fast'], /--rate must be profile writes per second/],
+    [['plan', '--rate', '-5'], /--rate must be a number above 0 and at most 1,000,000/],
+    [['plan', '--rate', 'fast'], /--rate must be a number above 0 and at most 1,000,000/],
     [['plan', '--rate', '100', '--document-bytes', '0'], /--document-bytes must be/],
     [['plan', '--rate', '100', '--config', 'no/such/config.json'], /no\/such\/config\.json/],
   ])('refuses %j with exit code 2 and a one-line reason', async (args, reason) => {

@@ -64,6 +64,9 @@ describe('the PutRecords permission probe on kinesalite', () => {
       ['list-streams', 'passed'],
       ['stream-exists', 'passed'],
       ['stream-active', 'passed'],
+      ['stream-key', 'passed'],
+      ['record-distribution', 'passed'],
+      ['record-size', 'passed'],
       ['put-records', 'passed'],
     ]);
     const { StreamDescription } = await kinesis.send(

@@ -17,6 +17,7 @@ import {
   validateDestination,
 } from '../../cli/validate.js';
 import { parsedDestination } from '../helpers/factories.js';
+import { encryptedStreamSummary, streamSummary } from '../helpers/kinesis-answers.js';
 
 const sts = mockClient(STSClient);
 const kinesis = mockClient(KinesisClient);
@@ -36,9 +37,7 @@ function healthyAccount(): void {
     Arn: 'arn:aws:iam::123456789012:user/ops',
   });
   kinesis.on(ListStreamsCommand).resolves({ StreamNames: ['profile-exports'], HasMoreStreams: false });
-  kinesis.on(DescribeStreamSummaryCommand).resolves({
-    StreamDescriptionSummary: { StreamStatus: 'ACTIVE' } as never,
-  });
+  kinesis.on(DescribeStreamSummaryCommand).resolves(streamSummary());
   // The probe's out-of-range hash key is refused after authorization.
   kinesis
     .on(PutRecordsCommand)
@@ -72,6 +71,9 @@ describe('validateDestination()', () => {
       ['list-streams', 'passed'],
       ['stream-exists', 'passed'],
       ['stream-active', 'passed'],
+      ['stream-key', 'passed'],
+      ['record-distribution', 'passed'],
+      ['record-size', 'passed'],
       ['put-records', 'passed'],
     ]);
     const probe = kinesis.commandCalls(PutRecordsCommand)[0]?.args[0].input;
@@ -145,6 +147,9 @@ describe('validateDestination()', () => {
       ['list-streams', 'passed'],
       ['stream-exists', 'failed'],
       ['stream-active', 'skipped'],
+      ['stream-key', 'skipped'],
+      ['record-distribution', 'skipped'],
+      ['record-size', 'skipped'],
       ['put-records', 'skipped'],
     ]);
     expect(rows[2]?.fix).toContain('create the stream');
@@ -153,9 +158,7 @@ describe('validateDestination()', () => {
 
   it('fails a stream that is not ACTIVE', async () => {
     healthyAccount();
-    kinesis.on(DescribeStreamSummaryCommand).resolves({
-      StreamDescriptionSummary: { StreamStatus: 'CREATING' } as never,
-    });
+    kinesis.on(DescribeStreamSummaryCommand).resolves(streamSummary({ StreamStatus: 'CREATING' }));
 
     const rows = await validateDestination(destination);
 
@@ -199,6 +202,7 @@ describe('validateDestination()', () => {
   it('checks a customer-managed key with GenerateDataKey and fails a disabled one', async () => {
     healthyAccount();
     const keyArn = 'arn:aws:kms:us-east-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    kinesis.on(DescribeStreamSummaryCommand).resolves(encryptedStreamSummary(keyArn));
     kms.on(DescribeKeyCommand).rejects(awsError('AccessDeniedException', 'no DescribeKey'));
     kms.on(GenerateDataKeyCommand).rejects(awsError('DisabledException', 'key is disabled'));
 

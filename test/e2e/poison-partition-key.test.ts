@@ -159,11 +159,22 @@ describe('a profile id Kinesis refuses as a partition key', () => {
       errorMessage: expect.stringMatching(/260 UTF-16 code units/),
     });
 
-    // A redrive moves only it, and the export function dead-letters it again at once.
+    // A redrive leaves it where it is: retrying cannot help it.
+    const skipped = await redriveDeadLetters({
+      sqs: stack.clients.sqs,
+      dlqUrl: stack.resources.deadLetterQueueUrl,
+      exportQueueUrl: stack.resources.exportQueueUrl,
+      pollIntervalMs: 100,
+    });
+    expect(skipped).toMatchObject({ moved: 0, skipped: 1, status: 'EMPTY' });
+    expect(await stack.queueDepth('dlq')).toBe(1);
+
+    // Moved anyway (--include-non-retryable), the export function dead-letters it again at once.
     const redrive = await redriveDeadLetters({
       sqs: stack.clients.sqs,
       dlqUrl: stack.resources.deadLetterQueueUrl,
       exportQueueUrl: stack.resources.exportQueueUrl,
+      includeNonRetryable: true,
       pollIntervalMs: 100,
     });
     expect(redrive).toMatchObject({ moved: 1, status: 'COMPLETED' });

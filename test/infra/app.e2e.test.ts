@@ -1,13 +1,10 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exampleConfig } from './synth.js';
-
-const run = promisify(execFile);
 
 /**
  * The app as a user runs it: bin/app.ts in a child process. (The cdk-nag packs on the synthesized stack:

@@ -3,11 +3,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../core/errors.js';
-import { KinesisDestinationPropsError } from '../../lib/errors.js';
 import { KinesisDestination } from '../../lib/kinesis-destination.js';
 import type { KinesisDestinationProps } from '../../lib/kinesis-destination-props.js';
-import { exampleConfig, testEntries } from './synth.js';
+import { propsFromConfig } from '../../lib/props-from-config.js';
+import { exampleConfig } from './synth.js';
 
 const KEY_ARN = 'arn:aws:kms:us-east-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const STREAM_ARN = 'arn:aws:dynamodb:us-east-2:123456789012:table/profiles/stream/2026-01-01T00:00:00.000';
@@ -16,11 +15,8 @@ const STREAM_ARN = 'arn:aws:dynamodb:us-east-2:123456789012:table/profiles/strea
 function pipeline(props: (stack: Stack) => Partial<KinesisDestinationProps> = () => ({})) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Team');
-  const { destinations, segmentCatalog } = exampleConfig();
   const construct = new KinesisDestination(stack, 'Pipeline', {
-    destinations,
-    segmentCatalog,
-    entries: testEntries(),
+    ...propsFromConfig(stack, exampleConfig()),
     ...props(stack),
   });
   return { stack, construct, template: () => Template.fromStack(stack) };
@@ -41,16 +37,16 @@ describe('KinesisDestination props', () => {
         profileTableProps: { tableName: 'profiles' },
       })),
     ).toThrow(
-      new KinesisDestinationPropsError(
-        'Team/Pipeline: use either existingProfileTable or profileTableProps, not both: profileTableProps configures the table the construct creates when none is given',
-      ),
+      'KinesisDestination Team/Pipeline: existingProfileTable, profileTableProps: use one, not both: profileTableProps configures the table the construct creates when none is given',
     );
   });
 
   it('refuses an existing table without a stream', () => {
     expect(() =>
       pipeline((stack) => ({ existingProfileTable: dynamodb.Table.fromTableName(stack, 'T', 'profiles') })),
-    ).toThrow(/existingProfileTable has no stream: create it with stream: StreamViewType.NEW_AND_OLD_IMAGES/);
+    ).toThrow(
+      /existingProfileTable: has no stream: create it with stream: StreamViewType.NEW_AND_OLD_IMAGES/,
+    );
   });
 
   it('refuses a stream without the old image, and a table keyed by another attribute', () => {
@@ -58,14 +54,14 @@ describe('KinesisDestination props', () => {
       pipeline((stack) => ({
         existingProfileTable: profileTable(stack, { stream: dynamodb.StreamViewType.NEW_IMAGE }),
       })),
-    ).toThrow(/stream is NEW_IMAGE: decide needs NEW_AND_OLD_IMAGES/);
+    ).toThrow(/its stream is NEW_IMAGE: decide needs NEW_AND_OLD_IMAGES/);
     expect(() =>
       pipeline((stack) => ({
         existingProfileTable: profileTable(stack, {
           partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
         }),
       })),
-    ).toThrow(/keyed by id: the pipeline needs partition key "profileId"/);
+    ).toThrow(/existingProfileTable: is keyed by id: the pipeline needs partition key "profileId"/);
   });
 
   it('accepts an imported table with its stream ARN and creates no table for profiles', () => {
@@ -92,27 +88,12 @@ describe('KinesisDestination props', () => {
     });
     expect(() =>
       pipeline(() => ({ profileTableProps: { stream: dynamodb.StreamViewType.KEYS_ONLY } })),
-    ).toThrow(/profileTableProps.stream must be NEW_AND_OLD_IMAGES/);
+    ).toThrow(/profileTableProps.stream: must be NEW_AND_OLD_IMAGES/);
     expect(() =>
       pipeline(() => ({
         profileTableProps: { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } },
       })),
-    ).toThrow(/profileTableProps.partitionKey must be \{ name: "profileId", type: STRING \}/);
-  });
-
-  it('names the prop path and the fix of an invalid destination or e-mail, as parseConfig does', () => {
-    const { destinations, segmentCatalog } = exampleConfig();
-    const invalid = () =>
-      new KinesisDestination(new Stack(new App(), 'Team'), 'Pipeline', {
-        destinations: [{ ...destinations[0], streamName: 'not a stream!' }] as typeof destinations,
-        segmentCatalog,
-        alertEmails: ['oncall'],
-      });
-    expect(invalid).toThrow(ConfigError);
-    expect(invalid).toThrow(
-      'Team/Pipeline: destinations[0].streamName: is not a Kinesis stream name (1–128 of a-z, A-Z, 0-9, "_", ".", "-")',
-    );
-    expect(invalid).toThrow('Team/Pipeline: alertEmails[0]: is not an e-mail address');
+    ).toThrow(/profileTableProps.partitionKey: must be \{ name: "profileId", type: STRING \}/);
   });
 
   it('uses an imported key for the queues and logs without creating one', () => {

@@ -8,15 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KinesisDestinationStack } from '../../lib/kinesis-destination-stack.js';
 import { destinationIdsValue } from '../../lib/pipeline-tags.js';
 import { restrictRedriveSources } from '../../lib/redrive-allow-policy.js';
-import {
-  cdkJsonContext,
-  configWith,
-  exampleConfig,
-  statementsOf,
-  synth,
-  testEntries,
-  variantsConfig,
-} from './synth.js';
+import { cdkJsonContext, configWith, exampleConfig, statementsOf, synth, variantsConfig } from './synth.js';
 
 const require = createRequire(import.meta.url);
 
@@ -112,7 +104,6 @@ describe('CDK conventions of the default app', () => {
         const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
         const stack = new KinesisDestinationStack(app, 'KinesisDestination', {
           config,
-          entries: testEntries(),
           env: { account: '123456789012', region },
         });
         const text = JSON.stringify(CdkTemplate.fromStack(stack).toJSON());

@@ -6,7 +6,8 @@ import { parseConfig } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
 import { KinesisDestination } from '../../lib/kinesis-destination.js';
 import { KinesisDestinationStack } from '../../lib/kinesis-destination-stack.js';
-import { cdkJsonContext, configWith, exampleConfig, synth, testEntries, variantsConfig } from './synth.js';
+import { propsFromConfig } from '../../lib/props-from-config.js';
+import { cdkJsonContext, configWith, exampleConfig, synth, variantsConfig } from './synth.js';
 
 const ROLE_ARN = 'arn:aws:iam::210987654321:role/kinesis-destination-writer';
 
@@ -23,7 +24,6 @@ describe('one truth for cross-account trust', () => {
     const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
     const stack = new KinesisDestinationStack(app, 'KinesisDestination', {
       config: variantsConfig(),
-      entries: testEntries(),
       env: { account: '123456789012', region: 'us-east-2' },
     });
     const template = Template.fromStack(stack);
@@ -52,13 +52,12 @@ describe('one truth for cross-account trust', () => {
     });
   });
 
-  it("names a construct's roles after its stack, id and path hash, within IAM's 64 characters", () => {
+  it("names a construct's roles after its pipeline name — by default its stack and id, cut with a hash — within IAM's 64 characters", () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'TeamStackWithAVeryLongNameIndeedThatGoesOnAndOn', {
       env: { account: '123456789012', region: 'ap-southeast-3' },
     });
-    const { destinations, segmentCatalog } = exampleConfig();
-    new KinesisDestination(stack, 'ProfileExports', { destinations, segmentCatalog, entries: testEntries() });
+    new KinesisDestination(stack, 'ProfileExports', propsFromConfig(stack, exampleConfig()));
     const template = Template.fromStack(stack);
 
     for (const [prefix, word] of [

@@ -2,9 +2,9 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../core/config.js';
-import { KinesisDestinationPropsError } from '../../lib/errors.js';
 import { KinesisDestination } from '../../lib/kinesis-destination.js';
-import { configWith, exampleConfig, synth, testEntries } from './synth.js';
+import { propsFromConfig } from '../../lib/props-from-config.js';
+import { configWith, exampleConfig, synth } from './synth.js';
 
 type Resource = { DeletionPolicy?: string; UpdateReplacePolicy?: string };
 
@@ -81,16 +81,14 @@ describe('data survives the stack', () => {
   });
 
   it('refuses SNAPSHOT on the construct: queues and streams have none', () => {
-    const { destinations, segmentCatalog } = exampleConfig();
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Team');
     expect(
       () =>
-        new KinesisDestination(new Stack(app, 'Team'), 'Pipeline', {
-          destinations,
-          segmentCatalog,
-          entries: testEntries(),
+        new KinesisDestination(stack, 'Pipeline', {
+          ...propsFromConfig(stack, exampleConfig()),
           dataRemovalPolicy: RemovalPolicy.SNAPSHOT,
         }),
-    ).toThrow(KinesisDestinationPropsError);
+    ).toThrow(/dataRemovalPolicy: SNAPSHOT is not supported/);
   });
 });

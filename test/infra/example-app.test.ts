@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TeamStack } from '../../examples/existing-stack/team-stack.js';
 import { KinesisDestination } from '../../lib/kinesis-destination.js';
 import { addNagPacks } from '../../lib/nag.js';
-import { exampleConfig, statementsOf, testEntries } from './synth.js';
+import { propsFromConfig } from '../../lib/props-from-config.js';
+import { exampleConfig, statementsOf } from './synth.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kd-example-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -93,16 +94,70 @@ describe('examples/existing-stack: the construct in an existing stack', () => {
     });
   });
 
-  it("names the backfill after the stack and the construct's path, within Lambda's 64 characters", () => {
+  it('names the backfill and the roles after the pipeline name, not the construct path', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: Match.stringLikeRegexp('^TeamStack-ProfileExports-[0-9a-f]{8}-backfill$'),
+      FunctionName: 'team-profile-exports-backfill',
     });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: { 'Fn::Join': ['', ['team-profile-exports-export-', { Ref: 'AWS::Region' }]] },
+    });
+  });
+
+  it("writes the team's own stream with the export role, and its key only through Kinesis", () => {
+    expect(statementsOf(template, 'ProfileExportsExportRole')).toContainEqual(
+      expect.objectContaining({
+        Sid: 'PutToDestinationStreams',
+        Action: ['kinesis:PutRecord', 'kinesis:PutRecords'],
+        Resource: arnOf('Audiences'),
+      }),
+    );
+    expect(statementsOf(template, 'ProfileExportsExportRole')).toContainEqual({
+      Sid: 'EncryptStreamRecords',
+      Effect: 'Allow',
+      Action: 'kms:GenerateDataKey',
+      Resource: arnOf('TeamKey'),
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': { 'Fn::Join': ['', ['kinesis.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+        },
+      },
+    });
+  });
+
+  it("assumes the partner's role for the partner's stream, with the external id", () => {
+    expect(statementsOf(template, 'ProfileExportsExportRole')).toContainEqual({
+      Sid: 'AssumeDestinationRoles',
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Resource: 'arn:aws:iam::210987654321:role/kinesis-destination-writer',
+    });
+    template.hasResourceProperties('Custom::KinesisConnectionCheck', {
+      Destinations: Match.arrayWith([
+        Match.objectLike({
+          destinationId: 'analytics',
+          streamName: 'profile-analytics',
+          region: 'us-east-2',
+          accountId: '210987654321',
+          externalId: 'team-profile-exports',
+        }),
+      ]),
+    });
+  });
+
+  it("hands the team stream's name and region, known at deploy time, to the functions in their environment", () => {
+    const exportFunction = Object.values(template.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Properties.Environment?.Variables?.DLQ_URL !== undefined,
+    );
+    const overrides = JSON.stringify(exportFunction?.Properties.Environment.Variables.KD_CONFIG_OVERRIDES);
+    expect(overrides).toContain('marketing');
+    expect(overrides).toMatch(/"Ref":"Audiences[0-9A-F]{8}"/);
+    expect(overrides).toContain('AWS::Region');
+    expect(overrides).not.toContain('analytics');
   });
 });
 
 describe("cdk-nag acknowledgements cover the construct's own resources only", () => {
-  const destinations = exampleConfig().destinations;
-  const segmentCatalog = exampleConfig().segmentCatalog;
+  const example = (stack: Stack) => propsFromConfig(stack, exampleConfig());
 
   it("leaves the finding of a team's table that nobody acknowledged", () => {
     const app = teamApp('unacknowledged-table');
@@ -113,12 +168,7 @@ describe("cdk-nag acknowledgements cover the construct's own resources only", ()
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     });
-    new KinesisDestination(stack, 'ProfileExports', {
-      existingProfileTable: profiles,
-      destinations,
-      segmentCatalog,
-      entries: testEntries(),
-    });
+    new KinesisDestination(stack, 'ProfileExports', { ...example(stack), existingProfileTable: profiles });
     addNagPacks(app);
     expect(() => app.synth()).toThrow(/NIST\.800\.53\.R5-DynamoDBInBackupPlan/);
   });
@@ -126,7 +176,7 @@ describe("cdk-nag acknowledgements cover the construct's own resources only", ()
   it('leaves the findings of any other resource in the stack', () => {
     const app = teamApp('other-resource');
     const stack = new Stack(app, 'TeamStack');
-    new KinesisDestination(stack, 'ProfileExports', { destinations, segmentCatalog, entries: testEntries() });
+    new KinesisDestination(stack, 'ProfileExports', example(stack));
     new sqs.Queue(stack, 'PlainQueue', { enforceSSL: false });
     addNagPacks(app);
     expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
@@ -135,8 +185,8 @@ describe("cdk-nag acknowledgements cover the construct's own resources only", ()
   it('passes with two pipelines in one stack, each with its own backfill name', () => {
     const app = teamApp('two');
     const stack = new Stack(app, 'TeamStack');
-    new KinesisDestination(stack, 'One', { destinations, segmentCatalog, entries: testEntries() });
-    new KinesisDestination(stack, 'Two', { destinations, segmentCatalog, entries: testEntries() });
+    new KinesisDestination(stack, 'One', example(stack));
+    new KinesisDestination(stack, 'Two', example(stack));
     addNagPacks(app);
     expect(() => app.synth()).not.toThrow();
     const fixed = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))

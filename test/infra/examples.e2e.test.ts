@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,35 +8,63 @@ import { cdkJsonContext } from './synth.js';
 
 /**
  * The default app (bin/app.ts, what `npx cdk synth -c config=…` runs) in a child process, on the
- * default example config and on an invalid one: synthesis offline, with cdk.json's context and the
- * cdk-nag packs, exactly as the CLI runs it — only bundling is skipped (the handlers only have to
- * exist; `npx cdk synth` bundles them too). The other example configs are synthesized in process the
- * same way (example-configs.test.ts): a child process costs an aws-cdk-lib import each.
+ * default example config and on an invalid one, and every example app (`examples/<name>/app.ts`):
+ * synthesis offline, with cdk.json's context and the cdk-nag packs, exactly as the CLI runs it — only
+ * bundling is skipped (the handlers only have to exist; `npx cdk synth` bundles them too). The examples
+ * import the package by its name, which resolves to this repository's build. The other example configs
+ * are synthesized in process the same way (example-configs.test.ts): a child process costs an
+ * aws-cdk-lib import each.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'kd-examples-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+type TemplateJson = { Resources: Record<string, { Type: string }>; Outputs?: Record<string, unknown> };
+
 interface AppRun {
   readonly status: number | null;
   readonly stderr: string;
-  readonly template?: { Resources: Record<string, { Type: string }>; Outputs?: Record<string, unknown> };
+  /** The default app's stack. */
+  readonly template?: TemplateJson;
+  /** Every stack's template, by stack name. */
+  readonly templates: Readonly<Record<string, TemplateJson>>;
 }
+
+/** The templates of a cloud assembly, by stack name (none when synth failed before writing them). */
+function templatesIn(outdir: string): Record<string, TemplateJson> {
+  let files: string[];
+  try {
+    files = readdirSync(outdir).filter((f) => f.endsWith('.template.json'));
+  } catch {
+    return {};
+  }
+  return Object.fromEntries(
+    files.map((f) => [f.replace(/\.template\.json$/, ''), JSON.parse(readFileSync(join(outdir, f), 'utf8'))]),
+  );
+}
+
+/** The example apps: `examples/<name>/app.ts`. */
+const EXAMPLE_APPS = readdirSync(join(ROOT, 'examples'), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .filter((name) => readdirSync(join(ROOT, 'examples', name)).includes('app.ts'))
+  .sort();
 
 /** Runs bin/app.ts with `-c config=<file>`; the AWS SDK and CDK get no credentials and no network. */
 function runApp(config: string, name: string): Promise<AppRun> {
+  return runEntry('bin/app.ts', { config: join(ROOT, config) }, name);
+}
+
+/** Runs a CDK app entry with tsx, cdk.json's context and `context`, writing its assembly to `<scratch>/<name>`. */
+function runEntry(entry: string, context: Record<string, unknown>, name: string): Promise<AppRun> {
   const outdir = join(scratch, name);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
-        CDK_CONTEXT_JSON: JSON.stringify({
-          ...cdkJsonContext(),
-          config: join(ROOT, config),
-          'aws:cdk:bundling-stacks': [],
-        }),
+        CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), ...context, 'aws:cdk:bundling-stacks': [] }),
         CDK_OUTDIR: outdir,
       },
     });
@@ -46,13 +74,9 @@ function runApp(config: string, name: string): Promise<AppRun> {
     });
     child.on('error', reject);
     child.on('close', (status) => {
-      let template: AppRun['template'];
-      try {
-        template = JSON.parse(readFileSync(join(outdir, 'KinesisDestination.template.json'), 'utf8'));
-      } catch {
-        template = undefined;
-      }
-      resolve({ status, stderr, ...(template === undefined ? {} : { template }) });
+      const templates = templatesIn(outdir);
+      const template = templates.KinesisDestination;
+      resolve({ status, stderr, templates, ...(template === undefined ? {} : { template }) });
     });
   });
 }
@@ -89,6 +113,56 @@ describe('npx cdk synth on the example configs (offline, cdk-nag clean)', () => 
         'destinations[1].externalId: is required with roleArn: the role\'s trust policy should require it (sts:ExternalId), so that nobody else can make this pipeline write with that role (the confused-deputy problem). Add "externalId": "<the value the trust policy checks>" (`npx kinesis-destination policy --destination analytics --trust-policy` prints that policy), or, if the role must be trusted without one, say why in "noExternalIdReason"',
       );
       expect(run.template).toBeUndefined();
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+});
+
+describe('the example apps (examples/<name>/app.ts)', () => {
+  const runs = new Map<string, Promise<AppRun>>();
+  /** Each example runs once; its tests share the run. */
+  const runExample = (name: string): Promise<AppRun> => {
+    let run = runs.get(name);
+    if (run === undefined) {
+      run = runEntry(`examples/${name}/app.ts`, {}, `example-${name}`);
+      runs.set(name, run);
+    }
+    return run;
+  };
+
+  it('are the ones the docs name', () => {
+    expect(EXAMPLE_APPS).toEqual(['config-file', 'existing-stack', 'two-pipelines']);
+  });
+
+  it.concurrent.each(EXAMPLE_APPS)(
+    'examples/%s/app.ts synthesizes offline, cdk-nag clean',
+    async (name) => {
+      const run = await runExample(name);
+
+      expect(run.stderr).not.toMatch(/Error|AwsSolutions-|NIST\.800/);
+      expect(run.status).toBe(0);
+      const pipelines = Object.values(run.templates).flatMap((t) =>
+        Object.values(t.Resources).filter((r) => r.Type === 'Custom::KinesisDestinationBackfill'),
+      );
+      expect(pipelines).toHaveLength(name === 'two-pipelines' ? 2 : 1);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it.concurrent(
+    'holds two pipelines in one stack, each with its own outputs',
+    async () => {
+      const run = await runExample('two-pipelines');
+      const outputs = Object.keys(run.templates.ProfileExports?.Outputs ?? {});
+
+      expect(outputs).toEqual(
+        expect.arrayContaining([
+          'StagingPipelineName',
+          'ProdPipelineName',
+          'StagingExportQueueUrl',
+          'ProdExportQueueUrl',
+        ]),
+      );
     },
     SYNTH_TIMEOUT_MS,
   );

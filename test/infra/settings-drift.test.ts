@@ -37,7 +37,7 @@ describe('settings drift: template vs PIPELINE_SETTINGS', () => {
     );
   });
 
-  it('decide mapping', () => {
+  it('decide mapping: bisected, retried until the records expire from the stream', () => {
     const s = PIPELINE_SETTINGS.decide;
     expect(only('AWS::Lambda::EventSourceMapping', 'DecideFunction')).toMatchObject({
       BatchSize: s.batchSize,
@@ -48,6 +48,9 @@ describe('settings drift: template vs PIPELINE_SETTINGS', () => {
       ParallelizationFactor: s.parallelizationFactor,
       StartingPosition: s.startingPosition,
     });
+    // -1 both: Lambda retries a failing batch until its records leave the stream (24 hours).
+    expect([s.retryAttempts, s.maxRecordAgeSeconds]).toEqual([-1, -1]);
+    expect(s.bisectBatchOnError).toBe(true);
   });
 
   it('decide function', () => {

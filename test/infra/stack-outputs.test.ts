@@ -21,6 +21,7 @@ function expectedValues(s: KinesisDestinationStack): Record<keyof Deployment, st
     exportQueueUrl: p.exportQueue.queueUrl,
     dlqUrl: p.deadLetterQueue.queueUrl,
     rejectsQueueUrl: p.rejectsQueue.queueUrl,
+    decideFailuresQueueUrl: p.decideFailuresQueue.queueUrl,
   };
 }
 
@@ -34,7 +35,7 @@ describe('the default stack’s outputs', () => {
       expect(outputs[source.output]?.Value, `${source.output} (${resource})`).toEqual(value);
     }
     // Not a tautology: the values are references to distinct resources.
-    expect(new Set(Object.values(expected).map((v) => JSON.stringify(stack.resolve(v)))).size).toBe(5);
+    expect(new Set(Object.values(expected).map((v) => JSON.stringify(stack.resolve(v)))).size).toBe(6);
   });
 
   it('are exactly the outputs core/stack-outputs.ts declares, with its descriptions', () => {

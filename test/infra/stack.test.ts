@@ -422,7 +422,7 @@ describe('KinesisDestinationStack (example config)', () => {
   });
 
   describe('event sources', () => {
-    it('maps the profile stream to decide with bisect, item failures, bounded retries and an on-failure queue', () => {
+    it('maps the profile stream to decide with bisect, item failures, retries until the records expire and an on-failure queue', () => {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: getAtt('ProfileTable', 'StreamArn'),
         FunctionName: { Ref: Match.stringLikeRegexp('^DecideFunction') },
@@ -430,8 +430,9 @@ describe('KinesisDestinationStack (example config)', () => {
         BatchSize: 100,
         MaximumBatchingWindowInSeconds: 0,
         BisectBatchOnFunctionError: true,
-        MaximumRetryAttempts: 10,
-        MaximumRecordAgeInSeconds: 21600,
+        // -1: retried until the records expire from the stream (core/pipeline-settings.ts says why).
+        MaximumRetryAttempts: -1,
+        MaximumRecordAgeInSeconds: -1,
         ParallelizationFactor: 1,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         DestinationConfig: { OnFailure: { Destination: getAtt('QueuesDecideFailuresQueue') } },
@@ -591,11 +592,15 @@ describe('KinesisDestinationStack (example config)', () => {
       expect(JSON.stringify(alarm.Metrics)).toContain('"MetricName":"RecordsPut"');
     });
 
-    it('alarms when p95 export latency exceeds 10 minutes', () => {
+    it("alarms when this pipeline's p95 export latency exceeds 10 minutes", () => {
       expect(alarmNamed('ExportLatencyP95')).toMatchObject({
         MetricName: 'ExportLatency',
         Namespace: 'KinesisDestination',
-        Dimensions: [{ Name: 'service', Value: 'kinesis-destination' }],
+        // The pipeline dimension: the default stack's pipeline is named after the stack.
+        Dimensions: [
+          { Name: 'pipeline', Value: 'KinesisDestination' },
+          { Name: 'service', Value: 'kinesis-destination' },
+        ],
         ExtendedStatistic: 'p95',
         Threshold: 600_000,
         TreatMissingData: 'ignore',

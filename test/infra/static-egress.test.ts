@@ -1,10 +1,10 @@
 import { App, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KinesisDestinationPropsError } from '../../lib/errors.js';
 import { KinesisDestination } from '../../lib/kinesis-destination.js';
 import { KinesisDestinationStack } from '../../lib/kinesis-destination-stack.js';
-import { cdkJsonContext, configWith, exampleConfig, statementsWith, synth, testEntries } from './synth.js';
+import { propsFromConfig } from '../../lib/props-from-config.js';
+import { cdkJsonContext, configWith, exampleConfig, statementsWith, synth } from './synth.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }>;
 
@@ -118,7 +118,6 @@ describe('"network": { "staticEgressIps": true }', () => {
     const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
     new KinesisDestinationStack(app, 'KinesisDestination', {
       config: staticEgress(),
-      entries: testEntries(),
       env: { account: '123456789012', region: 'us-east-2' },
     });
     expect(app.synth().manifest.missing ?? []).toEqual([]);
@@ -145,20 +144,16 @@ describe('"network": { "staticEgressIps": true, "kinesisEndpoint": true }', () =
   });
 
   it('is refused on the construct without staticEgressIps too', () => {
-    const { destinations, segmentCatalog } = exampleConfig();
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Team');
     expect(
       () =>
-        new KinesisDestination(new Stack(app, 'Team'), 'Pipeline', {
-          destinations,
-          segmentCatalog,
-          entries: testEntries(),
-          network: { kinesisEndpoint: true },
+        new KinesisDestination(stack, 'Pipeline', {
+          ...propsFromConfig(stack, exampleConfig()),
+          kinesisEndpoint: true,
         }),
     ).toThrow(
-      new KinesisDestinationPropsError(
-        'network.kinesisEndpoint needs network.staticEgressIps: the endpoint is placed in the VPC that option creates',
-      ),
+      'KinesisDestination Team/Pipeline: kinesisEndpoint: needs staticEgressIps: true: the endpoint is placed in the VPC that option creates',
     );
   });
 

@@ -1,10 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadConfigFile } from '../../adapters/config-file.js';
 import { type DestinationConfig, parseConfig } from '../../core/config.js';
-import { DEFAULT_ENTRIES, type HandlerEntries } from '../../lib/kinesis-destination-defaults.js';
 import { KinesisDestinationStack } from '../../lib/kinesis-destination-stack.js';
 import { addNagPacks } from '../../lib/nag.js';
 
@@ -19,22 +18,6 @@ const CDK_JSON = fileURLToPath(new URL('../../cdk.json', import.meta.url));
  */
 export function cdkJsonContext(): Record<string, unknown> {
   return (JSON.parse(readFileSync(CDK_JSON, 'utf8')) as { context: Record<string, unknown> }).context;
-}
-
-const FIXTURE_ENTRY = fileURLToPath(new URL('./fixtures/handler.ts', import.meta.url));
-
-/**
- * The real handler when it exists, else the test fixture. With bundling skipped (the default here)
- * the entry only has to exist, so the template is the same either way.
- */
-export function testEntries(): HandlerEntries {
-  const pick = (path: string) => (existsSync(path) ? path : FIXTURE_ENTRY);
-  return {
-    decide: pick(DEFAULT_ENTRIES.decide),
-    export: pick(DEFAULT_ENTRIES.export),
-    backfill: pick(DEFAULT_ENTRIES.backfill),
-    connectionCheck: pick(DEFAULT_ENTRIES.connectionCheck),
-  };
 }
 
 export function exampleConfig(): DestinationConfig {
@@ -91,7 +74,7 @@ export function synth(config: DestinationConfig, options: SynthOptions = {}): Sy
       ...(options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] }),
     },
   });
-  const stack = new KinesisDestinationStack(app, 'KinesisDestination', { config, entries: testEntries() });
+  const stack = new KinesisDestinationStack(app, 'KinesisDestination', { config });
   if (options.nag === true) addNagPacks(app);
   let template: Template | undefined;
   return {
@@ -115,8 +98,8 @@ export function statementsOf(template: Template, rolePrefix: string): Record<str
   const policies = template.findResources('AWS::IAM::Policy') as Resources;
   const matches = Object.entries(policies)
     .filter(([, p]) =>
-      ((p.Properties?.Roles as { Ref: string }[] | undefined) ?? []).some((r) =>
-        r.Ref.startsWith(rolePrefix),
+      ((p.Properties?.Roles as ({ Ref?: string } | string)[] | undefined) ?? []).some(
+        (r) => typeof r === 'object' && r.Ref?.startsWith(rolePrefix) === true,
       ),
     )
     .sort(([a], [b]) => Number(b.includes('DefaultPolicy')) - Number(a.includes('DefaultPolicy')));

@@ -105,7 +105,14 @@ describe('imported stream with a customer-managed key in another account', () =>
 
   it('adds kms:GenerateDataKey on that key only, and builds the ARN from region and accountId', () => {
     expect(statementsWith(template, 'ExportRole', 'kms:GenerateDataKey')).toEqual([
-      { Sid: 'EncryptStreamRecords', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: KEY_ARN },
+      {
+        Sid: 'EncryptStreamRecords',
+        Effect: 'Allow',
+        Action: 'kms:GenerateDataKey',
+        Resource: KEY_ARN,
+        // Only when Kinesis asks on the role's behalf, in the stream's region.
+        Condition: { StringEquals: { 'kms:ViaService': 'kinesis.us-east-2.amazonaws.com' } },
+      },
       expect.objectContaining({ Sid: 'MoveToDeadLetterQueueEncrypted' }),
     ]);
     expect(statementsWith(template, 'ExportRole', 'kinesis:Put')).toEqual([
@@ -159,7 +166,14 @@ describe('streams created by the stack', () => {
     ]);
     // aws/kinesis needs no grant; the configured key does (and the pipeline key, for the dead-letter queue).
     expect(statementsWith(template, 'ExportRole', 'kms:GenerateDataKey')).toEqual([
-      { Sid: 'EncryptStreamRecords', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: KEY_ARN },
+      {
+        Sid: 'EncryptStreamRecords',
+        Effect: 'Allow',
+        Action: 'kms:GenerateDataKey',
+        Resource: KEY_ARN,
+        // Only when Kinesis asks on the role's behalf, in the stream's region.
+        Condition: { StringEquals: { 'kms:ViaService': 'kinesis.us-east-2.amazonaws.com' } },
+      },
       expect.objectContaining({ Sid: 'MoveToDeadLetterQueueEncrypted' }),
     ]);
   });

@@ -1,5 +1,6 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { PIPELINE_SETTINGS, UNTIL_RECORD_EXPIRES } from '../../core/pipeline-settings.js';
 import {
   batchReady,
   expiredCount,
@@ -43,6 +44,13 @@ describe('expiredCount()', () => {
     const pending = [record('1', now / 1000 - 100), record('2', now / 1000 - 100), record('3', now / 1000)];
 
     expect(expiredCount(pending, 50_000, now)).toBe(2);
+  });
+
+  it('counts none with no age limit (-1, the pipeline setting: retried until the record expires)', () => {
+    const now = Date.now();
+    const pending = [record('1', now / 1000 - 7 * 86_400), record('2', now / 1000)];
+
+    expect(expiredCount(pending, UNTIL_RECORD_EXPIRES, now)).toBe(0);
   });
 });
 
@@ -109,6 +117,14 @@ describe('settling a batch', () => {
     expect(settleError(shard, 1, 'boom', true)).toBe('retry');
     expect(retriesExhausted(shard, 2)).toBe(true);
     expect(retriesExhausted(shard, 3)).toBe(false);
+  });
+
+  it('never uses up the retries of the pipeline setting (-1: until the record expires)', () => {
+    const shard = shardWith(['1']);
+    shard.attempts = 10_001;
+
+    expect(PIPELINE_SETTINGS.decide.retryAttempts).toBe(UNTIL_RECORD_EXPIRES);
+    expect(retriesExhausted(shard, PIPELINE_SETTINGS.decide.retryAttempts)).toBe(false);
   });
 });
 

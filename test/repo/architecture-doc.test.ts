@@ -54,7 +54,7 @@ const SECTIONS: Record<string, { readonly source: string; readonly render: () =>
     source: 'core/metric-names.ts',
     render: () =>
       [
-        `Namespace ${code(METRICS_NAMESPACE)}, dimension ${code(`${METRIC_DIMENSION.service}=${SERVICE_NAME}`)}.`,
+        `Namespace ${code(METRICS_NAMESPACE)}, dimensions ${code(`${METRIC_DIMENSION.service}=${SERVICE_NAME}`)} and ${code(`${METRIC_DIMENSION.pipeline}=<pipeline name>`)} (\`KD_PIPELINE_NAME\`; the local stack emits \`service\` alone).`,
         '',
         table(
           ['metric', 'unit', 'emitted by'],

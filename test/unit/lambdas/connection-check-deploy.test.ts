@@ -13,6 +13,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionCheckError } from '../../../lambdas/commons/errors.js';
 import { runConnectionCheck } from '../../../lambdas/connection-check/check-destinations.js';
 import { requiredPermissions } from '../../../lambdas/connection-check/role-simulation.js';
+import { encryptedStreamSummary } from '../../helpers/kinesis-answers.js';
 import { logRecorder } from '../../helpers/recorders.js';
 
 const kinesis = mockClient(KinesisClient);
@@ -168,6 +169,8 @@ describe('runConnectionCheck(): when it does nothing', () => {
 
 describe("runConnectionCheck(): the export role's effective permissions", () => {
   it("simulates the page's three Kinesis actions on the stream and kms:GenerateDataKey on its key", async () => {
+    kinesis.on(DescribeStreamSummaryCommand).resolves(encryptedStreamSummary(KEY_ARN));
+
     const response = await runConnectionCheck(
       event('Create', checkOf([{ ...marketing, kmsKeyArn: KEY_ARN }])),
       context,
@@ -182,7 +185,19 @@ describe("runConnectionCheck(): the export role's effective permissions", () => 
         ActionNames: ['kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:ListStreams'],
         ResourceArns: [STREAM_ARN],
       },
-      { PolicySourceArn: EXPORT_ROLE, ActionNames: ['kms:GenerateDataKey'], ResourceArns: [KEY_ARN] },
+      {
+        PolicySourceArn: EXPORT_ROLE,
+        ActionNames: ['kms:GenerateDataKey'],
+        ResourceArns: [KEY_ARN],
+        // Kinesis asks KMS for the data key: a grant conditioned on kms:ViaService must see it.
+        ContextEntries: [
+          {
+            ContextKeyName: 'kms:ViaService',
+            ContextKeyValues: ['kinesis.us-east-2.amazonaws.com'],
+            ContextKeyType: 'string',
+          },
+        ],
+      },
     ]);
   });
 

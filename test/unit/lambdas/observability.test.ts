@@ -1,7 +1,9 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
 import { METRIC, METRIC_NAMES, METRICS, metricUnit } from '../../../core/metric-names.js';
+import { commonEnvironment, readCommonEnvironment } from '../../../lambdas/commons/environment.js';
 import {
+  createObservability,
   type LogLevel,
   type LogSink,
   logSafely,
@@ -80,5 +82,57 @@ describe('METRIC', () => {
       expect(METRIC[key as keyof typeof METRIC]).toBe(spec.name);
       expect(metricUnit(spec.name)).toBe(spec.unit);
     }
+  });
+});
+
+describe('createObservability()', () => {
+  /** The EMF documents Powertools writes to stdout while `emit` runs. */
+  function emitted(emit: () => void): { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } }[] {
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      emit();
+    } finally {
+      write.mockRestore();
+    }
+    return lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+  }
+
+  it("adds the pipeline's name as a dimension of every metric, single metrics too", () => {
+    const env = readCommonEnvironment(commonEnvironment({ pipelineName: 'staging' }));
+    const { metrics, metricSink } = createObservability(env);
+
+    const documents = emitted(() => {
+      metricSink.countWithDimension(METRIC.exportsQueued, 1, 'Reason', 'backfill');
+      metricSink.count(METRIC.recordsPut, 2);
+      metrics.publishStoredMetrics();
+    });
+
+    expect(documents.map((d) => d._aws.CloudWatchMetrics[0]?.Dimensions)).toEqual([
+      [['service', 'pipeline', 'Reason']],
+      [['service', 'pipeline']],
+    ]);
+    expect(documents.map((d) => (d as unknown as Record<string, unknown>).pipeline)).toEqual([
+      'staging',
+      'staging',
+    ]);
+  });
+
+  it('emits the service dimension alone without a pipeline name (the local stack)', () => {
+    const env = readCommonEnvironment(commonEnvironment());
+    const { metrics, metricSink } = createObservability(env);
+
+    expect(commonEnvironment()).not.toHaveProperty('KD_PIPELINE_NAME');
+    const documents = emitted(() => {
+      metricSink.count(METRIC.recordsPut, 2);
+      metrics.publishStoredMetrics();
+    });
+    expect(documents.map((d) => d._aws.CloudWatchMetrics[0]?.Dimensions)).toEqual([[['service']]]);
   });
 });
