@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { configPathFrom } from '../adapters/config-file.js';
-import {
-  CONFIG_PATH_VARIABLE,
-  DEPLOYMENT_VARIABLE,
-} from '../core/environment-variables.js';
+import { CONFIG_PATH_VARIABLE, DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
 import { PortInUseError } from '../local/errors.js';
 import type { LocalStack } from '../local/stack.js';
