@@ -2,7 +2,8 @@
  * The project's layers, top to bottom; an import may only point down (docs/ARCHITECTURE.md):
  *
  *   bin/, examples/      entries: the CDK app, the CLI, the example CDK app
- *   cli/   bench/        the operator's commands; benchmarks (neither imports the other)
+ *   cli/   bench/        the operator's commands (cli/console/: the local console's server, and its
+ *                        page in cli/console/ui/, browser code); benchmarks (neither imports the other)
  *   local/               the local stack; local/event-sources/ below the rest of local/
  *   lib/                 CDK constructs
  *   lambdas/             the functions; lambdas/commons/ below the function folders
@@ -59,6 +60,21 @@ module.exports = {
       comment: 'local/event-sources/ (the event-source-mapping runtime) does not import the rest of local/.',
       from: { path: '^local/event-sources/' },
       to: { path: '^local/', pathNot: '^local/event-sources/' },
+    },
+    {
+      name: 'console-page-is-browser-code',
+      severity: 'error',
+      comment:
+        'cli/console/ui/ is the local console page, bundled for the browser (scripts/build-console.ts): it imports its own folder, the API types and its browser packages, never server code.',
+      from: { path: '^cli/console/ui/' },
+      to: { pathNot: ['^cli/console/ui/', '^cli/console/api-types\\.ts$', '^node_modules/(preact|htm|uplot)/'] },
+    },
+    {
+      name: 'console-page-is-not-imported',
+      severity: 'error',
+      comment: 'The console page reaches the server only as built assets (dist/console/), never as an import.',
+      from: { pathNot: '^cli/console/ui/' },
+      to: { path: '^cli/console/ui/' },
     },
     {
       name: 'functions-are-independent',

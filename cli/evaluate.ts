@@ -2,7 +2,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import type { Command } from 'commander';
 import { readJsonFile } from '../adapters/json-file.js';
 import { formatFieldPath } from '../core/attribute-value.js';
-import { compileConfig } from '../core/compiled-config.js';
+import { type CompiledConfig, compileConfig } from '../core/compiled-config.js';
 import { type DestinationDecision, decideExports } from '../core/decide.js';
 import { documentValueIssues } from '../core/document-values.js';
 import { UsageError } from '../core/errors.js';
@@ -30,8 +30,11 @@ export interface EvaluatedDestination {
   readonly rejection?: { code: string; message: string };
 }
 
-function readProfileImage(path: string, flag: string): StoredProfile {
-  const json = readJsonFile(path, flag);
+/**
+ * A profile image as DynamoDB stores it, or the problems that keep it from being one.
+ * @throws UsageError naming `label` and each problem.
+ */
+export function parseProfileImage(json: unknown, label: string): StoredProfile {
   const parsed = safeParseStoredProfile(json);
   // A stored image holds what DynamoDB can store: nesting within its 32 levels (numbers are any).
   const issues = parsed.ok
@@ -40,9 +43,13 @@ function readProfileImage(path: string, flag: string): StoredProfile {
       )
     : parsed.issues;
   if (!parsed.ok || issues.length > 0) {
-    throw new UsageError(`${flag} "${path}": not a valid profile:\n  - ${issues.join('\n  - ')}`);
+    throw new UsageError(`${label}: not a valid profile:\n  - ${issues.join('\n  - ')}`);
   }
   return parsed.value;
+}
+
+function readProfileImage(path: string, flag: string): StoredProfile {
+  return parseProfileImage(readJsonFile(path, flag), `${flag} "${path}"`);
 }
 
 function readRecord(path: string): DynamoDBRecord {
@@ -93,6 +100,27 @@ function present(decision: DestinationDecision): EvaluatedDestination {
     payload: null,
     ...(decision.rejection && { rejection: { ...decision.rejection } }),
   };
+}
+
+/**
+ * Evaluates the change from `oldImage` to `newImage` (already parsed images; either may be absent)
+ * against every destination of a compiled config: the `evaluate` command's core, for callers that
+ * hold the images rather than files (the local console's evaluate form).
+ * @throws UsageError when neither image is given or they are images of two profiles.
+ */
+export function evaluateImages(
+  config: CompiledConfig,
+  images: { readonly oldImage?: StoredProfile; readonly newImage?: StoredProfile },
+): { destinations: EvaluatedDestination[] } {
+  const built = buildProfileChange({ oldImage: images.oldImage, newImage: images.newImage });
+  if (!built.ok) {
+    throw new UsageError(
+      built.problem.kind === 'different-profiles'
+        ? `the old image is profile "${built.problem.oldProfileId}" but the new image is profile "${built.problem.newProfileId}": compare two images of one profile`
+        : 'give the new image (and the old one for an update), or the old one alone for a delete',
+    );
+  }
+  return { destinations: decideExports(built.change, config).map(present) };
 }
 
 /**

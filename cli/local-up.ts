@@ -4,6 +4,7 @@ import { CONFIG_PATH_VARIABLE, DEPLOYMENT_VARIABLE } from '../core/environment-v
 import { UsageError } from '../core/errors.js';
 import { PortInUseError } from '../local/errors.js';
 import type { LocalStack } from '../local/stack.js';
+import { CONSOLE_DEFAULT_PORT, LocalConsole } from './console/local-console.js';
 import { parseWholeFlag } from './flags.js';
 
 /**
@@ -107,37 +108,63 @@ export function registerLocalCommands(program: Command): void {
     .option('--dynamodb-port <n>', 'DynamoDB Local port', String(LOCAL_UP_DEFAULT_PORTS.dynamodb))
     .option('--kinesis-port <n>', 'Kinesis (kinesalite) port', String(LOCAL_UP_DEFAULT_PORTS.kinesis))
     .option('--sqs-port <n>', 'SQS (local-aws-sqs) port', String(LOCAL_UP_DEFAULT_PORTS.sqs))
+    .option(
+      '--console-port <n>',
+      'port of the local console (a page on 127.0.0.1)',
+      String(CONSOLE_DEFAULT_PORT),
+    )
+    .option('--no-console', 'do not serve the local console')
     .action(
-      async (options: { config?: string; dynamodbPort: string; kinesisPort: string; sqsPort: string }) => {
+      async (options: {
+        config?: string;
+        dynamodbPort: string;
+        kinesisPort: string;
+        sqsPort: string;
+        consolePort: string;
+        console: boolean;
+      }) => {
         process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
         const ports = {
           dynamodb: port(options.dynamodbPort, '--dynamodb-port'),
           kinesis: port(options.kinesisPort, '--kinesis-port'),
           sqs: port(options.sqsPort, '--sqs-port'),
         };
+        const consolePort = port(options.consolePort, '--console-port');
         const { startLocalStack } = await loadLocalStack();
+        const log = (message: string) => process.stderr.write(`${message}\n`);
         let stack: LocalStack;
+        let localConsole: LocalConsole | undefined;
         try {
+          // Before the stack: a console port in use fails at once, and the console observes the handlers.
+          if (options.console) localConsole = await LocalConsole.open({ port: consolePort, log });
           stack = await startLocalStack({
             config: configPathFrom(options.config),
             ports,
             functionEnv: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN' },
-            onProgress: (message) => process.stderr.write(`${message}\n`),
+            onProgress: log,
+            ...localConsole?.stackOptions,
           });
         } catch (error) {
+          await localConsole?.close();
           if (error instanceof PortInUseError) throw new UsageError(error.message, { cause: error });
           throw error;
         }
+        localConsole?.attach(stack);
         const announcement = localUpAnnouncement(stack);
         process.stdout.write(announcement.stdout);
         process.stderr.write(announcement.stderr);
+        if (localConsole !== undefined) log(`local console on ${localConsole.url}`);
         await new Promise<void>((resolve) => {
           let stopping = false;
           const stop = (signal: NodeJS.Signals) => {
             if (stopping) return;
             stopping = true;
             process.stderr.write(`${signal}: stopping the local stack…\n`);
-            stack.stop().then(resolve, (error: unknown) => {
+            const stopped = async () => {
+              await localConsole?.close();
+              await stack.stop();
+            };
+            stopped().then(resolve, (error: unknown) => {
               process.stderr.write(`stopping failed: ${String(error)}\n`);
               process.exitCode = 1;
               resolve();

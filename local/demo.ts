@@ -5,12 +5,13 @@
  * Steps are written one after the other; each waits until the pipeline is idle, so a record's
  * latency is measured from its step's write to its arrival in Kinesis.
  */
+import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DestinationRecord } from '../adapters/kinesis-reader.js';
 import { tailStream } from '../adapters/kinesis-reader.js';
 import { writeProfiles } from '../adapters/profile-writer.js';
 import { stringifyExact } from '../core/json-text.js';
-import { type LocalStack, startLocalStack } from './stack.js';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from './stack.js';
 
 const SEGMENTS = {
   john: '5b998cb9-9488-4ec3-8d95-fa8338ced490', // "First name equals John" — mapped (marketing)
@@ -244,7 +245,18 @@ async function run(stack: LocalStack): Promise<number> {
   return mismatches === 0 && rejects === 0 && dlq === 0 && decideFailures === 0 ? 0 : 1;
 }
 
-async function main(): Promise<number> {
+/** Options of {@link runDemo}: what `npm start -- --console` (bin/demo.ts) adds to the demo. */
+export interface DemoOptions {
+  /** Added to the local stack's options (the console's handler wrappers). */
+  readonly stackOptions?: Pick<LocalStackOptions, 'wrapHandlers'>;
+  /** Called once the stack runs, before the scenario. */
+  readonly onStarted?: (stack: LocalStack) => void;
+  /** Awaited after the scenario's summary, before the stack stops (the console stays up until Ctrl-C). */
+  readonly afterScenario?: () => Promise<void>;
+}
+
+/** Runs the demo: starts the stack, plays the scenario, prints the summary, stops. Resolves to the exit code. */
+export async function runDemo(options: DemoOptions = {}): Promise<number> {
   // Recent SDK releases warn about Node 20 on every client; Lambda runs a newer Node.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   say('kinesis-destination — the pipeline on local emulators');
@@ -255,9 +267,13 @@ async function main(): Promise<number> {
       onProgress: (message) => say(`  ${elapsed()}  ${message}`),
       // Same settings as the CDK stack; only the functions' logs and EMF metrics are kept off the screen.
       functionEnv: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
+      ...options.stackOptions,
     });
     say(`  ${elapsed()}  ready; config ${stack.configPath ?? '(inline)'}`);
-    return await run(stack);
+    options.onStarted?.(stack);
+    const code = await run(stack);
+    await options.afterScenario?.();
+    return code;
   } catch (error) {
     say(`demo failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
     return 1;
@@ -270,5 +286,8 @@ async function main(): Promise<number> {
   }
 }
 
-// Handler modules may keep idle keep-alive sockets open: exit explicitly once everything is stopped.
-process.exit(await main());
+// Run as a script (`tsx local/demo.ts`), not when imported (bin/demo.ts, behind `npm start`). Handler
+// modules may keep idle keep-alive sockets open: exit explicitly once everything is stopped.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exit(await runDemo());
+}

@@ -5,18 +5,21 @@
  *   the construct deploys these directories as they are (`lambda.Code.fromAsset`);
  * - `dist/esm/` — the library (`lib/index.ts` and what it imports) and the CLI (`bin/cli.ts`, with the
  *   local stack it loads lazily) as ES modules, one file per source file;
+ * - `dist/console/` — the local console's page (scripts/build-console.ts), which `local up` serves;
  * - `dist/cjs/` — the library again as CommonJS, for `require()` (CDK apps are mostly CommonJS);
  * - `*.d.ts` beside both (tsc, tsconfig.build.json), so TypeScript reads `dist/cjs` as CommonJS and
  *   `dist/esm` as ESM declarations.
  *
  * `tsx scripts/build.ts handlers` builds only the handlers (tests, `cdk synth` in this repository);
- * `tsx scripts/build.ts js` the handlers and the JavaScript, without declarations (the test setup).
+ * `tsx scripts/build.ts js` the handlers, the JavaScript and the console page, without declarations (the
+ * test setup).
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { buildConsole } from './build-console.js';
 import { HANDLERS_DIR, handlerBuildOptions, handlerBundles, ROOT } from './handler-bundles.js';
 import { installedPackages, missingDeclarationImports, missingRuntimeImports } from './package-surface.js';
 
@@ -143,6 +146,10 @@ export async function buildPackage(
   if (mode === 'handlers') return;
   const js = await buildJavaScript();
   log(`javascript → dist/esm (${js.esm} files), dist/cjs (${js.cjs} files) ${elapsed()}`);
+  const page = await buildConsole();
+  log(
+    `console → dist/console (app.js ${(page.js / 1024).toFixed(0)} KB, app.css ${(page.css / 1024).toFixed(0)} KB) ${elapsed()}`,
+  );
   if (mode === 'js') return;
   const declarations = buildDeclarations();
   log(`declarations → dist/esm, dist/cjs (${declarations} files each) ${elapsed()}`);
