@@ -1,5 +1,6 @@
 import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { partitionOfRegion } from '../core/arn-rules.js';
 import { type DestinationConfig, parseConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import { isOutputPrefix, outputPrefixOf } from '../core/stack-outputs.js';
@@ -88,7 +89,7 @@ export function resolveProps(scope: Construct, props: KinesisDestinationProps): 
 
   const destinations = props.destinations.map((d, i) => destinationDocument(scope, d, i));
   for (const d of destinations) issues.push(...d.issues);
-  const config = validated(props, destinations, issues);
+  const config = validated(scope, props, destinations, issues);
   if (issues.length > 0 || config === undefined) {
     throw new KinesisDestinationPropsError(issues, { subject: `KinesisDestination ${scope.node.path}` });
   }
@@ -197,8 +198,13 @@ function collisions(
   return found;
 }
 
-/** The destination config the props describe, validated; undefined (with issues added) when invalid. */
+/**
+ * The destination config the props describe, validated; undefined (with issues added) when invalid.
+ * When the stack's region is known at synth, every ARN and destination region must be of its
+ * partition (a pipeline in `aws` cannot use a role, key or stream of `aws-cn`).
+ */
 function validated(
+  scope: Construct,
   props: KinesisDestinationProps,
   destinations: readonly DestinationDocument[],
   issues: string[],
@@ -214,8 +220,10 @@ function validated(
     ...(props.alertEmails === undefined ? {} : { alerts: { emails: props.alertEmails } }),
     ...(Object.keys(throughput).length === 0 ? {} : { throughput }),
   };
+  const { region } = Stack.of(scope);
+  const context = Token.isUnresolved(region) ? undefined : { partition: partitionOfRegion(region) };
   try {
-    return parseConfig(document);
+    return parseConfig(document, undefined, context);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     issues.push(...error.issues.map(propIssue));

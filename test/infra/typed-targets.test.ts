@@ -290,6 +290,34 @@ describe('props problems, all in one error', () => {
   });
 });
 
+describe("the stack's partition", () => {
+  it("refuses, at synth, a role of another partition than the stack region's, naming both", () => {
+    const build = () =>
+      onePipeline(
+        (stack) => ({
+          ...catalog,
+          destinations: [
+            destination(
+              'partner',
+              DestinationTarget.crossAccountStream({
+                streamName: 'partner-exports',
+                region: 'cn-north-1',
+                role: iam.Role.fromRoleArn(stack, 'CnRole', 'arn:aws-cn:iam::210987654321:role/writer'),
+                externalId: 'kd-partner',
+              }),
+            ),
+          ],
+        }),
+        { env: { account: '123456789012', region: 'us-east-2' } },
+      );
+
+    expect(build).toThrow(KinesisDestinationPropsError);
+    expect(build).toThrow(
+      /"arn:aws-cn:iam::210987654321:role\/writer" is in partition aws-cn, but the deploying stack is in partition aws/,
+    );
+  });
+});
+
 describe('propsFromConfig()', () => {
   it('fills the construct from a config file: the layer holds that config, unchanged', () => {
     const outdir = join(scratch, 'from-config');
