@@ -25,6 +25,7 @@ import { type PutEntry, putRecordsInChunks } from '../adapters/put-records.js';
 import type { StateTable } from '../adapters/state-table.js';
 import { decideExports } from '../core/decide.js';
 import { buildExportMessage, type ExportMessage, messageGroupIdFor } from '../core/export-message.js';
+import { FUNNEL_METRIC } from '../core/metric-names.js';
 import type { LedgerEntry } from '../core/staleness.js';
 import { parseStreamRecord } from '../core/stream-record.js';
 import { createObservability, METRIC, type MetricSink } from '../lambdas/commons/observability.js';
@@ -153,8 +154,9 @@ function countingLedger(): LedgerStore &
 
 /**
  * The metrics documents of a typical invocation, as the functions' Powertools Metrics print them
- * (captured from stdout): the export function's (records put and ten latencies) and the decide
- * function's (records evaluated, exports queued, and one single-metric document per reason).
+ * (captured from stdout): the export function's (records put and ten latencies, and its destination's
+ * funnel document) and the decide function's (records evaluated, exports queued, and its
+ * destination's funnel document).
  */
 function measureMetricsLogBytes(): { exportInvocation: number; decideInvocation: number } {
   const measure = (emit: (sink: MetricSink) => void): number => {
@@ -174,15 +176,23 @@ function measureMetricsLogBytes(): { exportInvocation: number; decideInvocation:
     return bytes;
   };
   return {
+    // Each function also prints one funnel document per destination per invocation (one destination here).
     exportInvocation: measure((sink) => {
+      const latencies = Array.from({ length: 10 }, (_, i) => 180 + i);
       sink.count(METRIC.recordsPut, 10);
-      for (let i = 0; i < 10; i++) sink.milliseconds(METRIC.exportLatency, 180 + i);
+      for (const ms of latencies) sink.milliseconds(METRIC.exportLatency, ms);
+      sink.funnel('marketing', { [FUNNEL_METRIC.delivered]: 10 }, latencies);
     }),
     decideInvocation: measure((sink) => {
       sink.count(METRIC.profilesEvaluated, 100);
       sink.count(METRIC.exportsQueued, 75);
-      for (const reason of ['segment-membership', 'identity-map', 'mapped-attribute'])
-        sink.countWithDimension(METRIC.exportsQueued, 25, 'Reason', reason);
+      sink.funnel('marketing', {
+        [FUNNEL_METRIC.evaluated]: 100,
+        [FUNNEL_METRIC.exported.segment]: 25,
+        [FUNNEL_METRIC.exported.identity]: 25,
+        [FUNNEL_METRIC.exported.attribute]: 25,
+        [FUNNEL_METRIC.skipped['no-relevant-change']]: 25,
+      });
     }),
   };
 }
@@ -311,7 +321,7 @@ export async function runExporterBench(options: { exports?: number } = {}): Prom
             },
           },
           maxReceiveCount: 3,
-          metrics: { count: noop, countWithDimension: noop, milliseconds: noop },
+          metrics: { count: noop, countWithDimension: noop, milliseconds: noop, funnel: noop },
           logger: { debug: noop, info: noop, warn: noop, error: noop },
         },
         { remainingMs: () => 25_000 },

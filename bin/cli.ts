@@ -17,6 +17,7 @@ import { quietSdkNodeWarning } from '../cli/node-support.js';
 import { registerPlanCommand } from '../cli/plan.js';
 import { registerPolicyCommand } from '../cli/policy.js';
 import { registerProfileCommands } from '../cli/profile.js';
+import { registerStatusCommand } from '../cli/status.js';
 import { registerTailCommand } from '../cli/tail.js';
 import { registerValidateCommand } from '../cli/validate.js';
 
@@ -45,6 +46,7 @@ registerBackfillCommand(program);
 registerValidateCommand(program);
 registerPolicyCommand(program);
 registerPlanCommand(program);
+registerStatusCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { configPathFrom } from '../adapters/config-file.js';
-import { CONFIG_PATH_VARIABLE, DEPLOYMENT_VARIABLE } from '../core/environment-variables.js';
+import {
+  CONFIG_PATH_VARIABLE,
+  DEPLOYMENT_VARIABLE,
+  LOCAL_METRICS_URL_VARIABLE,
+} from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
 import { PortInUseError } from '../local/errors.js';
 import type { LocalStack } from '../local/stack.js';
@@ -57,6 +61,7 @@ const PRINTED = [
   'AWS_SECRET_ACCESS_KEY',
   ...Object.values(DEPLOYMENT_VARIABLE),
   CONFIG_PATH_VARIABLE,
+  LOCAL_METRICS_URL_VARIABLE,
 ] as const;
 
 /** Quotes a value for POSIX shells when it needs it. */
@@ -150,7 +155,12 @@ export function registerLocalCommands(program: Command): void {
           throw error;
         }
         localConsole?.attach(stack);
-        const announcement = localUpAnnouncement(stack);
+        // The handlers' metrics, for `status` run in another shell (local/metrics-endpoint.ts).
+        const { serveMetrics } = await import('../local/metrics-endpoint.js');
+        const metricsEndpoint = await serveMetrics(stack.metrics);
+        const announcement = localUpAnnouncement({
+          env: { ...stack.env, [LOCAL_METRICS_URL_VARIABLE]: metricsEndpoint.url },
+        });
         process.stdout.write(announcement.stdout);
         process.stderr.write(announcement.stderr);
         if (localConsole !== undefined) log(`local console on ${localConsole.url}`);
@@ -161,6 +171,7 @@ export function registerLocalCommands(program: Command): void {
             stopping = true;
             process.stderr.write(`${signal}: stopping the local stack…\n`);
             const stopped = async () => {
+              await metricsEndpoint.close();
               await localConsole?.close();
               await stack.stop();
             };

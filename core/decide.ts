@@ -30,6 +30,11 @@ export type DestinationDecision =
       readonly document: null;
       /** Set when the profile should be exported but cannot be. */
       readonly rejection?: Rejection;
+      /**
+       * Why nothing is exported, for the delivery funnel (set when there is no rejection): the change
+       * wrote nothing the destination maps, or it did but the profile is in no mapped segment.
+       */
+      readonly skip?: 'no-relevant-change' | 'not-qualified';
     };
 
 /**
@@ -209,7 +214,8 @@ function finish(
               message: 'no mapped segment membership, identity or mapped attribute changed',
             },
           ];
-    return { destinationId: destination.id, export: false, reasons: why, document: null };
+    const skip = notes.length > 0 ? 'not-qualified' : 'no-relevant-change';
+    return { destinationId: destination.id, export: false, reasons: why, document: null, skip };
   }
   const { deleted } = options;
   const unknown = unknownStatusRejection(image, destination, config);
@@ -258,6 +264,7 @@ function decideDeleted(
       export: false,
       reasons: [{ code: 'no-export', message: 'profile deleted, but it was in no mapped segment' }],
       document: null,
+      skip: 'not-qualified',
     };
   }
   const ups = old.segmentMembership?.ups ?? {};

@@ -55,6 +55,12 @@ export const DEPLOYMENT_VARIABLE = {
   decideFailuresQueueUrl: DECIDE_FAILURES_QUEUE_VARIABLE,
 } as const;
 
+/**
+ * The local runtime's metrics endpoint (local/metrics-endpoint.ts), printed by `local up`:
+ * `kinesis-destination status` reads the local funnel there instead of CloudWatch.
+ */
+export const LOCAL_METRICS_URL_VARIABLE = 'KD_LOCAL_METRICS_URL';
+
 /** The config file a CLI command reads unless `--config` names one. */
 export const CONFIG_PATH_VARIABLE = 'KD_CONFIG';
 

@@ -43,7 +43,10 @@ export const exportMessageSchema = z.object({
   reasons: z.array(z.enum(REASON_CODES)).min(1),
   /** The DynamoDB Streams eventID, or `backfill:<run>:<profileId>` for backfill exports. */
   sourceEventId: z.string().min(1),
-  /** Epoch ms of the change: the stream record's ApproximateCreationDateTime (backfill: scan time). */
+  /**
+   * Epoch ms of the change: the profile writer's stamp (`__kd.at`) of a change it made, else the stream
+   * record's ApproximateCreationDateTime (backfill: scan time). The latency metrics count from it.
+   */
   sourceTime: z.number().int().nonnegative(),
   /** Epoch ms when the message was queued. */
   queuedAt: z.number().int().nonnegative(),
@@ -157,7 +160,7 @@ export interface ExportSource {
   /** The DynamoDB Streams eventID, or {@link backfillSourceEventId} for a backfill. */
   readonly sourceEventId: string;
   readonly profileId: string;
-  /** Epoch ms of the change (the stream record's ApproximateCreationDateTime; backfill: scan time). */
+  /** Epoch ms of the change (the writer's `__kd.at`, else the stream record's time; backfill: scan time). */
   readonly sourceTime: number;
   /** Epoch ms of queuing. */
   readonly queuedAt: number;

@@ -243,6 +243,7 @@ export class KinesisDestination extends Construct {
       exportQueue: queues.exportQueue,
       sinks: queues.sinks,
       stateTable: this.stateTable,
+      destinationIds: config.destinations.map((d) => d.id),
     });
 
     this.exportQueue = queues.exportQueue;

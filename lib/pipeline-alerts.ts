@@ -47,6 +47,8 @@ export interface PipelineAlertsProps {
   /** The state table (delivery ledger): alarmed when DynamoDB throttles its requests. */
   readonly stateTable: dynamodb.ITable;
   readonly dashboardName?: string;
+  /** The config's destinations: one funnel row each on the dashboard. @default - none */
+  readonly destinationIds?: readonly string[];
 }
 
 /**
@@ -147,6 +149,7 @@ export class PipelineAlerts extends Construct {
       exportQueue: props.exportQueue,
       sinks: props.sinks,
       alarms: this.alarms,
+      ...(props.destinationIds === undefined ? {} : { destinationIds: props.destinationIds }),
     });
   }
 

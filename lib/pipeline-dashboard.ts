@@ -3,7 +3,10 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { LATENCY_PROMISE_MS } from '../core/funnel.js';
 import {
+  FUNNEL_COUNTS,
+  FUNNEL_METRIC,
   METRIC,
   METRIC_DIMENSION,
   METRICS_NAMESPACE,
@@ -36,6 +39,72 @@ export function pipelineMetric(
   });
 }
 
+/** The dimensions of one destination's funnel metrics: the pipeline's, and the destination's id. */
+export function funnelDimensions(pipelineName: string, destinationId: string): Record<string, string> {
+  return { ...pipelineDimensions(pipelineName), [METRIC_DIMENSION.destination]: destinationId };
+}
+
+/**
+ * One destination's funnel row: each stage's count over the dashboard's time range as numbers
+ * (single-value widgets of the metrics in FUNNEL_COUNTS, each labelled `stage reason`), its latency
+ * p50/p95/max (first attempts) against the 10-minute line, and the dead-letter queue's depth.
+ */
+export function funnelRow(
+  pipelineName: string,
+  destinationId: string,
+  deadLetterQueue: sqs.IQueue | undefined,
+): cloudwatch.IWidget[] {
+  const metric = (name: string, options: cloudwatch.MetricOptions = {}) =>
+    new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: name,
+      dimensionsMap: funnelDimensions(pipelineName, destinationId),
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      ...options,
+    });
+  return [
+    new cloudwatch.SingleValueWidget({
+      title: `Funnel: ${destinationId}`,
+      metrics: FUNNEL_COUNTS.map((c) =>
+        metric(c.name, { label: c.reason === undefined ? c.stage : `${c.stage} ${c.reason}` }),
+      ),
+      setPeriodToTimeRange: true,
+      width: 12,
+      height: 6,
+    }),
+    new cloudwatch.GraphWidget({
+      title: `Latency: ${destinationId} (write → Kinesis, first attempts)`,
+      left: (
+        [
+          ['p50', cloudwatch.Stats.p(50)],
+          ['p95', cloudwatch.Stats.p(95)],
+          ['max', cloudwatch.Stats.MAXIMUM],
+        ] as const
+      ).map(([label, statistic]) => metric(FUNNEL_METRIC.latency, { label, statistic })),
+      leftAnnotations: [{ value: LATENCY_PROMISE_MS, label: 'the page’s promise (10 min)' }],
+      width: 8,
+      height: 6,
+    }),
+    ...(deadLetterQueue === undefined
+      ? []
+      : [
+          new cloudwatch.SingleValueWidget({
+            title: 'Dead-letter queue depth',
+            metrics: [
+              deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+                label: 'DLQ messages',
+                statistic: cloudwatch.Stats.MAXIMUM,
+                period: Duration.minutes(1),
+              }),
+            ],
+            width: 4,
+            height: 6,
+          }),
+        ]),
+  ];
+}
+
 /** What {@link pipelineDashboard} shows. */
 export interface PipelineDashboardProps {
   /** Whose metrics it shows. */
@@ -45,12 +114,17 @@ export interface PipelineDashboardProps {
   readonly exportQueue: sqs.IQueue;
   readonly sinks: readonly { readonly name: string; readonly queue: sqs.IQueue }[];
   readonly alarms: readonly cloudwatch.IAlarm[];
+  /** One funnel row each. @default - none */
+  readonly destinationIds?: readonly string[];
+  /** Its depth beside each funnel row. @default - the sink named `DeadLetterQueue`, if any */
+  readonly deadLetterQueue?: sqs.IQueue;
 }
 
 /**
  * The CloudWatch dashboard of the flow: counts per stage, latency p50/p95 against the page's
  * 10 minutes, the decider's iterator age, queue depths and the export queue's oldest message,
- * function errors and throttles, and the status of every alarm.
+ * function errors and throttles, one funnel row per destination ({@link funnelRow}), and the status
+ * of every alarm.
  */
 export function pipelineDashboard(scope: Construct, id: string, props: PipelineDashboardProps) {
   const metric = (name: MetricName, options: cloudwatch.MetricOptions = {}) =>
@@ -140,6 +214,10 @@ export function pipelineDashboard(scope: Construct, id: string, props: PipelineD
       width: 8,
     }),
   );
+  const deadLetterQueue =
+    props.deadLetterQueue ?? props.sinks.find((s) => s.name === 'DeadLetterQueue')?.queue;
+  for (const destinationId of props.destinationIds ?? [])
+    dashboard.addWidgets(...funnelRow(props.pipelineName, destinationId, deadLetterQueue));
   dashboard.addWidgets(
     new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24 }),
   );

@@ -10,6 +10,7 @@ import type { LocalClients } from './clients.js';
 import type { StreamsPollerEvent } from './event-sources/dynamodb-streams-poller.js';
 import type { LambdaHandler } from './event-sources/invoke.js';
 import type { SqsPollerEvent } from './event-sources/sqs-poller.js';
+import type { MetricsStore } from './metrics-store.js';
 import type { LocalResources, LocalTimings } from './resources.js';
 
 /** A handler wrapper: receives the real (or injected) handler, returns the one the runtime invokes. */
@@ -102,6 +103,8 @@ export interface LocalStack {
   readonly timings: LocalTimings;
   /** Clients aimed straight at the emulators (never through the Kinesis override). */
   readonly clients: LocalClients;
+  /** The handlers' metrics (EMF), collected instead of printed: the local funnel reads them. */
+  readonly metrics: MetricsStore;
   /** The destination stream's records, from its start. */
   readRecords(destinationId: string): Promise<DestinationRecord[]>;
   /**

@@ -19,6 +19,7 @@ import { readAllRecords } from '../adapters/kinesis-reader.js';
 import { createLocalClients, destroyLocalClients } from './clients.js';
 import { LocalStackError } from './errors.js';
 import { LocalPipeline } from './local-pipeline.js';
+import { captureMetricOutput, MetricsStore } from './metrics-store.js';
 import { createResources, type LocalResources } from './resources.js';
 import { cliEnvironment, functionEnvironment, pipelineSummary, planLocalStack } from './stack-plan.js';
 import {
@@ -62,6 +63,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const plan = planLocalStack(options);
   const { timings } = plan;
   const teardown = new Teardown();
+  // The handlers' metric output is collected, not printed (local/metrics-store.ts).
+  const metrics = new MetricsStore(() => config.destinations.map((d) => d.id));
+  teardown.add(captureMetricOutput(metrics));
 
   try {
     const emulators = await startEmulators(plan, teardown, progress);
@@ -137,6 +141,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       timings,
       clients,
+      metrics,
       async readRecords(destinationId) {
         const streamName = resources.streams[destinationId];
         if (streamName === undefined)

@@ -3,40 +3,15 @@
  * (cli/console/ui/) reads. Types only — the page imports them with `import type`, so nothing of the
  * server reaches the browser bundle.
  */
-/** Counts by reason code. */
-export type CountsByReason = Readonly<Record<string, number>>;
+import type { FunnelReport } from '../../core/funnel-types.js';
 
-/**
- * One destination's funnel over a window: the shape of `kinesis-destination status --json`'s
- * `destinations[]` (issue 21), so the console shows exactly what `status` prints.
- */
-export interface FunnelDestination {
-  readonly id: string;
-  /** Stream records the decide function evaluated for this destination. */
-  readonly evaluated: number;
-  readonly exported: CountsByReason;
-  readonly skipped: CountsByReason;
-  readonly rejected: CountsByReason;
-  readonly delivered: number;
-  readonly retried: number;
-  readonly deadLettered: number;
-  readonly redriven: number;
-  /** Upstream write → delivered, first attempts only; null without a delivery in the window. */
-  readonly latencyMs: {
-    readonly p50: number | null;
-    readonly p95: number | null;
-    readonly max: number | null;
-  };
-  /** Alarms in ALARM (none locally). */
-  readonly alarms: readonly string[];
-}
-
-/** The funnel report: `kinesis-destination status --json`. */
-export interface FunnelReport {
-  /** ISO-8601 bounds of the window. */
-  readonly window: { readonly from: string; readonly to: string };
-  readonly destinations: readonly FunnelDestination[];
-}
+// The funnel's shapes are core's (one type for `status --json` and the page).
+export type {
+  CountsByReason,
+  FunnelDestination,
+  FunnelReport,
+  LatencySummary,
+} from '../../core/funnel-types.js';
 
 /** One sample of the trend chart: cumulative counts per destination at `t` (epoch ms). */
 export interface TrendPoint {

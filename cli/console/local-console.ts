@@ -14,7 +14,7 @@ import { evaluateImages, parseProfileImage } from '../evaluate.js';
 import type { ConsoleOverview, EvaluateRequest, EvaluateResponse, TrendPoint } from './api-types.js';
 import { ensureConsoleAssets } from './assets.js';
 import { DeadLetterMonitor } from './dead-letters.js';
-import { type FunnelSource, ObservedFunnelSource } from './funnel-source.js';
+import { type FunnelSource, LocalMetricsFunnelSource } from './funnel-source.js';
 import { PipelineObserver } from './pipeline-observer.js';
 import { RecordFeed } from './record-feed.js';
 import { type ConsoleBackend, type ConsoleServer, openConsoleServer } from './server.js';
@@ -53,11 +53,8 @@ function imageFrom(text: string, label: string) {
 
 /** The local console (see the module's description). */
 export class LocalConsole {
-  /** What the console counts itself; the funnel shown until another source is attached. */
-  readonly observed: ObservedFunnelSource;
-  /** Observes the handlers: pass {@link stackOptions} to `startLocalStack`. */
-  readonly observer: PipelineObserver;
-  private destinationIds: readonly string[] = [];
+  /** Observes the export handler to label records: pass {@link stackOptions} to `startLocalStack`. */
+  readonly observer = new PipelineObserver();
   private parts:
     | {
         readonly stack: LocalStack;
@@ -75,10 +72,7 @@ export class LocalConsole {
   private constructor(
     private readonly server: ConsoleServer,
     private readonly options: LocalConsoleOptions,
-  ) {
-    this.observed = new ObservedFunnelSource(() => this.destinationIds);
-    this.observer = new PipelineObserver((event) => this.observed.record(event));
-  }
+  ) {}
 
   /**
    * Builds the page if needed and listens on 127.0.0.1.
@@ -107,16 +101,14 @@ export class LocalConsole {
 
   /**
    * Starts showing `stack`: reads its destination streams and dead-letter queue, and answers the page.
-   * @param funnel the funnel source (the local runtime's metrics); @default - what the console counts itself
+   * @param funnel the funnel source; @default - the local runtime's collected metrics (`stack.metrics`)
    */
-  attach(stack: LocalStack, funnel: FunnelSource = this.observed): void {
+  attach(stack: LocalStack, funnel: FunnelSource = new LocalMetricsFunnelSource(stack.metrics)): void {
     if (this.parts !== undefined) throw new Error('the console already shows a local stack');
-    this.destinationIds = stack.config.destinations.map((d) => d.id);
     const feed = new RecordFeed({
       kinesis: stack.clients.kinesis,
       destinations: stack.config.destinations.map((d) => ({ id: d.id, streamName: d.streamName })),
       exportOf: (destination, profileId, text) => this.observer.exportOf(destination, profileId, text),
-      onEvent: (event) => this.observed.record(event),
     });
     const dlq = new DeadLetterMonitor({
       sqs: stack.clients.sqs,
@@ -124,7 +116,6 @@ export class LocalConsole {
       dlqUrl: stack.resources.deadLetterQueueUrl,
       exportQueueUrl: stack.resources.exportQueueUrl,
       stateTableName: stack.resources.stateTableName,
-      onListed: (rows) => this.observer.sawDeadLetters(rows),
     });
     const timer = setInterval(() => {
       // One sample at a time: a slow DLQ listing delays the next sample instead of piling them up.

@@ -8,7 +8,6 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { tailStream } from '../../adapters/kinesis-reader.js';
 import { stringifyExact } from '../../core/json-text.js';
 import type { DestinationFeed, RecordDocument, RecordSummary } from './api-types.js';
-import type { ObservedEvent } from './funnel-source.js';
 import type { SeenExport } from './pipeline-observer.js';
 
 /** Records kept per destination for the page (the newest). */
@@ -24,8 +23,6 @@ export interface RecordFeedOptions {
     profileId: string,
     documentText: string,
   ) => SeenExport | undefined;
-  /** Each record read, as a funnel event. */
-  readonly onEvent?: (event: ObservedEvent) => void;
   /** Pause between reads of a stream. @default 200 */
   readonly pollIntervalMs?: number;
   /** Pause before reading a stream again after an error (e.g. it was deleted). @default 1000 */
@@ -120,12 +117,6 @@ export class RecordFeed {
       data,
     });
     if (feed.records.length > KEPT_PER_DESTINATION) feed.records.pop();
-    this.options.onEvent?.({
-      t: seenAt,
-      kind: 'delivered',
-      destination: feed.id,
-      ...(seen?.firstAttempt === true && { latencyMs: Math.max(0, seenAt - seen.queuedAt) }),
-    });
   }
 
   /** Every destination's feed, newest records first, without documents. */

@@ -3,6 +3,7 @@
  * their durations) and the list prices of `prices.ts`. The profile table itself (the writers' cost) is
  * not included; its stream is free to a Lambda trigger.
  */
+import { FUNNEL_COUNTS, METRIC_NAMES } from '../metric-names.js';
 import { PIPELINE_SETTINGS } from '../pipeline-settings.js';
 import type { PipelineModel } from './parameters.js';
 import { AWS_PRICES, HOURS_PER_MONTH } from './prices.js';
@@ -25,12 +26,21 @@ export interface MonthlyCost {
   readonly totalWithProvisionedUsd: number;
 }
 
+/** The funnel's metric names: its counts and its latency. */
+const FUNNEL_METRIC_NAMES = FUNNEL_COUNTS.length + 1;
+
 /** Stated assumptions of the CloudWatch lines (not measured). */
 export const CLOUDWATCH_ASSUMPTIONS = {
-  /** Log bytes per invocation: Lambda's START/END/REPORT lines plus the EMF metrics document. */
-  logBytesPerInvocation: 1_000,
-  /** Metric names the functions emit (lambdas/commons/observability.ts METRIC), each also per destination. */
-  metricNames: 9,
+  /**
+   * Log bytes per invocation: Lambda's START/END/REPORT lines (433 B) plus the EMF documents — the
+   * pipeline's and one funnel document per destination of the batch (measured with one: export
+   * 696 B, decide 867 B; bench/exporter.ts).
+   */
+  logBytesPerInvocation: 1_300,
+  /** Pipeline-wide metric names the functions emit (core/metric-names.ts, all but the funnel's). */
+  metricNames: METRIC_NAMES.length - FUNNEL_METRIC_NAMES,
+  /** Funnel metric names, each per destination (`destination` dimension). */
+  funnelMetricNamesPerDestination: FUNNEL_METRIC_NAMES,
   /** Alarms the construct creates (lib/pipeline-alerts.ts). */
   alarms: 13,
 } as const;
@@ -93,8 +103,8 @@ export function monthlyCost(input: MonthlyCostInput): MonthlyCost {
       usd:
         ((invocationsPerMonth * CLOUDWATCH_ASSUMPTIONS.logBytesPerInvocation) / GB) *
           AWS_PRICES.cloudwatchLogsIngestionGb.usd +
-        CLOUDWATCH_ASSUMPTIONS.metricNames *
-          (1 + model.workload.destinations) *
+        (CLOUDWATCH_ASSUMPTIONS.metricNames +
+          CLOUDWATCH_ASSUMPTIONS.funnelMetricNamesPerDestination * model.workload.destinations) *
           AWS_PRICES.cloudwatchMetricMonth.usd +
         CLOUDWATCH_ASSUMPTIONS.alarms * AWS_PRICES.cloudwatchAlarmMonth.usd,
     },

@@ -38,6 +38,8 @@ export interface BackfillResult {
   readonly queued: number;
   /** Exports queued by this invocation (a resumed run's earlier invocations excluded). */
   readonly queuedThisInvocation: number;
+  /** {@link queuedThisInvocation} by destination id (the funnel's `exported` backfill count). */
+  readonly queuedByDestination?: Readonly<Record<string, number>>;
   /** Items that are not valid profiles (counted, not exported). */
   readonly invalid: number;
   /** Profiles whose export document is too large for a Kinesis record (counted, not exported). */
@@ -90,6 +92,7 @@ export class BackfillRun {
   private readonly startedAt: number;
   private scannedThisInvocation = 0;
   private queuedThisInvocation = 0;
+  private readonly queuedByDestination: Record<string, number> = {};
   private invalid = 0;
   private tooLarge = 0;
   private refused = 0;
@@ -135,6 +138,7 @@ export class BackfillRun {
       status,
       ...totals(this.segments),
       queuedThisInvocation: this.queuedThisInvocation,
+      queuedByDestination: { ...this.queuedByDestination },
       invalid: this.invalid,
       tooLarge: this.tooLarge,
       refused: this.refused,
@@ -211,6 +215,11 @@ export class BackfillRun {
       this.segments[key] = next;
       this.scannedThisInvocation += page.scanned;
       this.queuedThisInvocation += queued;
+      for (const e of plan.exports) {
+        if (refused.has(e.deduplicationId)) continue;
+        const id = e.message.destinationId;
+        this.queuedByDestination[id] = (this.queuedByDestination[id] ?? 0) + 1;
+      }
       this.report();
     }
   }

@@ -4,7 +4,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { CompiledConfig } from '../../core/compiled-config.js';
-import { METRIC, METRIC_DIMENSION } from '../../core/metric-names.js';
+import { FUNNEL_METRIC, METRIC } from '../../core/metric-names.js';
 import { type LogSink, logSafely, type MetricSink } from '../commons/observability.js';
 import { type BackfillResult, runBackfill, type ScanRunOptions } from './backfill.js';
 import { runDeployBackfill } from './deploy-backfill.js';
@@ -123,12 +123,8 @@ export async function handleBackfill(
   }
   logSafely(deps.logger, 'info', 'backfill invocation finished', { ...result });
   deps.metrics.count(METRIC.exportsQueued, result.queuedThisInvocation);
-  deps.metrics.countWithDimension(
-    METRIC.exportsQueued,
-    result.queuedThisInvocation,
-    METRIC_DIMENSION.reason,
-    'backfill',
-  );
+  for (const [destinationId, n] of Object.entries(result.queuedByDestination ?? {}))
+    deps.metrics.funnel(destinationId, { [FUNNEL_METRIC.exported.backfill]: n });
   if (result.status === 'stopped') {
     // Continue in a fresh invocation; the same event resumes this run (this worker's share) from its checkpoints.
     await invokeSelf(next);

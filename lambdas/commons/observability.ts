@@ -8,6 +8,8 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import {
   type CountMetricName,
+  FUNNEL_METRIC,
+  type FunnelCountName,
   METRIC_DIMENSION,
   type MetricDimensionName,
   type MillisecondsMetricName,
@@ -39,7 +41,16 @@ export interface MetricSink {
   ): void;
   /** One latency observation in milliseconds. */
   milliseconds(name: MillisecondsMetricName, value: number): void;
+  /**
+   * One destination's funnel counts (and latency observations, `FunnelLatency`) of this invocation,
+   * emitted at once as one EMF document with the `destination` dimension: one document per
+   * destination per invocation, whatever the number of exports.
+   */
+  funnel(destinationId: string, counts: FunnelCounts, latencies?: readonly number[]): void;
 }
+
+/** Funnel counts by metric name; zero or absent counts are not emitted. */
+export type FunnelCounts = Readonly<Partial<Record<FunnelCountName, number>>>;
 
 /** A function's Powertools logger and metrics, and the {@link MetricSink} its work counts into. */
 export interface Observability {
@@ -63,7 +74,16 @@ export function createObservability(env: CommonEnvironment = readCommonEnvironme
       ? {}
       : { defaultDimensions: { [METRIC_DIMENSION.pipeline]: env.pipelineName } }),
   });
-  return { logger, metrics, metricSink: powertoolsMetricSink(metrics) };
+  const funnelMetrics = (destinationId: string) =>
+    new Metrics({
+      namespace: env.metricsNamespace,
+      serviceName: env.serviceName,
+      defaultDimensions: {
+        ...(env.pipelineName === undefined ? {} : { [METRIC_DIMENSION.pipeline]: env.pipelineName }),
+        [METRIC_DIMENSION.destination]: destinationId,
+      },
+    });
+  return { logger, metrics, metricSink: powertoolsMetricSink(metrics, funnelMetrics) };
 }
 
 /** Options of {@link instrumentHandler}. */
@@ -121,8 +141,18 @@ export function instrumentHandler<E, R>(
   return options.metrics === false ? chain : chain.use(logMetrics(observability.metrics));
 }
 
-/** A {@link MetricSink} over Powertools Metrics; flushed by the `logMetrics` middleware. */
-export function powertoolsMetricSink(metrics: Metrics): MetricSink {
+/**
+ * A {@link MetricSink} over Powertools Metrics; flushed by the `logMetrics` middleware, except the
+ * funnel's documents, published when counted: each by a Metrics instance of its destination's
+ * (`funnelMetrics`, made once per destination and kept for the life of the sandbox).
+ */
+export function powertoolsMetricSink(
+  metrics: Metrics,
+  // Namespace and service from Powertools' own variables (tests); createObservability passes its own.
+  funnelMetrics: (destinationId: string) => Metrics = (destinationId) =>
+    new Metrics({ defaultDimensions: { [METRIC_DIMENSION.destination]: destinationId } }),
+): MetricSink {
+  const byDestination = new Map<string, Metrics>();
   return {
     count: (name, value) => {
       if (value > 0) metrics.addMetric(name, metricUnit(name), value);
@@ -134,8 +164,26 @@ export function powertoolsMetricSink(metrics: Metrics): MetricSink {
       single.addMetric(name, metricUnit(name), value);
     },
     milliseconds: (name, value) => metrics.addMetric(name, metricUnit(name), Math.max(0, value)),
+    funnel: (destinationId, counts, latencies = []) => {
+      const entries = Object.entries(counts).filter(([, n]) => n !== undefined && n > 0) as [
+        FunnelCountName,
+        number,
+      ][];
+      if (entries.length === 0 && latencies.length === 0) return;
+      let target = byDestination.get(destinationId);
+      if (target === undefined) {
+        target = funnelMetrics(destinationId);
+        byDestination.set(destinationId, target);
+      }
+      for (const [name, n] of entries) target.addMetric(name, metricUnit(name), n);
+      for (const ms of latencies)
+        target.addMetric(FUNNEL_LATENCY, metricUnit(FUNNEL_LATENCY), Math.max(0, ms));
+      target.publishStoredMetrics();
+    },
   };
 }
+
+const FUNNEL_LATENCY = FUNNEL_METRIC.latency;
 
 /**
  * The only fields a log line may carry: identifiers, counts and error codes. Never a payload, an

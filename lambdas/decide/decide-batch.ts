@@ -2,6 +2,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { type QueueEntry, type SendOptions, sendInOrder } from '../../adapters/queue-sender.js';
 import type { CompiledConfig } from '../../core/compiled-config.js';
+import { FUNNEL_METRIC, type FunnelCountName } from '../../core/metric-names.js';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { type LogSink, logSafely, METRIC, type MetricSink } from '../commons/observability.js';
 import {
@@ -56,6 +57,7 @@ export async function sendPlan(
   const sent = await sendExports(plan.exports, records, deps);
   const checkpoint = await sendRejects([...plan.rejects, ...sent.refused], sent.checkpoint, records, deps);
   deps.metrics.count(METRIC.profilesEvaluated, plan.evaluated);
+  countFunnel(plan, sent.refused, checkpoint, deps);
   return {
     batchItemFailures: records
       .slice(checkpoint)
@@ -113,19 +115,11 @@ async function sendExports(
     });
   }
   const unsent = new Set(sent.unsent);
-  // One count per reason per invocation: each dimensioned count is an EMF document of its own (a log
-  // line, and a Powertools instance to build it), so one per export and reason cost every export a
-  // CloudWatch Logs line and the function about 3 % of its CPU.
-  const byReason = new Map<string, number>();
   let queued = 0;
   for (const [id, planned] of byId) {
     if (unsent.has(id) || sent.refused.has(id) || planned.index >= checkpoint) continue;
-    for (const reason of planned.export.message.reasons)
-      byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
     queued++;
   }
-  for (const [reason, n] of byReason)
-    deps.metrics.countWithDimension(METRIC.exportsQueued, n, 'Reason', reason);
   deps.metrics.count(METRIC.exportsQueued, queued);
   return { checkpoint, refused };
 }
@@ -164,6 +158,43 @@ async function sendRejects(
     });
   }
   return firstFailed;
+}
+
+/**
+ * Counts the delivery funnel of the records before the checkpoint (those after it come again on
+ * retry and are counted then): per destination, each record evaluated and what it came to — exported
+ * (by first reason), skipped, or rejected (an export SQS refused as `EXPORT_MESSAGE_REFUSED`). One
+ * EMF document per destination per invocation: each is a log line of its own, so one per export or per
+ * reason would cost every export a CloudWatch Logs line (BENCHMARKS.md, section 5).
+ */
+function countFunnel(
+  plan: ExportPlan,
+  refused: readonly PlannedReject[],
+  checkpoint: number,
+  deps: DecideDependencies,
+): void {
+  const refusedAt = new Set(refused.map((r) => `${r.index}\u0000${r.message.destinationId ?? ''}`));
+  const counts = new Map<string, Partial<Record<FunnelCountName, number>>>();
+  const add = (destinationId: string, name: FunnelCountName) => {
+    let row = counts.get(destinationId);
+    if (row === undefined) {
+      row = {};
+      counts.set(destinationId, row);
+    }
+    row[name] = (row[name] ?? 0) + 1;
+  };
+  plan.outcomes.forEach((byDestination, index) => {
+    if (index >= checkpoint) return;
+    for (const [destinationId, outcome] of byDestination) {
+      add(destinationId, FUNNEL_METRIC.evaluated);
+      if (refusedAt.has(`${index}\u0000${destinationId}`))
+        add(destinationId, FUNNEL_METRIC.rejected.EXPORT_MESSAGE_REFUSED);
+      else if (outcome.kind === 'exported') add(destinationId, FUNNEL_METRIC.exported[outcome.reason]);
+      else if (outcome.kind === 'skipped') add(destinationId, FUNNEL_METRIC.skipped[outcome.reason]);
+      else add(destinationId, FUNNEL_METRIC.rejected[outcome.reason]);
+    }
+  });
+  for (const [destinationId, row] of counts) deps.metrics.funnel(destinationId, row);
 }
 
 function eventFields(record: DynamoDBRecord | undefined): { eventId?: string; sequenceNumber?: string } {

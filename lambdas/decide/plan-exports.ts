@@ -2,8 +2,14 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import type { CompiledConfig } from '../../core/compiled-config.js';
 import { decideExports } from '../../core/decide.js';
 import { buildExportMessage, type QueuedExport, toSqsJson } from '../../core/export-message.js';
+import { BOOKKEEPING_FIELD } from '../../core/field-path.js';
+import { funnelExportReason } from '../../core/funnel.js';
+import type { FunnelExportReason, FunnelSkipReason } from '../../core/metric-names.js';
 import { partitionKeyProblem } from '../../core/partition-key.js';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
+import type { Bookkeeping } from '../../core/profile.js';
+import type { ProfileChange } from '../../core/profile-change.js';
+import type { RejectCode } from '../../core/reject-codes.js';
 import { parseStreamRecord } from '../../core/stream-record.js';
 
 /**
@@ -22,14 +28,7 @@ import { parseStreamRecord } from '../../core/stream-record.js';
  * - `UNEXPECTED_ERROR`: evaluating the record raised an error this code did not foresee (a bug):
  *   the record is set aside instead of failing the batch.
  */
-export type RejectCode =
-  | 'INVALID_RECORD'
-  | 'PROFILE_ID_TOO_LONG'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNKNOWN_SEGMENT_STATUS'
-  | 'EXPORT_MESSAGE_TOO_LARGE'
-  | 'EXPORT_MESSAGE_REFUSED'
-  | 'UNEXPECTED_ERROR';
+export type { RejectCode } from '../../core/reject-codes.js';
 
 /** The rejects queue's message: the reason and the full original stream record. */
 export interface RejectMessage {
@@ -56,8 +55,19 @@ export interface PlannedExport {
   readonly export: QueuedExport;
 }
 
+/** What became of a record for one destination: the delivery funnel's decide stages. */
+export type DestinationOutcome =
+  | { readonly kind: 'exported'; readonly reason: FunnelExportReason }
+  | { readonly kind: 'skipped'; readonly reason: Exclude<FunnelSkipReason, 'stale'> }
+  | { readonly kind: 'rejected'; readonly reason: RejectCode };
+
 /** What a batch of stream records comes to, before anything is sent. */
 export interface ExportPlan {
+  /**
+   * By record index, each destination's outcome (a record that cannot be evaluated is rejected for
+   * every destination).
+   */
+  readonly outcomes: readonly ReadonlyMap<string, DestinationOutcome>[];
   /** In record order, then destination order: the order they must be queued in. */
   readonly exports: readonly PlannedExport[];
   /** In record order. */
@@ -99,6 +109,23 @@ interface RecordPlan {
   readonly exports: QueuedExport[];
   readonly rejects: { code: RejectCode; reason: string; destinationId?: string; field?: string }[];
   readonly evaluated: boolean;
+  /** By destination id; absent for a record rejected as a whole. */
+  readonly outcomes: Map<string, DestinationOutcome>;
+}
+
+/**
+ * When the change was written upstream, for the latency metrics: the profile writer's stamp
+ * (`__kd.at`) when this change is the writer's (its bookkeeping is new in this image) and not later
+ * than now, else the stream record's ApproximateCreationDateTime (which DynamoDB Local rounds down to
+ * the minute). A deletion is timed by the stream: the old image's stamp is of the write before it.
+ */
+export function sourceTimeOf(change: ProfileChange, streamTime: number, now: number): number {
+  const next = change.newImage?.[BOOKKEEPING_FIELD] as Bookkeeping | undefined;
+  if (next === undefined || change.eventName === 'REMOVE') return streamTime;
+  const previous = change.oldImage?.[BOOKKEEPING_FIELD] as Bookkeeping | undefined;
+  if (previous !== undefined && previous.v === next.v) return streamTime;
+  // A writer's clock ahead of this one would make latency negative: the stream's time then.
+  return Number.isSafeInteger(next.at) && next.at > 0 && next.at <= now ? next.at : streamTime;
 }
 
 /**
@@ -121,7 +148,7 @@ function partitionKeyReject(record: DynamoDBRecord): RecordPlan['rejects'][numbe
 }
 
 function planRecord(record: DynamoDBRecord, compiled: CompiledConfig, now: () => number): RecordPlan {
-  const plan: RecordPlan = { exports: [], rejects: [], evaluated: false };
+  const plan: RecordPlan = { exports: [], rejects: [], evaluated: false, outcomes: new Map() };
   const parsed = parseStreamRecord(record, { fields: compiled.fieldsRead });
   if (!parsed.ok) {
     const tooLong = partitionKeyReject(record);
@@ -153,14 +180,21 @@ function planRecord(record: DynamoDBRecord, compiled: CompiledConfig, now: () =>
           destinationId: decision.destinationId,
           ...(field !== undefined && { field }),
         });
+        plan.outcomes.set(decision.destinationId, { kind: 'rejected', reason: rejection.code });
+      } else {
+        plan.outcomes.set(decision.destinationId, {
+          kind: 'skipped',
+          reason: decision.skip ?? 'no-relevant-change',
+        });
       }
       continue;
     }
+    const queuedAt = now();
     const queued = buildExportMessage(decision, {
       sourceEventId: parsed.eventId,
       profileId: parsed.profileId,
-      sourceTime: parsed.approximateCreationTime,
-      queuedAt: now(),
+      sourceTime: sourceTimeOf(parsed.change, parsed.approximateCreationTime, queuedAt),
+      queuedAt,
     });
     if (queued.bytes > maxMessageBytes) {
       plan.rejects.push({
@@ -168,9 +202,14 @@ function planRecord(record: DynamoDBRecord, compiled: CompiledConfig, now: () =>
         reason: `the export message takes ${queued.bytes} bytes; an SQS message holds at most ${maxMessageBytes}: map fewer or smaller attributes`,
         destinationId: decision.destinationId,
       });
+      plan.outcomes.set(decision.destinationId, { kind: 'rejected', reason: 'EXPORT_MESSAGE_TOO_LARGE' });
       continue;
     }
     plan.exports.push(queued);
+    plan.outcomes.set(decision.destinationId, {
+      kind: 'exported',
+      reason: funnelExportReason(queued.message.reasons),
+    });
   }
   return { ...plan, evaluated: true };
 }
@@ -192,6 +231,7 @@ export function planExports(
 ): ExportPlan {
   const exports: PlannedExport[] = [];
   const rejects: PlannedReject[] = [];
+  const outcomes: ReadonlyMap<string, DestinationOutcome>[] = [];
   let evaluated = 0;
   records.forEach((record, index) => {
     let plan: RecordPlan;
@@ -205,14 +245,21 @@ export function planExports(
         exports: [],
         rejects: [{ code: 'UNEXPECTED_ERROR', reason: `the record could not be evaluated: ${what}` }],
         evaluated: false,
+        outcomes: new Map(),
       };
     }
+    // A record rejected as a whole (its first reject has no destination) is rejected for every destination.
+    const whole = plan.rejects[0];
+    if (plan.outcomes.size === 0 && whole !== undefined && whole.destinationId === undefined)
+      for (const d of compiled.destinations)
+        plan.outcomes.set(d.id, { kind: 'rejected', reason: whole.code });
+    outcomes.push(plan.outcomes);
     if (plan.evaluated) evaluated++;
     for (const queued of plan.exports) exports.push({ index, export: queued });
     for (const r of plan.rejects)
       rejects.push({ index, message: rejectOf(record, r.code, r.reason, now(), r.destinationId, r.field) });
   });
-  return { exports, rejects, evaluated };
+  return { exports, rejects, evaluated, outcomes };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { entryProblem } from '../../adapters/put-records.js';
 import { deliveredKey } from '../../adapters/state-table.js';
 import type { Destination } from '../../core/config.js';
+import { DEAD_LETTER_ATTRIBUTE } from '../../core/dead-letter.js';
 import type { BatchMessage, ExportFailure } from '../../core/export-machine.js';
 import { type ExportMessage, parseExportMessageBody } from '../../core/export-message.js';
 import type { SafeLogFields } from '../commons/observability.js';
@@ -90,4 +91,31 @@ export function parseItem(record: SQSRecord, destinations: ReadonlyMap<string, D
     data,
     batch: refused === undefined ? batch : { ...batch, problem: refused },
   };
+}
+
+/**
+ * Whether a message came back from the dead-letter queue (the funnel's `redriven`): its first receive
+ * in the export queue (`ApproximateReceiveCount` 1: a message moved back is a new message, as the
+ * failure record's "life" already assumes) and
+ * - it carries the dead-letter attributes the export function attaches when it moves an export (a
+ *   redrive keeps a message's attributes — `dlq redrive`'s selective move copies them itself; for
+ *   SQS's own move task we take the AWS docs' word that attributes are kept), or
+ * - its export id is pending in its delivery ledger entry (`pending`: it failed before), which also
+ *   finds a dead letter the queue's redrive policy moved without attributes. Only entries this
+ *   invocation read count (a destination with a recent failure): an older one is not looked up, as
+ *   one more read per message would cost more than this count is worth.
+ */
+export function isRedriven(item: ExportItem, pending: (key: string) => readonly string[]): boolean {
+  if (item.message === undefined || item.batch.receiveCount !== 1) return false;
+  if (Object.hasOwn(item.record.messageAttributes ?? {}, DEAD_LETTER_ATTRIBUTE.errorCode)) return true;
+  const key = item.batch.export?.key;
+  return key !== undefined && pending(key).includes(item.message.exportId);
+}
+
+/** The message ids of the items back from the dead-letter queue ({@link isRedriven}). */
+export function redrivenIds(
+  items: readonly ExportItem[],
+  pending: (key: string) => readonly string[],
+): ReadonlySet<string> {
+  return new Set(items.filter((i) => isRedriven(i, pending)).map((i) => i.record.messageId));
 }

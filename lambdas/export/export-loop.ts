@@ -29,7 +29,7 @@ import {
 } from '../../core/export-machine.js';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { errorFields, logSafely, type MetricSink } from '../commons/observability.js';
-import { type ExportItem, isPuttable, logFieldsOf, parseItem } from './export-items.js';
+import { type ExportItem, isPuttable, logFieldsOf, parseItem, redrivenIds } from './export-items.js';
 import { LedgerSession, type LedgerStore } from './export-ledger.js';
 import { reportBatch } from './export-report.js';
 import { putRound, type RoundDependencies } from './export-round.js';
@@ -107,11 +107,12 @@ export function startExport(
   const stopped = () => answered !== undefined || options.signal?.aborted === true;
   const failureRecords = new Map<string, FailureRecord>();
   const fieldsOf = (id: string) => logFieldsOf(itemOf(id));
+  let redriven: ReadonlySet<string> = new Set(); // noted once the ledger is read
 
   const answer = (): SQSBatchResponse => {
     if (answered !== undefined) return answered;
     answered = response(state);
-    reportBatch(state, throttled, { metrics: deps.metrics, logger: deps.logger, now, fieldsOf });
+    reportBatch(state, throttled, { ...deps, now, fieldsOf, redriven });
     return answered;
   };
 
@@ -357,6 +358,7 @@ export function startExport(
     try {
       const [session, made] = await Promise.all([LedgerSession.load(items, deps.state, now), attemptsRead]);
       ledger = session;
+      redriven = redrivenIds(items, (key) => session.entry(key).pending);
       if (made.size > 0 && !stopped()) {
         state = startBatch(
           items.map((i) => {
@@ -374,6 +376,7 @@ export function startExport(
         count: items.length,
         ...errorFields(error),
       });
+      redriven = redrivenIds(items, () => []);
       state = onLedgerUnavailable(state);
       await record(undefined);
       await move();

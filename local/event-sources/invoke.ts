@@ -4,12 +4,26 @@
  * invocation into a failed one. A handler that throws or rejects is a failed invocation; it never
  * takes the runtime down.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
 /** A Lambda handler as this project writes them: async, `(event, context) => response`. */
 // biome-ignore lint/suspicious/noExplicitAny: handlers of any event and response type are invoked here.
 export type LambdaHandler<E = any, R = any> = (event: E, context: Context) => Promise<R> | R;
+
+/** The invocation a piece of code runs in: what the local runtime's output capture attributes to. */
+export interface InvocationScope {
+  readonly functionName: string;
+  readonly requestId: string;
+}
+
+/**
+ * The invocation running in the current async context (undefined outside any): the local runtime's
+ * metrics capture (local/metrics-store.ts) reads it to tell a function's output from the runtime's,
+ * and which function printed it, though several invocations run at once in this one process.
+ */
+export const invocationScope = new AsyncLocalStorage<InvocationScope>();
 
 /** Outcome of one invocation. */
 export type InvocationOutcome<R> =
@@ -80,7 +94,8 @@ export async function invokeHandler<E, R>(
     timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
   });
   try {
-    const running = Promise.resolve().then(() => handler(event, context));
+    const scope = { functionName: options.functionName, requestId: context.awsRequestId };
+    const running = invocationScope.run(scope, () => Promise.resolve().then(() => handler(event, context)));
     // Keep a late rejection of a timed-out handler from becoming an unhandled rejection.
     running.catch(() => undefined);
     const result = await Promise.race([running, timedOut]);

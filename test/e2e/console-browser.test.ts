@@ -73,8 +73,9 @@ beforeAll(async () => {
     },
     // A failed export comes back after three seconds: three attempts take seconds, not minutes.
     timings: { exportVisibilityTimeoutSeconds: 3, exportTimeoutMs: 3_000 },
-    // Dead-lettering is logged at ERROR by design; keep the test output readable.
-    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL' },
+    // Dead-lettering is logged at ERROR by design; keep the test output readable. The funnel panel
+    // reads the handlers' metrics (collected by the local runtime, not printed): on here.
+    functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'false' },
     ...localConsole.stackOptions,
   });
   localConsole.attach(stack);

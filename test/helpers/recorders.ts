@@ -12,10 +12,19 @@ export function metricRecorder(): MetricSink & {
   totals: Map<string, number>;
   latencies: number[];
   dimensionedDocuments: () => number;
+  /** Funnel counts by `destination:metric`. */
+  funnelTotals: Map<string, number>;
+  /** Funnel latency observations by destination. */
+  funnelLatencies: Map<string, number[]>;
+  /** Funnel documents emitted (one per destination per call). */
+  funnelDocuments: () => number;
 } {
   const totals = new Map<string, number>();
   const latencies: number[] = [];
   let documents = 0;
+  const funnelTotals = new Map<string, number>();
+  const funnelLatencies = new Map<string, number[]>();
+  let funnelDocuments = 0;
   const add = (key: string, value: number) => totals.set(key, (totals.get(key) ?? 0) + value);
   return {
     totals,
@@ -27,6 +36,21 @@ export function metricRecorder(): MetricSink & {
       add(`${name}:${dimensionValue}`, value);
     },
     milliseconds: (_name, value) => latencies.push(value),
+    funnelTotals,
+    funnelLatencies,
+    funnelDocuments: () => funnelDocuments,
+    funnel: (destinationId, counts, values = []) => {
+      const entries = Object.entries(counts).filter(([, n]) => n !== undefined && n > 0);
+      if (entries.length === 0 && values.length === 0) return;
+      funnelDocuments++;
+      for (const [name, n] of entries)
+        funnelTotals.set(
+          `${destinationId}:${name}`,
+          (funnelTotals.get(`${destinationId}:${name}`) ?? 0) + (n ?? 0),
+        );
+      if (values.length > 0)
+        funnelLatencies.set(destinationId, [...(funnelLatencies.get(destinationId) ?? []), ...values]);
+    },
   };
 }
 

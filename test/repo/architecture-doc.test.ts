@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { DEPLOYMENT_SOURCES } from '../../cli/deployment.js';
 import { VARIABLE } from '../../core/environment-variables.js';
-import { METRIC_DIMENSION, METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../../core/metric-names.js';
+import {
+  FUNNEL_METRIC,
+  FUNNEL_REASON_STAGES,
+  FUNNEL_SINGLE_STAGES,
+  METRIC_DIMENSION,
+  METRICS,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../../core/metric-names.js';
 import { STATE_RECORDS, STATE_TABLE_ATTRIBUTE } from '../../core/state-records.js';
 import { ROOT } from './source-scan.js';
 
@@ -55,6 +63,22 @@ const SECTIONS: Record<string, { readonly source: string; readonly render: () =>
     render: () =>
       [
         `Namespace ${code(METRICS_NAMESPACE)}, dimensions ${code(`${METRIC_DIMENSION.service}=${SERVICE_NAME}`)} and ${code(`${METRIC_DIMENSION.pipeline}=<pipeline name>`)} (\`KD_PIPELINE_NAME\`; the local stack emits \`service\` alone).`,
+        '',
+        `The \`Funnel*\` metrics carry a third dimension, ${code(`${METRIC_DIMENSION.destination}=<destination id>`)}: one EMF document per destination per invocation holds all of that destination's funnel counts (and its \`${FUNNEL_METRIC.latency}\` values). Their stages, as \`kinesis-destination status\` reads them (\`FUNNEL_METRIC\`):`,
+        '',
+        table(
+          ['stage', 'metrics'],
+          [
+            ...FUNNEL_SINGLE_STAGES.map((stage) => [stage, code(FUNNEL_METRIC[stage])]),
+            ...FUNNEL_REASON_STAGES.map((stage) => [
+              `${stage} (by reason)`,
+              Object.entries(FUNNEL_METRIC[stage])
+                .map(([reason, name]) => `${reason}: ${code(name)}`)
+                .join(', '),
+            ]),
+            ['latency (p50/p95/max)', code(FUNNEL_METRIC.latency)],
+          ],
+        ),
         '',
         table(
           ['metric', 'unit', 'emitted by'],

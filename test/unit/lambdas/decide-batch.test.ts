@@ -177,7 +177,7 @@ describe('decideBatch()', () => {
     ]);
   });
 
-  it('counts profiles evaluated and exports queued by reason', async () => {
+  it('counts the funnel of each destination: evaluated, exported by first reason, skipped, rejected', async () => {
     const d = deps();
 
     await decideBatch(
@@ -187,22 +187,54 @@ describe('decideBatch()', () => {
           oldImage: member({}),
           newImage: member({ [SEG.backToTheFuture]: membership('realized') }),
         }),
+        { eventID: 'no-images', eventName: 'MODIFY', dynamodb: { SequenceNumber: '900' } },
       ],
       d,
     );
 
     expect(d.metrics.totals.get('ProfilesEvaluated')).toBe(2);
     expect(d.metrics.totals.get('ExportsQueued')).toBe(1);
-    expect(d.metrics.totals.get('ExportsQueued:segment-membership')).toBe(1);
+    expect(Object.fromEntries(d.metrics.funnelTotals)).toEqual({
+      'marketing:FunnelEvaluated': 3,
+      'marketing:FunnelExportedSegment': 1,
+      'marketing:FunnelSkippedNoChange': 1,
+      'marketing:FunnelRejectedInvalidRecord': 1,
+    });
   });
 
-  it('emits one count per reason per invocation, not one log line per export', async () => {
+  it('counts a record rejected as a whole for every destination', async () => {
+    const d = deps({ compiled: compiledConfig([{}, { id: 'crm' }]) });
+
+    await decideBatch(
+      [{ eventID: 'no-images', eventName: 'MODIFY', dynamodb: { SequenceNumber: '900' } }],
+      d,
+    );
+
+    expect(Object.fromEntries(d.metrics.funnelTotals)).toEqual({
+      'marketing:FunnelEvaluated': 1,
+      'marketing:FunnelRejectedInvalidRecord': 1,
+      'crm:FunnelEvaluated': 1,
+      'crm:FunnelRejectedInvalidRecord': 1,
+    });
+  });
+
+  it('emits one funnel document per destination per invocation, not one log line per export', async () => {
     const d = deps();
 
     await decideBatch([qualifies('p-1'), qualifies('p-2'), qualifies('p-3')], d);
 
     expect(d.metrics.totals.get('ExportsQueued')).toBe(3);
-    expect(d.metrics.totals.get('ExportsQueued:segment-membership')).toBe(3);
-    expect(d.metrics.dimensionedDocuments()).toBe(1);
+    expect(d.metrics.funnelTotals.get('marketing:FunnelExportedSegment')).toBe(3);
+    expect(d.metrics.funnelDocuments()).toBe(1);
+    expect(d.metrics.dimensionedDocuments()).toBe(0);
+  });
+
+  it('counts no funnel stage for records after the checkpoint (they are counted on retry)', async () => {
+    const d = deps();
+    failWhen = (input) => (input.QueueUrl === EXPORTS ? 'throw' : undefined);
+
+    await decideBatch([qualifies('p-1'), qualifies('p-2')], d);
+
+    expect(d.metrics.funnelDocuments()).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
-import { METRIC, METRIC_NAMES, METRICS, metricUnit } from '../../../core/metric-names.js';
+import { FUNNEL_METRIC, METRIC, METRIC_NAMES, METRICS, metricUnit } from '../../../core/metric-names.js';
 import { commonEnvironment, readCommonEnvironment } from '../../../lambdas/commons/environment.js';
 import {
   createObservability,
@@ -12,6 +12,8 @@ import {
   SAFE_LOG_KEYS,
   type SafeLogFields,
 } from '../../../lambdas/commons/observability.js';
+
+type EmfAws = { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] };
 
 function sink(): LogSink & { lines: { level: LogLevel; message: string; extra: unknown }[] } {
   const lines: { level: LogLevel; message: string; extra: unknown }[] = [];
@@ -122,6 +124,33 @@ describe('createObservability()', () => {
       'staging',
       'staging',
     ]);
+  });
+
+  it("emits a destination's funnel counts and latencies as one document with the destination dimension", () => {
+    const env = readCommonEnvironment(commonEnvironment({ pipelineName: 'staging' }));
+    const { metricSink } = createObservability(env);
+
+    const documents = emitted(() => {
+      metricSink.funnel(
+        'marketing',
+        { [FUNNEL_METRIC.delivered]: 2, [FUNNEL_METRIC.retried]: 0, [FUNNEL_METRIC.redriven]: 1 },
+        [400, 500],
+      );
+      metricSink.funnel('crm', {});
+    });
+
+    expect(documents).toHaveLength(1);
+    const doc = documents[0] as unknown as Record<string, unknown> & { _aws: EmfAws };
+    expect(doc._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'pipeline', 'destination']]);
+    expect(doc._aws.CloudWatchMetrics[0]?.Namespace).toBe(env.metricsNamespace);
+    expect(doc).toMatchObject({
+      pipeline: 'staging',
+      destination: 'marketing',
+      [FUNNEL_METRIC.delivered]: 2,
+      [FUNNEL_METRIC.redriven]: 1,
+      [FUNNEL_METRIC.latency]: [400, 500],
+    });
+    expect(doc).not.toHaveProperty(FUNNEL_METRIC.retried);
   });
 
   it('emits the service dimension alone without a pipeline name (the local stack)', () => {
