@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { PIPELINE_NODE_FLOOR, pipelineRuntime } from '../../lib/pipeline-function.js';
 import { exampleConfig, synth } from './synth.js';
 
@@ -47,8 +47,12 @@ describe('pipelineRuntime()', () => {
 describe('AwsSolutions-L1 (latest runtime) with an aws-cdk-lib that knows a newer Node.js', () => {
   it('passes: the functions follow it, and aws-cdk-lib own functions are acknowledged', () => {
     // What aws-cdk-lib 2.278 does: NODEJS_26_X exists while NODEJS_LATEST is still nodejs24.x.
-    // A new Runtime registers itself in Runtime.ALL, which cdk-nag compares with (this file's process only).
-    new lambda.Runtime('nodejs26.x', lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true });
+    // A new Runtime registers itself in Runtime.ALL, which cdk-nag compares with. The infra files share
+    // their worker thread's aws-cdk-lib (no isolation), so the registration is undone when this test ends.
+    const added = new lambda.Runtime('nodejs26.x', lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true });
+    onTestFinished(() => {
+      lambda.Runtime.ALL.splice(lambda.Runtime.ALL.indexOf(added), 1);
+    });
     const { app, stack } = synth(exampleConfig(), { nag: true, outdir: join(scratch, 'nag') });
 
     expect(() => app.synth()).not.toThrow();
