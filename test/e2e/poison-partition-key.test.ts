@@ -9,7 +9,7 @@
  */
 import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { type Message, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redriveDeadLetters } from '../../cli/dlq/redrive.js';
@@ -62,17 +62,30 @@ const profile = (profileId: string) =>
     },
   });
 
-async function receiveAll(queueUrl: string) {
-  const { Messages = [] } = await stack.clients.sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: 10,
-      WaitTimeSeconds: 0,
-      VisibilityTimeout: 0,
-      MessageAttributeNames: ['All'],
-    }),
+/**
+ * The messages of a queue, left visible, once it shows at least `atLeast` (a message the exporter just
+ * sent can be missed by one short poll on a busy machine; its queue depth already counts it).
+ */
+async function receiveAll(queueUrl: string, atLeast = 1) {
+  let messages: Message[] = [];
+  await waitFor(
+    `${atLeast} message(s) received from ${queueUrl}`,
+    async () => {
+      const { Messages = [] } = await stack.clients.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: 0,
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      messages = Messages;
+      return messages.length >= atLeast;
+    },
+    { timeoutMs: 20_000 },
   );
-  return Messages;
+  return messages;
 }
 
 describe('a profile id Kinesis refuses as a partition key', () => {

@@ -31,7 +31,7 @@ describe('fault suite: Kinesis', () => {
   it('delivers every export in order with 30% of entries throttled', async () => {
     const fault = faults.proxy;
     fault.setFault({ kind: 'fail-entries', share: 0.3, errorCode: 'ProvisionedThroughputExceededException' });
-    const ids = profileIds('thr', 500);
+    const ids = profileIds('thr', 250);
     for (let k = 0; k < 4; k++) await writeRound(stack, ids, k);
     await settle(stack);
     fault.setFault({ kind: 'none' });

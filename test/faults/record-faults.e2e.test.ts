@@ -108,7 +108,7 @@ describe('fault suite: bad records and crashes', () => {
 
   it('loses nothing and keeps order when the decide function crashes partway through batches', async () => {
     crash.enabled = true;
-    const ids = profileIds('crash', 500);
+    const ids = profileIds('crash', 250);
     for (let k = 0; k < 4; k++) await writeRound(stack, ids, k);
     await settle(stack, 150_000);
     crash.enabled = false;
