@@ -113,7 +113,7 @@ beforeAll(async () => {
     functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true' },
     // Retries after a failure wait for the visibility timeout: shorter than the scaled 18 s, but with
     // room for a slow batch on a busy machine (a timed-out batch fails whole and uses up a receive).
-    timings: { exportVisibilityTimeoutSeconds: 6, exportTimeoutMs: 5_000 },
+    timings: { exportVisibilityTimeoutSeconds: 3, exportTimeoutMs: 2_500 },
     decideMapping: { maxBatchingWindowMs: 100 },
     wrapHandlers: {
       export: (real) => {
