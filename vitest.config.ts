@@ -45,6 +45,8 @@ export default defineConfig({
   test: {
     // Builds dist/ (the prebundled handlers the construct deploys) once before any project runs.
     globalSetup: ['test/setup/build-dist.ts'],
+    // Each file's changes to process.env and process.exitCode end with it (threads share a process).
+    setupFiles: ['test/setup/restore-process.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     env: { ...SAFETY_ENV, ...TEST_JVM_ENV },

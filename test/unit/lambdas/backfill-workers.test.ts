@@ -10,7 +10,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BackfillCheckpoint } from '../../../lambdas/backfill/checkpoints.js';
 import { handleBackfill } from '../../../lambdas/backfill/invocation.js';
 import { powertoolsMetricSink } from '../../../lambdas/commons/observability.js';
@@ -19,7 +19,14 @@ import { compiledConfig, SEG } from '../../helpers/factories.js';
 const dynamo = mockClient(DynamoDBClient);
 const documents = mockClient(DynamoDBDocumentClient);
 const lambda = mockClient(LambdaClient);
-process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+
+// Metrics off for this file only: the unit files share their worker thread's process.env.
+beforeAll(() => {
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+});
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
 
 /** The checkpoint as the mocked state table holds it. */
 let stored: BackfillCheckpoint | undefined;
