@@ -68,7 +68,7 @@ afterAll(async () => {
 
 describe('fault suite: bad records and crashes', () => {
   it('rejects poison records and oversize payloads with their reason while the rest flows', async () => {
-    const ids = profileIds('rec', 300);
+    const ids = profileIds('rec', 150);
     const poison = profileIds('poison', 40);
     const oversize = profileIds('big', 4);
     const table = stack.resources.profileTableName;
