@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cdkJsonContext } from './synth.js';
@@ -52,7 +52,7 @@ const EXAMPLE_APPS = readdirSync(join(ROOT, 'examples'), { withFileTypes: true }
 
 /** Runs bin/app.ts with `-c config=<file>`; the AWS SDK and CDK get no credentials and no network. */
 function runApp(config: string, name: string): Promise<AppRun> {
-  return runEntry('bin/app.ts', { config: join(ROOT, config) }, name);
+  return runEntry('bin/app.ts', { config: isAbsolute(config) ? config : join(ROOT, config) }, name);
 }
 
 /** Runs a CDK app entry with tsx, cdk.json's context and `context`, writing its assembly to `<scratch>/<name>`. */
@@ -101,17 +101,23 @@ describe('npx cdk synth on the example configs (offline, cdk-nag clean)', () => 
   );
 
   it.concurrent(
-    'stops a roleArn without externalId with the message that names the path and the fix',
+    "stops an invalid config with parseConfig's messages, each naming its path and the fix (all of them, in one run)",
     async () => {
-      const run = await runApp(
-        'test/infra/fixtures/cross-account-without-external-id.json',
-        'no-external-id',
-      );
+      // The fixture's analytics destination has a roleArn without externalId; a bad stream name is added.
+      const fixture = JSON.parse(
+        readFileSync(join(ROOT, 'test/infra/fixtures/cross-account-without-external-id.json'), 'utf8'),
+      ) as { destinations: Record<string, unknown>[] };
+      (fixture.destinations[0] as Record<string, unknown>).streamName = 'not a stream name!';
+      const config = join(scratch, 'invalid-config.json');
+      writeFileSync(config, JSON.stringify(fixture));
+      const run = await runApp(config, 'invalid-config');
 
       expect(run.status).toBe(1);
       expect(run.stderr).toContain(
         'destinations[1].externalId: is required with roleArn: the role\'s trust policy should require it (sts:ExternalId), so that nobody else can make this pipeline write with that role (the confused-deputy problem). Add "externalId": "<the value the trust policy checks>" (`npx kinesis-destination policy --destination analytics --trust-policy` prints that policy), or, if the role must be trusted without one, say why in "noExternalIdReason"',
       );
+      expect(run.stderr).toContain('destinations[0].streamName');
+      expect(run.stderr).toContain('is not a Kinesis stream name');
       expect(run.template).toBeUndefined();
     },
     SYNTH_TIMEOUT_MS,
