@@ -58,8 +58,21 @@ function runApp(config: string, name: string): Promise<AppRun> {
 /** Runs a CDK app entry with tsx, cdk.json's context and `context`, writing its assembly to `<scratch>/<name>`. */
 function runEntry(entry: string, context: Record<string, unknown>, name: string): Promise<AppRun> {
   const outdir = join(scratch, name);
+  return runNode([entry], context, outdir).then((run) => {
+    const templates = templatesIn(outdir);
+    const template = templates.KinesisDestination;
+    return { ...run, templates, ...(template === undefined ? {} : { template }) };
+  });
+}
+
+/** Runs `node --import tsx <args>` with cdk.json's context and `context`; `CDK_OUTDIR` is `outdir`. */
+function runNode(
+  args: readonly string[],
+  context: Record<string, unknown>,
+  outdir: string,
+): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,
@@ -73,11 +86,7 @@ function runEntry(entry: string, context: Record<string, unknown>, name: string)
       stderr += chunk.toString();
     });
     child.on('error', reject);
-    child.on('close', (status) => {
-      const templates = templatesIn(outdir);
-      const template = templates.KinesisDestination;
-      resolve({ status, stderr, templates, ...(template === undefined ? {} : { template }) });
-    });
+    child.on('close', (status) => resolve({ status, stderr }));
   });
 }
 
@@ -125,15 +134,16 @@ describe('npx cdk synth on the example configs (offline, cdk-nag clean)', () => 
 });
 
 describe('the example apps (examples/<name>/app.ts)', () => {
-  const runs = new Map<string, Promise<AppRun>>();
-  /** Each example runs once; its tests share the run. */
-  const runExample = (name: string): Promise<AppRun> => {
-    let run = runs.get(name);
-    if (run === undefined) {
-      run = runEntry(`examples/${name}/app.ts`, {}, `example-${name}`);
-      runs.set(name, run);
-    }
-    return run;
+  /**
+   * Every example app, once, in one child process (test/infra/fixtures/synth-examples.ts: one
+   * aws-cdk-lib and cdk-nag load for all of them), each with its own assembly; the tests share it.
+   * A failing app fails them all, and the shared stderr names its stack.
+   */
+  let all: Promise<{ status: number | null; stderr: string }> | undefined;
+  const runExample = async (name: string): Promise<AppRun> => {
+    all ??= runNode(['test/infra/fixtures/synth-examples.ts', scratch, ...EXAMPLE_APPS], {}, scratch);
+    const run = await all;
+    return { ...run, templates: templatesIn(join(scratch, `example-${name}`)) };
   };
 
   it('are the ones the docs name', () => {
