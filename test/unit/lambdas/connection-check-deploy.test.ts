@@ -5,7 +5,6 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -13,19 +12,22 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionCheckError } from '../../../lambdas/commons/errors.js';
 import { runConnectionCheck } from '../../../lambdas/connection-check/check-destinations.js';
 import { requiredPermissions } from '../../../lambdas/connection-check/role-simulation.js';
-import { encryptedStreamSummary } from '../../helpers/kinesis-answers.js';
-import { logRecorder } from '../../helpers/recorders.js';
+import {
+  CHECK_STACK_ID,
+  checkContext,
+  checkDeps,
+  checkEvent,
+  checkOf,
+  EXPORT_ROLE,
+} from '../../helpers/connection-check.js';
+import { encryptedStreamSummary, STREAM_ARN } from '../../helpers/kinesis-answers.js';
 
 const kinesis = mockClient(KinesisClient);
 const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);
 const cloudFormation = mockClient(CloudFormationClient);
 
-const STACK_ID = 'arn:aws:cloudformation:us-east-2:123456789012:stack/KinesisDestination/abc';
-const EXPORT_ROLE = 'arn:aws:iam::123456789012:role/KinesisDestination-export-us-east-2';
-const STREAM_ARN = 'arn:aws:kinesis:us-east-2:123456789012:stream/profile-exports';
 const KEY_ARN = 'arn:aws:kms:us-east-2:123456789012:key/1234';
-const context = { invokedFunctionArn: 'arn:aws:lambda:us-east-2:123456789012:function:check' };
 const marketing = {
   destinationId: 'marketing',
   region: 'us-east-2',
@@ -33,47 +35,7 @@ const marketing = {
   streamArn: STREAM_ARN,
 };
 
-type RequestType = 'Create' | 'Update' | 'Delete';
-
-function event(
-  requestType: RequestType,
-  properties: Record<string, unknown>,
-  resourceType = 'Custom::KinesisConnectionCheck',
-): CloudFormationCustomResourceEvent {
-  return {
-    RequestType: requestType,
-    ServiceToken: 'token',
-    ResponseURL: 'https://example.com',
-    StackId: STACK_ID,
-    RequestId: 'req',
-    LogicalResourceId: 'ConnectionCheck',
-    ResourceType: resourceType,
-    ResourceProperties: { ServiceToken: 'token', ...properties },
-    ...(requestType !== 'Create' && { PhysicalResourceId: 'connection-check-ConnectionCheck' }),
-    ...(requestType === 'Update' && { OldResourceProperties: { ServiceToken: 'token', Destinations: [] } }),
-  } as CloudFormationCustomResourceEvent;
-}
-
-const checkOf = (destinations: Record<string, string>[]) => ({
-  ExportRoleArn: EXPORT_ROLE,
-  Destinations: destinations,
-});
-
-function deps() {
-  const sleeps: number[] = [];
-  return {
-    sts: new STSClient({}),
-    secrets: new SecretsManagerClient({}),
-    iam: new IAMClient({}),
-    cloudFormation: new CloudFormationClient({}),
-    kinesisFor: () => new KinesisClient({ region: 'us-east-2' }),
-    logger: logRecorder(),
-    sleeps,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-    },
-  };
-}
+type RequestType = CloudFormationCustomResourceEvent['RequestType'];
 
 /** The simulator's answer: `decide(action)` for every action asked about. */
 function simulator(decide: (action: string) => string, extra: Record<string, unknown> = {}) {
@@ -103,7 +65,11 @@ beforeEach(() => {
 
 describe('runConnectionCheck(): when it does nothing', () => {
   it('does nothing on Delete, without reading the stack', async () => {
-    const response = await runConnectionCheck(event('Delete', checkOf([marketing])), context, deps());
+    const response = await runConnectionCheck(
+      checkEvent('Delete', checkOf([marketing])),
+      checkContext,
+      checkDeps(),
+    );
 
     expect(response).toEqual({ PhysicalResourceId: 'connection-check-ConnectionCheck' });
     expect(cloudFormation.calls()).toHaveLength(0);
@@ -120,14 +86,18 @@ describe('runConnectionCheck(): when it does nothing', () => {
         .on(DescribeStreamSummaryCommand)
         .rejects(Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' }));
 
-      const response = await runConnectionCheck(event('Update', checkOf([marketing])), context, deps());
+      const response = await runConnectionCheck(
+        checkEvent('Update', checkOf([marketing])),
+        checkContext,
+        checkDeps(),
+      );
 
       expect(response).toEqual({
         PhysicalResourceId: 'connection-check-ConnectionCheck',
         Data: { Skipped: 'rollback' },
       });
       expect(cloudFormation.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({
-        StackName: STACK_ID,
+        StackName: CHECK_STACK_ID,
       });
       expect(iam.calls()).toHaveLength(0);
       expect(kinesis.calls()).toHaveLength(0);
@@ -139,9 +109,9 @@ describe('runConnectionCheck(): when it does nothing', () => {
     const streams = { Streams: [{ ...marketing, logicalId: 'DestinationsStreammarketingA5BFC6D9' }] };
 
     const response = await runConnectionCheck(
-      event('Update', streams, 'Custom::KinesisStreamNameCheck'),
-      context,
-      deps(),
+      checkEvent('Update', streams, 'Custom::KinesisStreamNameCheck'),
+      checkContext,
+      checkDeps(),
     );
 
     expect(response.Data).toEqual({ Skipped: 'rollback' });
@@ -152,17 +122,17 @@ describe('runConnectionCheck(): when it does nothing', () => {
     kinesis
       .on(DescribeStreamSummaryCommand)
       .rejects(Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' }));
-    await expect(runConnectionCheck(event('Update', checkOf([marketing])), context, deps())).rejects.toThrow(
-      /FAILED stream-exists/,
-    );
+    await expect(
+      runConnectionCheck(checkEvent('Update', checkOf([marketing])), checkContext, checkDeps()),
+    ).rejects.toThrow(/FAILED stream-exists/);
 
     cloudFormation
       .on(DescribeStacksCommand)
       .rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
-    const d = deps();
-    await expect(runConnectionCheck(event('Update', checkOf([marketing])), context, d)).rejects.toThrow(
-      /FAILED stream-exists/,
-    );
+    const d = checkDeps();
+    await expect(
+      runConnectionCheck(checkEvent('Update', checkOf([marketing])), checkContext, d),
+    ).rejects.toThrow(/FAILED stream-exists/);
     expect(d.logger.lines[0]).toContain('stack status unreadable');
   });
 });
@@ -172,9 +142,9 @@ describe("runConnectionCheck(): the export role's effective permissions", () => 
     kinesis.on(DescribeStreamSummaryCommand).resolves(encryptedStreamSummary(KEY_ARN));
 
     const response = await runConnectionCheck(
-      event('Create', checkOf([{ ...marketing, kmsKeyArn: KEY_ARN }])),
-      context,
-      deps(),
+      checkEvent('Create', checkOf([{ ...marketing, kmsKeyArn: KEY_ARN }])),
+      checkContext,
+      checkDeps(),
     );
 
     expect(response.Data).toEqual({ Checked: 'marketing' });
@@ -205,9 +175,9 @@ describe("runConnectionCheck(): the export role's effective permissions", () => 
     iam
       .on(SimulatePrincipalPolicyCommand)
       .callsFake(simulator((action) => (action === 'kinesis:PutRecords' ? 'implicitDeny' : 'allowed')));
-    const d = deps();
+    const d = checkDeps();
 
-    const run = runConnectionCheck(event('Create', checkOf([marketing])), context, d);
+    const run = runConnectionCheck(checkEvent('Create', checkOf([marketing])), checkContext, d);
 
     await expect(run).rejects.toThrow(ConnectionCheckError);
     await expect(run).rejects.toThrow(
@@ -216,12 +186,12 @@ describe("runConnectionCheck(): the export role's effective permissions", () => 
   });
 
   it('asks again before failing (IAM is eventually consistent), with growing waits', async () => {
-    const d = deps();
+    const d = checkDeps();
     iam.on(SimulatePrincipalPolicyCommand).callsFake(simulator(() => 'implicitDeny'));
 
-    await expect(runConnectionCheck(event('Create', checkOf([marketing])), context, d)).rejects.toThrow(
-      /implicitDeny/,
-    );
+    await expect(
+      runConnectionCheck(checkEvent('Create', checkOf([marketing])), checkContext, d),
+    ).rejects.toThrow(/implicitDeny/);
     expect(iam.commandCalls(SimulatePrincipalPolicyCommand)).toHaveLength(4);
     expect(d.sleeps).toEqual([1000, 2000, 4000]);
 
@@ -231,17 +201,19 @@ describe("runConnectionCheck(): the export role's effective permissions", () => 
       calls += 1;
       return simulator(() => (calls === 1 ? 'implicitDeny' : 'allowed'))(input);
     });
-    await expect(runConnectionCheck(event('Create', checkOf([marketing])), context, deps())).resolves.toEqual(
-      {
-        PhysicalResourceId: 'connection-check-ConnectionCheck',
-        Data: { Checked: 'marketing' },
-      },
-    );
+    await expect(
+      runConnectionCheck(checkEvent('Create', checkOf([marketing])), checkContext, checkDeps()),
+    ).resolves.toEqual({
+      PhysicalResourceId: 'connection-check-ConnectionCheck',
+      Data: { Checked: 'marketing' },
+    });
   });
 
   it('says when an explicit Deny or the permissions boundary is the cause', async () => {
     iam.on(SimulatePrincipalPolicyCommand).callsFake(simulator(() => 'explicitDeny'));
-    await expect(runConnectionCheck(event('Create', checkOf([marketing])), context, deps())).rejects.toThrow(
+    await expect(
+      runConnectionCheck(checkEvent('Create', checkOf([marketing])), checkContext, checkDeps()),
+    ).rejects.toThrow(
       /\(explicitDeny: a Deny statement in a policy attached to the role blocks it\); remove that statement/,
     );
 
@@ -250,7 +222,9 @@ describe("runConnectionCheck(): the export role's effective permissions", () => 
         PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: false },
       }),
     );
-    await expect(runConnectionCheck(event('Create', checkOf([marketing])), context, deps())).rejects.toThrow(
+    await expect(
+      runConnectionCheck(checkEvent('Create', checkOf([marketing])), checkContext, checkDeps()),
+    ).rejects.toThrow(
       /its permissions boundary does not allow it\); add kinesis:PutRecord to the boundary policy/,
     );
   });
@@ -262,9 +236,9 @@ describe("runConnectionCheck(): the export role's effective permissions", () => 
       }),
     );
 
-    await expect(runConnectionCheck(event('Create', checkOf([marketing])), context, deps())).rejects.toThrow(
-      /needs iam:SimulatePrincipalPolicy on it/,
-    );
+    await expect(
+      runConnectionCheck(checkEvent('Create', checkOf([marketing])), checkContext, checkDeps()),
+    ).rejects.toThrow(/needs iam:SimulatePrincipalPolicy on it/);
   });
 });
 
@@ -288,7 +262,8 @@ describe('requiredPermissions()', () => {
 
 describe('runConnectionCheck(): the names of the streams the stack creates', () => {
   const streams = { Streams: [{ ...marketing, logicalId: 'DestinationsStreammarketingA5BFC6D9' }] };
-  const nameCheck = (type: RequestType = 'Create') => event(type, streams, 'Custom::KinesisStreamNameCheck');
+  const nameCheck = (type: RequestType = 'Create') =>
+    checkEvent(type, streams, 'Custom::KinesisStreamNameCheck');
 
   it('passes a name no stream has', async () => {
     cloudFormation
@@ -298,7 +273,7 @@ describe('runConnectionCheck(): the names of the streams the stack creates', () 
       .on(DescribeStreamSummaryCommand)
       .rejects(Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' }));
 
-    await expect(runConnectionCheck(nameCheck(), context, deps())).resolves.toEqual({
+    await expect(runConnectionCheck(nameCheck(), checkContext, checkDeps())).resolves.toEqual({
       PhysicalResourceId: 'connection-check-ConnectionCheck',
       Data: { Checked: 'marketing' },
     });
@@ -309,7 +284,7 @@ describe('runConnectionCheck(): the names of the streams the stack creates', () 
       .on(DescribeStackResourceCommand)
       .rejects(Object.assign(new Error('Resource does not exist for stack'), { name: 'ValidationError' }));
 
-    const run = runConnectionCheck(nameCheck(), context, deps());
+    const run = runConnectionCheck(nameCheck(), checkContext, checkDeps());
 
     await expect(run).rejects.toThrow(ConnectionCheckError);
     await expect(run).rejects.toThrow(
@@ -328,7 +303,7 @@ describe('runConnectionCheck(): the names of the streams the stack creates', () 
       },
     });
 
-    await expect(runConnectionCheck(nameCheck('Update'), context, deps())).resolves.toMatchObject({
+    await expect(runConnectionCheck(nameCheck('Update'), checkContext, checkDeps())).resolves.toMatchObject({
       Data: { Checked: 'marketing' },
     });
     expect(kinesis.calls()).toHaveLength(0);

@@ -10,9 +10,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { DescribeStreamSummaryCommand, KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { connectionCheckSessionPolicy } from '../../../core/session-policies.js';
@@ -21,6 +19,7 @@ import {
   checkDestinations,
   runConnectionCheck,
 } from '../../../lambdas/connection-check/check-destinations.js';
+import { checkContext, checkDeps, checkEvent, checkOf } from '../../helpers/connection-check.js';
 import {
   awsError,
   encryptedStreamSummary,
@@ -31,7 +30,6 @@ import {
   STREAM_KEY_ID,
   streamSummary,
 } from '../../helpers/kinesis-answers.js';
-import { logRecorder } from '../../helpers/recorders.js';
 
 const kinesis = mockClient(KinesisClient);
 const kms = mockClient(KMSClient);
@@ -39,10 +37,8 @@ const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);
 const cloudFormation = mockClient(CloudFormationClient);
 
-const EXPORT_ROLE = 'arn:aws:iam::123456789012:role/KinesisDestination-export-us-east-2';
 const PARTNER_ROLE = 'arn:aws:iam::210987654321:role/exporter';
 const PARTNER_STREAM = 'arn:aws:kinesis:us-east-2:210987654321:stream/profile-exports';
-const context = { invokedFunctionArn: 'arn:aws:lambda:us-east-2:123456789012:function:check' };
 const marketing = {
   destinationId: 'marketing',
   region: 'us-east-2',
@@ -66,35 +62,13 @@ const ASSUMED = {
   Expiration: new Date(Date.now() + 900_000),
 };
 
-function event(destinations: Record<string, string>[]): CloudFormationCustomResourceEvent {
-  return {
-    RequestType: 'Create',
-    ServiceToken: 'token',
-    ResponseURL: 'https://example.com',
-    StackId: 'arn:aws:cloudformation:us-east-2:123456789012:stack/KinesisDestination/abc',
-    RequestId: 'req',
-    LogicalResourceId: 'ConnectionCheck',
-    ResourceType: 'Custom::KinesisConnectionCheck',
-    ResourceProperties: { ServiceToken: 'token', ExportRoleArn: EXPORT_ROLE, Destinations: destinations },
-  } as CloudFormationCustomResourceEvent;
-}
-
-function deps() {
-  return {
-    sts: new STSClient({}),
-    secrets: new SecretsManagerClient({}),
-    iam: new IAMClient({}),
-    cloudFormation: new CloudFormationClient({}),
-    kinesisFor: () => new KinesisClient({ region: 'us-east-2' }),
-    kmsFor: () => new KMSClient({ region: 'us-east-2' }),
-    logger: logRecorder(),
-    sleep: async () => {},
-  };
-}
+/** The Create event of a check of `destinations`. */
+const event = (destinations: Record<string, string>[]) => checkEvent('Create', checkOf(destinations));
+const deps = () => checkDeps({ kms: true });
 
 async function failureOf(destinations: Record<string, string>[], d = deps()): Promise<string> {
   try {
-    await runConnectionCheck(event(destinations), context, d);
+    await runConnectionCheck(event(destinations), checkContext, d);
   } catch (error) {
     expect(error).toBeInstanceOf(ConnectionCheckError);
     return (error as Error).message;
@@ -161,7 +135,7 @@ describe('runConnectionCheck(): the stream’s KMS key', () => {
 
     const response = await runConnectionCheck(
       event([{ ...marketing, kmsKeyArn: STREAM_KEY_ARN }]),
-      context,
+      checkContext,
       deps(),
     );
 
@@ -175,7 +149,7 @@ describe('runConnectionCheck(): the stream’s KMS key', () => {
     kms.on(DescribeKeyCommand, { KeyId: alias }).resolves(keyMetadata(STREAM_KEY_ARN));
 
     await expect(
-      runConnectionCheck(event([{ ...marketing, kmsKeyArn: STREAM_KEY_ARN }]), context, deps()),
+      runConnectionCheck(event([{ ...marketing, kmsKeyArn: STREAM_KEY_ARN }]), checkContext, deps()),
     ).resolves.toMatchObject({ Data: { Checked: 'marketing' } });
     expect(await failureOf([{ ...marketing, kmsKeyArn: OTHER_KEY_ARN }])).toContain(
       `is encrypted with the key ${STREAM_KEY_ARN}, not with the configured kmsKeyArn ${OTHER_KEY_ARN}`,
@@ -189,7 +163,7 @@ describe('runConnectionCheck(): the stream’s KMS key', () => {
 
     const response = await runConnectionCheck(
       event([{ ...marketing, kmsKeyArn: STREAM_KEY_ARN }]),
-      context,
+      checkContext,
       d,
     );
 
@@ -210,7 +184,7 @@ describe('runConnectionCheck(): the stream’s KMS key', () => {
       'FAILED stream-key: stream "profile-exports" is encrypted with the AWS managed key aws/kinesis, not with the configured kmsKeyArn',
     );
     iam.resetHistory();
-    await expect(runConnectionCheck(event([marketing]), context, deps())).resolves.toMatchObject({
+    await expect(runConnectionCheck(event([marketing]), checkContext, deps())).resolves.toMatchObject({
       Data: { Checked: 'marketing' },
     });
     expect(simulatedKeys()).toEqual([]);
@@ -236,7 +210,7 @@ describe('runConnectionCheck(): the record distribution strategy', () => {
       }),
     );
 
-    await expect(runConnectionCheck(event([marketing]), context, deps())).resolves.toMatchObject({
+    await expect(runConnectionCheck(event([marketing]), checkContext, deps())).resolves.toMatchObject({
       Data: { Checked: 'marketing' },
     });
   });
@@ -283,7 +257,7 @@ describe('runConnectionCheck(): a destination written through an assumed role', 
   });
 
   it('assumes the role with the read-only session policy', async () => {
-    await runConnectionCheck(event([partner]), context, deps());
+    await runConnectionCheck(event([partner]), checkContext, deps());
 
     const input = sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input;
     expect(input).toMatchObject({ RoleArn: PARTNER_ROLE, ExternalId: 'ext-123' });
@@ -298,7 +272,7 @@ describe('runConnectionCheck(): a destination written through an assumed role', 
       .rejects(awsError('AccessDeniedException', 'not authorized to perform: kinesis:DescribeStreamSummary'));
     const d = deps();
 
-    const response = await runConnectionCheck(event([partner]), context, d);
+    const response = await runConnectionCheck(event([partner]), checkContext, d);
     const [result] = await checkDestinations([partner], '123456789012', d);
 
     expect(response.Data).toEqual({ Checked: 'partner' });

@@ -1,49 +1,15 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { STSClient } from '@aws-sdk/client-sts';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionCheckError } from '../../../lambdas/commons/errors.js';
 import { runConnectionCheck } from '../../../lambdas/connection-check/check-destinations.js';
-import { logRecorder } from '../../helpers/recorders.js';
+import { checkContext, checkDeps, checkEvent, checkOf } from '../../helpers/connection-check.js';
 
 const kinesis = mockClient(KinesisClient);
 const iam = mockClient(IAMClient);
 const cloudFormation = mockClient(CloudFormationClient);
-const EXPORT_ROLE = 'arn:aws:iam::123456789012:role/KinesisDestination-export-us-east-2';
-const context = { invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:check' };
-
-function event(
-  requestType: 'Create' | 'Delete',
-  destinations: Record<string, string>[],
-): CloudFormationCustomResourceEvent {
-  return {
-    RequestType: requestType,
-    ServiceToken: 'token',
-    ResponseURL: 'https://example.com',
-    StackId: 'stack',
-    RequestId: 'req',
-    LogicalResourceId: 'ConnectionCheck',
-    ResourceType: 'Custom::KinesisConnectionCheck',
-    ResourceProperties: { ServiceToken: 'token', ExportRoleArn: EXPORT_ROLE, Destinations: destinations },
-    ...(requestType === 'Delete' && { PhysicalResourceId: 'connection-check-ConnectionCheck' }),
-  } as CloudFormationCustomResourceEvent;
-}
-
-function deps() {
-  return {
-    sts: new STSClient({}),
-    secrets: new SecretsManagerClient({}),
-    iam: new IAMClient({}),
-    cloudFormation: new CloudFormationClient({}),
-    kinesisFor: () => new KinesisClient({ region: 'us-east-2' }),
-    logger: logRecorder(),
-    sleep: async () => {},
-  };
-}
 
 const marketing = { destinationId: 'marketing', region: 'us-east-2', streamName: 'profile-exports' };
 
@@ -72,7 +38,11 @@ describe('runConnectionCheck()', () => {
       StreamDescriptionSummary: { StreamName: 'profile-exports', StreamStatus: 'ACTIVE' } as never,
     });
 
-    const response = await runConnectionCheck(event('Create', [marketing]), context, deps());
+    const response = await runConnectionCheck(
+      checkEvent('Create', checkOf([marketing])),
+      checkContext,
+      checkDeps(),
+    );
 
     expect(response).toEqual({
       PhysicalResourceId: 'connection-check-ConnectionCheck',
@@ -86,9 +56,9 @@ describe('runConnectionCheck()', () => {
       .rejects(
         Object.assign(new Error('Stream profile-exports not found'), { name: 'ResourceNotFoundException' }),
       );
-    const d = deps();
+    const d = checkDeps();
 
-    const run = runConnectionCheck(event('Create', [marketing]), context, d);
+    const run = runConnectionCheck(checkEvent('Create', checkOf([marketing])), checkContext, d);
 
     await expect(run).rejects.toThrow(ConnectionCheckError);
     await expect(run).rejects.toThrow(
@@ -103,7 +73,11 @@ describe('runConnectionCheck()', () => {
   });
 
   it('does nothing on delete', async () => {
-    const response = await runConnectionCheck(event('Delete', [marketing]), context, deps());
+    const response = await runConnectionCheck(
+      checkEvent('Delete', checkOf([marketing])),
+      checkContext,
+      checkDeps(),
+    );
 
     expect(response).toEqual({ PhysicalResourceId: 'connection-check-ConnectionCheck' });
     expect(kinesis.calls()).toHaveLength(0);
