@@ -18,6 +18,7 @@ import { registerDlqCommands } from '../../cli/dlq/commands.js';
 import { registerPolicyCommand } from '../../cli/policy.js';
 import { registerValidateCommand } from '../../cli/validate.js';
 import { UsageError } from '../../core/errors.js';
+import { captureOutput } from '../helpers/cli-run.js';
 
 const sqs = mockClient(SQSClient);
 const doc = mockClient(DynamoDBDocumentClient);
@@ -45,17 +46,8 @@ async function run(...args: string[]): Promise<{ exitCode: number; message?: str
 }
 
 beforeEach(() => {
-  stdout = [];
-  stderr = [];
   process.exitCode = undefined;
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr.push(String(chunk));
-    return true;
-  });
+  ({ stdout, stderr } = captureOutput());
   sqs.reset();
   doc.reset();
   cfn.reset();

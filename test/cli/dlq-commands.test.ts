@@ -24,6 +24,7 @@ import { registerPolicyCommand } from '../../cli/policy.js';
 import { registerTailCommand } from '../../cli/tail.js';
 import { registerValidateCommand } from '../../cli/validate.js';
 import { deadLetterAttributes } from '../../core/dead-letter.js';
+import { captureOutput } from '../helpers/cli-run.js';
 import { exportMessage } from '../helpers/factories.js';
 import { FakeQueue, installFakeSqs } from '../helpers/fake-sqs.js';
 
@@ -95,18 +96,9 @@ function deadLetter(profileId: string): void {
 }
 
 beforeEach(() => {
-  stdout = [];
-  stderr = [];
   exportIds = [];
   process.exitCode = undefined;
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr.push(String(chunk));
-    return true;
-  });
+  ({ stdout, stderr } = captureOutput());
   sqsMock.reset();
   docMock.reset();
   dynamoMock.reset();

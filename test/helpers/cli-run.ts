@@ -16,6 +16,35 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/** What was written to stdout and stderr, chunk by chunk, until `restore()`. */
+export interface CapturedOutput {
+  readonly stdout: string[];
+  readonly stderr: string[];
+  restore(): void;
+}
+
+/** Captures process.stdout and process.stderr writes (nothing reaches the terminal) until `restore()`. */
+export function captureOutput(): CapturedOutput {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout.push(String(chunk));
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+  return {
+    stdout,
+    stderr,
+    restore: () => {
+      out.mockRestore();
+      err.mockRestore();
+    },
+  };
+}
+
 /**
  * Registers the commands on a fresh program and runs `args` with `env` over the process's
  * environment (restored after).
@@ -25,22 +54,13 @@ export async function runCli(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<CliRun> {
-  const out: string[] = [];
-  const err: string[] = [];
   const saved = new Map<string, string | undefined>();
   for (const [key, value] of Object.entries(env)) {
     saved.set(key, process.env[key]);
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out.push(String(chunk));
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err.push(String(chunk));
-    return true;
-  });
+  const output = captureOutput();
   process.exitCode = undefined;
   let exitCode = 0;
   let message: string | undefined;
@@ -52,13 +72,12 @@ export async function runCli(
   } catch (error) {
     ({ exitCode, message } = describeCliError(error));
   } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
+    output.restore();
     process.exitCode = undefined;
     for (const [key, value] of saved) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
   }
-  return { exitCode, message, stdout: out.join(''), stderr: err.join('') };
+  return { exitCode, message, stdout: output.stdout.join(''), stderr: output.stderr.join('') };
 }
