@@ -17,6 +17,7 @@ import { decideEnvironment } from '../lambdas/decide/environment.js';
 import { exportEnvironment } from '../lambdas/export/environment.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './clients.js';
 import type { DynamoDbEmulatorOptions, EmulatorOptions } from './emulators.js';
+import { LocalStackError } from './errors.js';
 import { type LocalResources, type LocalTimings, localTimings } from './resources.js';
 import type { LocalEndpoints, LocalStackOptions } from './stack-types.js';
 
@@ -32,6 +33,8 @@ export interface LocalStackPlan {
   readonly emulators: EmulatorPlan;
   /** DynamoDB Local keeps its data in a temporary directory (so a restart keeps the tables). */
   readonly persistDynamoDb: boolean;
+  /** A running DynamoDB Local this stack uses instead of starting one (its tables carry the prefix). */
+  readonly sharedDynamoDb: LocalStackOptions['sharedDynamoDb'];
   readonly timings: LocalTimings;
   /** The mappings to run, with their overrides; `undefined` when the pipeline does not run. */
   readonly pipeline: PipelinePlan | undefined;
@@ -61,9 +64,27 @@ export function stackTimings(timeScale?: number, overrides?: Partial<LocalTiming
   return { ...t, exportTimeoutMs: Math.min(t.exportTimeoutMs, t.exportVisibilityTimeoutSeconds * 1000) };
 }
 
-/** Decides what a local stack starts and runs from its options. Pure. */
+/**
+ * Decides what a local stack starts and runs from its options. Pure.
+ * @throws LocalStackError when `sharedDynamoDb` comes with an option that needs the stack's own
+ *   DynamoDB Local (`persistDynamoDb`, `ports.dynamodb`), or with a prefix DynamoDB cannot name tables with.
+ */
 export function planLocalStack(options: LocalStackOptions): LocalStackPlan {
-  const { ports = {}, portFlags = {} } = options;
+  const { ports = {}, portFlags = {}, sharedDynamoDb } = options;
+  if (sharedDynamoDb !== undefined) {
+    const conflict = [
+      options.persistDynamoDb === true && 'persistDynamoDb',
+      ports.dynamodb !== undefined && ports.dynamodb !== 0 && 'ports.dynamodb',
+    ].filter((name): name is string => name !== false);
+    if (conflict.length > 0)
+      throw new LocalStackError(
+        `sharedDynamoDb cannot be combined with ${conflict.join(' or ')}: they need the stack's own DynamoDB Local — drop sharedDynamoDb or ${conflict.join(' and ')}`,
+      );
+    if (!/^[A-Za-z0-9_.-]{1,200}$/.test(sharedDynamoDb.tablePrefix))
+      throw new LocalStackError(
+        `sharedDynamoDb.tablePrefix "${sharedDynamoDb.tablePrefix}" cannot begin a DynamoDB table name: use 1–200 of A–Z, a–z, 0–9, "_", "-" and "."`,
+      );
+  }
   return {
     emulators: {
       dynamodb: emulatorOptions(ports.dynamodb, portFlags.dynamodb),
@@ -71,6 +92,7 @@ export function planLocalStack(options: LocalStackOptions): LocalStackPlan {
       sqs: emulatorOptions(ports.sqs, portFlags.sqs),
     },
     persistDynamoDb: options.persistDynamoDb ?? false,
+    sharedDynamoDb,
     timings: stackTimings(options.timeScale, options.timings),
     pipeline:
       (options.runPipeline ?? true)

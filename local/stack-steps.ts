@@ -13,6 +13,7 @@ import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { DEFAULT_CONFIG_PATH } from '../adapters/config-file.js';
 import { readJsonFile } from '../adapters/json-file.js';
 import { type DestinationConfig, parseConfig } from '../core/config.js';
+import { connectDynamoDb } from './dynamodb-shared.js';
 import { type Emulator, startDynamoDb, startKinesis, startSqs } from './emulators.js';
 import { LocalStackError } from './errors.js';
 import type { LambdaHandler } from './event-sources/invoke.js';
@@ -65,7 +66,7 @@ export interface Emulators {
 
 /**
  * Starts the three emulators at once (DynamoDB Local in a temporary data directory when the plan
- * persists it), reporting each as it becomes ready.
+ * persists it; none when the plan shares a running one), reporting each as it becomes ready.
  * @throws the first emulator's start error (PortInUseError, EmulatorStartError), after the others
  *   settled; what did start is in `teardown`.
  */
@@ -84,10 +85,13 @@ export async function startEmulators(
     progress(`${label} ready on ${emulator.endpoint} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     return emulator;
   };
+  const shared = plan.sharedDynamoDb;
   const results = await Promise.allSettled([
-    startOne('DynamoDB Local', () =>
-      startDynamoDb({ ...plan.emulators.dynamodb, ...(dataDir !== undefined && { dataDir }) }),
-    ),
+    shared === undefined
+      ? startOne('DynamoDB Local', () =>
+          startDynamoDb({ ...plan.emulators.dynamodb, ...(dataDir !== undefined && { dataDir }) }),
+        )
+      : startOne('DynamoDB Local (shared)', () => connectDynamoDb(shared.endpoint)),
     startOne('Kinesis (kinesalite)', () => startKinesis(plan.emulators.kinesis)),
     startOne('SQS (local-aws-sqs)', () => startSqs(plan.emulators.sqs)),
   ]);

@@ -64,6 +64,13 @@ export interface LocalStackOptions {
   readonly functionEnv?: Readonly<Record<string, string>>;
   /** Keep DynamoDB Local's data on disk, so `restartDynamoDb()` keeps the tables and the stream. @default false */
   readonly persistDynamoDb?: boolean;
+  /**
+   * A DynamoDB Local that is already running and serves other stacks too (the e2e tests share one JVM):
+   * this stack starts no JVM of its own, names its two tables `<tablePrefix>-<name>`, and deletes them
+   * when it stops. `restartDynamoDb()`, `persistDynamoDb` and `ports.dynamodb` need the stack's own.
+   * @default - the stack starts its own DynamoDB Local
+   */
+  readonly sharedDynamoDb?: { readonly endpoint: string; readonly tablePrefix: string };
   /** Progress lines while starting ("DynamoDB Local ready on …"). */
   readonly onProgress?: (message: string) => void;
   /** Every runtime event of both mappings (invocations, discards, transient errors). */

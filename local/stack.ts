@@ -13,6 +13,7 @@
  * functions read `process.env` and create their clients when first imported, so one process runs
  * one stack at a time, and restarts keep every port (the handlers keep their endpoints).
  */
+import { DeleteTableCommand, type DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DEFAULT_CONFIG_PATH } from '../adapters/config-file.js';
 import { readAllRecords } from '../adapters/kinesis-reader.js';
@@ -20,7 +21,12 @@ import { createLocalClients, destroyLocalClients } from './clients.js';
 import { LocalStackError } from './errors.js';
 import { LocalPipeline } from './local-pipeline.js';
 import { captureMetricOutput, MetricsStore } from './metrics-store.js';
-import { createResources, type LocalResources } from './resources.js';
+import {
+  createResources,
+  LOCAL_RESOURCE_NAMES,
+  type LocalResourceNames,
+  type LocalResources,
+} from './resources.js';
 import { cliEnvironment, functionEnvironment, pipelineSummary, planLocalStack } from './stack-plan.js';
 import {
   countQueueMessages,
@@ -43,6 +49,24 @@ export type {
 
 /** The example config `npm start` and `local up` use by default. */
 export const EXAMPLE_CONFIG_PATH = DEFAULT_CONFIG_PATH;
+
+/** The local resource names, the two tables prefixed `<prefix>-` on a shared DynamoDB Local. */
+function tableNames(prefix: string | undefined): LocalResourceNames {
+  const n = LOCAL_RESOURCE_NAMES;
+  if (prefix === undefined) return n;
+  return { ...n, profileTable: `${prefix}-${n.profileTable}`, stateTable: `${prefix}-${n.stateTable}` };
+}
+
+/** Deletes the stack's two tables (a table already gone is fine). */
+async function deleteTables(client: DynamoDBClient, names: LocalResourceNames): Promise<void> {
+  await Promise.all(
+    [names.profileTable, names.stateTable].map((TableName) =>
+      client.send(new DeleteTableCommand({ TableName })).catch((error: unknown) => {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+      }),
+    ),
+  );
+}
 
 /** The stack of this process: the functions keep the endpoints of the first one they were imported with. */
 let running: LocalStack | undefined;
@@ -83,7 +107,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
 
     progress('creating tables, queues and streams…');
-    let resources: LocalResources = await createResources(resourceClients, config, timings);
+    const names = tableNames(plan.sharedDynamoDb?.tablePrefix);
+    let resources: LocalResources = await createResources(resourceClients, config, timings, names);
+    // A shared DynamoDB Local outlives the stack: its tables go with it (after the mappings stop).
+    if (plan.sharedDynamoDb !== undefined) teardown.add(() => deleteTables(clients.dynamodb, names));
 
     const functionKinesisEndpoint =
       typeof options.functionKinesisEndpoint === 'function'
@@ -164,7 +191,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       restartKinesis: (o) => emulators.kinesis.restart(o),
       async restartDynamoDb(o) {
         await emulators.dynamodb.restart(o);
-        resources = await createResources(resourceClients, config, timings);
+        resources = await createResources(resourceClients, config, timings, names);
         // In-memory DynamoDB Local lost the table: follow the re-created table's stream.
         await pipeline?.followStream(resources);
       },

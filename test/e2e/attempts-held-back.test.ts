@@ -20,8 +20,9 @@ import { readDeadLetterReason } from '../../core/dead-letter.js';
 import { exportDocumentOf, parseExportMessageBody } from '../../core/export-message.js';
 import { PIPELINE_SETTINGS } from '../../core/pipeline-settings.js';
 import { forward, readBody, send, sendError } from '../../local/fault-proxy-http.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
+import { startTestStack } from '../helpers/stack.js';
 
 const SEGMENT = 'seg-customers';
 const PROFILE = 'held-back-1';
@@ -85,7 +86,7 @@ let stack: LocalStack;
 let proxy: Awaited<ReturnType<typeof startOutageProxy>> | undefined;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startTestStack({
     config,
     functionKinesisEndpoint: async (emulator) => {
       proxy = await startOutageProxy(new URL(emulator));

@@ -14,9 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeProfiles } from '../../adapters/profile-writer.js';
 import { registerDecideCommands } from '../../cli/decide/commands.js';
 import type { DestinationConfig } from '../../core/config.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
 import { runCli } from '../helpers/cli-run.js';
+import { startTestStack } from '../helpers/stack.js';
 
 const SEGMENT = 'seg-replay';
 const config: DestinationConfig = {
@@ -46,7 +47,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kd-replay-'));
   const configPath = join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(config));
-  stack = await startLocalStack({
+  stack = await startTestStack({
     config: configPath,
     // Give a failing batch up after one retry (the deployed mapping retries far longer).
     decideMapping: { retryAttempts: 1, maxBatchingWindowMs: 0 },

@@ -8,24 +8,26 @@ import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FailureInput, StateTable } from '../../adapters/state-table.js';
 import { createDynamoDbClient } from '../../local/clients.js';
-import { type Emulator, startDynamoDb } from '../../local/emulators.js';
+import type { Emulator } from '../../local/emulators.js';
+import { fileTableName, testDynamoDb } from '../helpers/stack.js';
 
+const STATE_TABLE = fileTableName('state');
 let emulator: Emulator;
 let client: DynamoDBClient;
 let table: StateTable;
 
 beforeAll(async () => {
-  emulator = await startDynamoDb();
+  emulator = await testDynamoDb();
   client = createDynamoDbClient(emulator.endpoint);
   await client.send(
     new CreateTableCommand({
-      TableName: 'state',
+      TableName: STATE_TABLE,
       AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
-  table = new StateTable({ client, tableName: 'state' });
+  table = new StateTable({ client, tableName: STATE_TABLE });
 }, 120_000);
 
 afterAll(async () => {

@@ -14,8 +14,9 @@ import type { DestinationConfig } from '../../core/config.js';
 import { readDeadLetterReason } from '../../core/dead-letter.js';
 import { exportDocumentOf, exportMessageSchema, readExportMessage } from '../../core/export-message.js';
 import type { LambdaHandler } from '../../local/event-sources/invoke.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
+import { startTestStack } from '../helpers/stack.js';
 
 const SEGMENT = '5b998cb9-9488-4ec3-8d95-fa8338ced490';
 const DOOMED_SEGMENT = 'seg-doomed';
@@ -108,7 +109,7 @@ const doomedReceiveCounts: number[] = [];
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startTestStack({
     config,
     functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true' },
     // Retries after a failure wait for the visibility timeout: shorter than the scaled 18 s, but with

@@ -16,9 +16,10 @@ import { redriveDeadLetters } from '../../cli/dlq/redrive.js';
 import { parseConfig } from '../../core/config.js';
 import { readDeadLetterReason } from '../../core/dead-letter.js';
 import { parseExportMessageBody } from '../../core/export-message.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
 import { exportMessage } from '../helpers/factories.js';
+import { startTestStack } from '../helpers/stack.js';
 
 const SEGMENT = 'seg-customers';
 const EMOJI_ID = '\u{1F600}'.repeat(130);
@@ -41,7 +42,7 @@ const config = parseConfig({
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startTestStack({
     config,
     timings: { exportVisibilityTimeoutSeconds: 3, exportTimeoutMs: 2_500 },
     decideMapping: { maxBatchingWindowMs: 100 },

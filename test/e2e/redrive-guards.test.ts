@@ -24,10 +24,17 @@ import { writeProfiles } from '../../adapters/profile-writer.js';
 import { registerDlqCommands } from '../../cli/dlq/commands.js';
 import type { DestinationConfig } from '../../core/config.js';
 import { type FaultProxy, startFaultProxy } from '../../local/fault-proxy.js';
-import { createResources, type LocalResources, prefixedResourceNames } from '../../local/resources.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import {
+  createResources,
+  LOCAL_RESOURCE_NAMES,
+  type LocalResourceNames,
+  type LocalResources,
+  prefixedResourceNames,
+} from '../../local/resources.js';
+import type { LocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
 import { runCli } from '../helpers/cli-run.js';
+import { startTestStack } from '../helpers/stack.js';
 
 const SEGMENT = 'seg-guards';
 const destination = (streamName: string): DestinationConfig['destinations'][number] => ({
@@ -56,6 +63,12 @@ const resourceClients = () => ({
   sqs: stack.clients.sqs,
   kinesisFor: () => stack.clients.kinesis,
 });
+/** This stack's resource names: on the shared DynamoDB Local its two tables carry a prefix. */
+const stackNames = (): LocalResourceNames => ({
+  ...LOCAL_RESOURCE_NAMES,
+  profileTable: stack.resources.profileTableName,
+  stateTable: stack.resources.stateTableName,
+});
 const arnOf = async (url: string) =>
   (
     await stack.clients.sqs.send(
@@ -67,7 +80,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kd-guards-'));
   const configPath = join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(config));
-  stack = await startLocalStack({
+  stack = await startTestStack({
     config: configPath,
     functionKinesisEndpoint: async (emulator) => {
       proxy = await startFaultProxy({ target: emulator });
@@ -147,7 +160,8 @@ describe('dlq commands on the local stack', () => {
       resourceClients(),
       { ...config, destinations: [destination('guards-e2e-b')] },
       stack.timings,
-      prefixedResourceNames('b'),
+      // Pipeline B's tables on the shared DynamoDB Local: named for this file alone.
+      prefixedResourceNames(`b${process.pid}`),
     );
 
     const run = await cli(['dlq', 'redrive', '--yes'], {
@@ -188,7 +202,7 @@ describe('dlq commands on the local stack', () => {
     expect(await stack.queueDepth('dlq')).toBe(DEAD_LETTERS);
     expect(await stack.queueDepth('export')).toBe(0);
     // The stream back, for what follows.
-    await createResources(resourceClients(), stack.config, stack.timings);
+    await createResources(resourceClients(), stack.config, stack.timings, stackNames());
   });
 
   it('refuses after a destroy: the fresh state table does not know the dead letters', async () => {
@@ -200,7 +214,7 @@ describe('dlq commands on the local stack', () => {
         .then(() => false)
         .catch((error: unknown) => error instanceof ResourceNotFoundException),
     );
-    await createResources(resourceClients(), stack.config, stack.timings);
+    await createResources(resourceClients(), stack.config, stack.timings, stackNames());
 
     const run = await cli(['dlq', 'redrive', '--yes']);
 

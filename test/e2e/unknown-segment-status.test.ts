@@ -12,8 +12,9 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../core/config.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
+import { startTestStack } from '../helpers/stack.js';
 
 const DELOREAN = 'd1e0f2a3-6f00-4c2b-9d5e-de10aea0c4a5'; // mapped to marketing, mp-default
 const NEWSLETTER_EU = 'e8f9a0b1-c2d3-4e5f-a6b7-c8d9e0f1a2b3'; // mapped to eu, mp-eu
@@ -52,7 +53,7 @@ const config = parseConfig({
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startTestStack({
     config,
     decideMapping: { maxBatchingWindowMs: 100 },
     functionEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true' },

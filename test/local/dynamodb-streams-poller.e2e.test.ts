@@ -11,7 +11,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbClient, createDynamoDbStreamsClient, createSqsClient } from '../../local/clients.js';
-import { type Emulator, startDynamoDb, startSqs } from '../../local/emulators.js';
+import { type Emulator, startSqs } from '../../local/emulators.js';
 import {
   DynamoDbStreamsPoller,
   type DynamoDbStreamsPollerOptions,
@@ -19,6 +19,7 @@ import {
   type StreamsPollerEvent,
 } from '../../local/event-sources/dynamodb-streams-poller.js';
 import { waitFor } from '../../local/wait.js';
+import { testDynamoDb } from '../helpers/stack.js';
 
 let dynamo: Emulator;
 let sqsEmulator: Emulator;
@@ -27,7 +28,7 @@ let streams: DynamoDBStreamsClient;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  [dynamo, sqsEmulator] = await Promise.all([startDynamoDb(), startSqs()]);
+  [dynamo, sqsEmulator] = await Promise.all([testDynamoDb(), startSqs()]);
   ddb = createDynamoDbClient(dynamo.endpoint);
   streams = createDynamoDbStreamsClient(dynamo.endpoint);
   sqs = createSqsClient(sqsEmulator.endpoint);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LocalStackError } from '../../local/errors.js';
 import type { LocalResources } from '../../local/resources.js';
 import {
   cliEnvironment,
@@ -46,6 +47,23 @@ describe('planLocalStack()', () => {
   it('keeps DynamoDB Local in memory unless asked to persist it', () => {
     expect(planLocalStack({}).persistDynamoDb).toBe(false);
     expect(planLocalStack({ persistDynamoDb: true }).persistDynamoDb).toBe(true);
+  });
+
+  it('uses a shared DynamoDB Local only when nothing needs the stack to own one', () => {
+    const sharedDynamoDb = { endpoint: 'http://127.0.0.1:8000', tablePrefix: 't42-1' };
+    expect(planLocalStack({}).sharedDynamoDb).toBeUndefined();
+    expect(planLocalStack({ sharedDynamoDb }).sharedDynamoDb).toEqual(sharedDynamoDb);
+    expect(planLocalStack({ sharedDynamoDb, ports: { dynamodb: 0 } }).sharedDynamoDb).toEqual(sharedDynamoDb);
+    expect(() =>
+      planLocalStack({ sharedDynamoDb, persistDynamoDb: true, ports: { dynamodb: 8001 } }),
+    ).toThrow(
+      new LocalStackError(
+        "sharedDynamoDb cannot be combined with persistDynamoDb or ports.dynamodb: they need the stack's own DynamoDB Local — drop sharedDynamoDb or persistDynamoDb and ports.dynamodb",
+      ),
+    );
+    expect(() => planLocalStack({ sharedDynamoDb: { ...sharedDynamoDb, tablePrefix: 'a b' } })).toThrow(
+      /tablePrefix "a b" cannot begin a DynamoDB table name: use 1–200 of A–Z/,
+    );
   });
 });
 
