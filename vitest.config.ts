@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongWaitsFirstSequencer } from './test/setup/sequencer.js';
 
 /**
  * A test file's project follows from its path alone, so a new file is classified without editing this
@@ -49,6 +50,8 @@ export default defineConfig({
     globalSetup: ['test/setup/build-dist.ts'],
     // Each file's changes to process.env and process.exitCode end with it (threads share a process).
     setupFiles: ['test/setup/restore-process.ts'],
+    // A fresh clone has no record of file durations: the long-waiting e2e files start first anyway.
+    sequence: { sequencer: LongWaitsFirstSequencer },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     env: { ...SAFETY_ENV, ...TEST_JVM_ENV },
