@@ -2,13 +2,15 @@
  * `kinesis-destination status` on AWS: the funnel from CloudWatch. The queries are built from the
  * metric-names module (core/metric-names.ts, `FUNNEL_COUNTS` and `FUNNEL_METRIC.latency`) with the
  * deployment's dimensions, sent as `GetMetricData` pages of at most 500 queries (the API's limit), and
- * the datapoints handed to core/funnel.ts; the alarms in ALARM come from `DescribeAlarms`.
+ * the datapoints handed to core/funnel.ts; the alarms in ALARM come from `DescribeAlarms`. Without a
+ * config, the destinations are the ones whose funnel metrics `ListMetrics` lists for the pipeline.
  */
 import {
   type CloudWatchClient,
   DescribeAlarmsCommand,
   type Dimension,
   GetMetricDataCommand,
+  ListMetricsCommand,
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import {
@@ -184,4 +186,41 @@ async function alarmsInAlarm(
     nextToken = answer.NextToken;
   } while (nextToken !== undefined);
   return alarms;
+}
+
+/**
+ * The destinations of a pipeline as CloudWatch knows them: the `destination` dimension of every
+ * `evaluated` funnel metric `ListMetrics` lists with the pipeline's dimensions (with no pipeline name,
+ * those without a `pipeline` dimension), sorted. CloudWatch lists a metric from about 15 minutes after
+ * its first datapoint until two weeks after its last, so a destination with no traffic in two weeks is
+ * not among them.
+ * @throws the SDK's error (the CLI prints it).
+ */
+export async function destinationsInCloudWatch(
+  client: CloudWatchClient,
+  pipelineName: string | undefined,
+): Promise<string[]> {
+  const found = new Set<string>();
+  let nextToken: string | undefined;
+  do {
+    const answer = await client.send(
+      new ListMetricsCommand({
+        Namespace: METRICS_NAMESPACE,
+        MetricName: FUNNEL_METRIC.evaluated,
+        Dimensions: [
+          { Name: METRIC_DIMENSION.service, Value: SERVICE_NAME },
+          ...(pipelineName === undefined ? [] : [{ Name: METRIC_DIMENSION.pipeline, Value: pipelineName }]),
+        ],
+        ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+      }),
+    );
+    for (const metric of answer.Metrics ?? []) {
+      const value = (name: string) => metric.Dimensions?.find((d) => d.Name === name)?.Value;
+      if (value(METRIC_DIMENSION.pipeline) !== pipelineName) continue;
+      const destination = value(METRIC_DIMENSION.destination);
+      if (destination !== undefined && destination.length > 0) found.add(destination);
+    }
+    nextToken = answer.NextToken;
+  } while (nextToken !== undefined);
+  return [...found].sort();
 }

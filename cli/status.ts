@@ -9,7 +9,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { LOCAL_METRICS_URL_VARIABLE } from '../core/environment-variables.js';
+import { loadConfigFile } from '../adapters/config-file.js';
+import { CONFIG_PATH_VARIABLE, LOCAL_METRICS_URL_VARIABLE } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
 import type { FunnelView } from '../core/funnel.js';
 import { renderFunnel } from '../core/funnel-render.js';
@@ -17,11 +18,10 @@ import { STACK_OUTPUT, selectPipelineOutputs } from '../core/stack-outputs.js';
 import {
   DEFAULT_STACK_NAME,
   type DeploymentCommandOptions,
-  loadCommandConfig,
   selectDestinations,
   withDeploymentOptions,
 } from './deployment.js';
-import { readCloudWatchFunnel } from './status-cloudwatch.js';
+import { destinationsInCloudWatch, readCloudWatchFunnel } from './status-cloudwatch.js';
 
 /** `--since` units, in ms. */
 const UNITS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -109,9 +109,35 @@ async function pipelineNameOf(stack: string, pipeline: string | undefined, clien
 }
 
 /**
+ * The destinations `status` reports on AWS: the config's when one is named (`--config`, `KD_CONFIG`),
+ * narrowed by `--destination`; else `--destination` alone; else the ones CloudWatch has funnel metrics
+ * of for the pipeline — never a config file the operator did not name (the example config's ids are not
+ * the deployment's).
+ * @throws UsageError for an unknown `--destination` in the config, or when CloudWatch knows none.
+ */
+async function destinationIds(
+  flags: StatusFlags,
+  env: Readonly<Record<string, string | undefined>>,
+  stack: string,
+  pipelineName: string | undefined,
+  cloudWatch: CloudWatchClient,
+): Promise<string[]> {
+  const configPath = flags.config ?? env[CONFIG_PATH_VARIABLE];
+  if (configPath !== undefined)
+    return selectDestinations(loadConfigFile(configPath), flags.destination).map((d) => d.id);
+  if (flags.destination !== undefined) return [flags.destination];
+  const found = await destinationsInCloudWatch(cloudWatch, pipelineName);
+  if (found.length === 0)
+    throw new UsageError(
+      `CloudWatch has no funnel metrics of ${pipelineName === undefined ? `stack "${stack}"` : `pipeline "${pipelineName}" of stack "${stack}"`} (none in the last two weeks, or the first arrived less than 15 minutes ago), so there is no destination to report on: pass --config with the deployment's config file, or --destination ID`,
+    );
+  return found;
+}
+
+/**
  * The funnel view `status` prints: from the local stack when `KD_LOCAL_METRICS_URL` is set and no
- * `--stack` is given, else from CloudWatch for the stack (`--stack`, else the default) and the
- * config's destinations.
+ * `--stack` is given, else from CloudWatch for the stack (`--stack`, else the default) and its
+ * destinations (the named config's, else the ones CloudWatch has metrics of).
  * @throws UsageError for a bad flag, an unknown destination, an unreadable source.
  */
 export async function statusView(flags: StatusFlags, deps: StatusDependencies = {}): Promise<FunnelView> {
@@ -124,17 +150,16 @@ export async function statusView(flags: StatusFlags, deps: StatusDependencies = 
     );
   if (flags.stack === undefined && localUrl !== undefined && localUrl.length > 0)
     return readLocalFunnel(localUrl, sinceMs, flags, deps);
-  const destinations = selectDestinations(loadCommandConfig(flags.config), flags.destination).map(
-    (d) => d.id,
-  );
   const stack = flags.stack ?? DEFAULT_STACK_NAME;
   const pipelineName = await pipelineNameOf(
     stack,
     flags.pipeline,
     deps.cloudFormation ?? new CloudFormationClient({}),
   );
+  const cloudWatch = deps.cloudWatch ?? new CloudWatchClient({});
+  const destinations = await destinationIds(flags, env, stack, pipelineName, cloudWatch);
   const to = (deps.now ?? Date.now)();
-  return readCloudWatchFunnel(deps.cloudWatch ?? new CloudWatchClient({}), {
+  return readCloudWatchFunnel(cloudWatch, {
     window: { from: to - sinceMs, to },
     destinations,
     alarmPrefix: stack,

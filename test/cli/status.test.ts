@@ -4,11 +4,17 @@ import {
   DescribeAlarmsCommand,
   GetMetricDataCommand,
   type GetMetricDataCommandInput,
+  ListMetricsCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseSince, statusView } from '../../cli/status.js';
-import { funnelQueries, MAX_QUERIES_PER_CALL, readCloudWatchFunnel } from '../../cli/status-cloudwatch.js';
+import {
+  destinationsInCloudWatch,
+  funnelQueries,
+  MAX_QUERIES_PER_CALL,
+  readCloudWatchFunnel,
+} from '../../cli/status-cloudwatch.js';
 import { FUNNEL_COUNTS, FUNNEL_METRIC } from '../../core/metric-names.js';
 
 const cloudWatch = mockClient(CloudWatchClient);
@@ -157,6 +163,67 @@ describe('readCloudWatchFunnel()', () => {
   });
 });
 
+/** A DescribeStacks answer: one stack whose outputs name its pipeline. */
+const stackWithPipeline = (pipeline: string) => ({
+  Stacks: [
+    {
+      StackName: 'Prod',
+      CreationTime: new Date(0),
+      StackStatus: 'CREATE_COMPLETE' as const,
+      Outputs: [{ OutputKey: 'PipelineName', OutputValue: pipeline }],
+    },
+  ],
+});
+
+/** A ListMetrics entry: the evaluated funnel metric of one destination (of a pipeline, or none). */
+const evaluatedMetric = (pipeline: string | undefined, destination: string) => ({
+  Namespace: 'KinesisDestination',
+  MetricName: FUNNEL_METRIC.evaluated,
+  Dimensions: [
+    { Name: 'service', Value: 'kinesis-destination' },
+    ...(pipeline === undefined ? [] : [{ Name: 'pipeline', Value: pipeline }]),
+    { Name: 'destination', Value: destination },
+  ],
+});
+
+/** The mocked AWS clients, a fixed clock, and this environment. */
+const awsDeps = (env: Record<string, string> = {}) => ({
+  env,
+  cloudWatch: new CloudWatchClient({}),
+  cloudFormation: new CloudFormationClient({}),
+  now: () => TO,
+});
+
+describe('destinationsInCloudWatch()', () => {
+  it("lists each destination of the pipeline once, sorted, following NextToken, and no other pipeline's", async () => {
+    cloudWatch
+      .on(ListMetricsCommand)
+      .resolvesOnce({
+        Metrics: [
+          evaluatedMetric('prod', 'web'),
+          evaluatedMetric('staging', 'qa'),
+          evaluatedMetric('prod', 'crm'),
+        ],
+        NextToken: 'page-2',
+      })
+      .resolvesOnce({ Metrics: [evaluatedMetric('prod', 'web'), evaluatedMetric(undefined, 'legacy')] });
+
+    expect(await destinationsInCloudWatch(new CloudWatchClient({}), 'prod')).toEqual(['crm', 'web']);
+    expect(cloudWatch.commandCalls(ListMetricsCommand)[1]?.args[0].input.NextToken).toBe('page-2');
+  });
+
+  it('for a deployment without a pipeline name, lists only the metrics without a pipeline dimension', async () => {
+    cloudWatch.on(ListMetricsCommand).resolves({
+      Metrics: [evaluatedMetric(undefined, 'marketing'), evaluatedMetric('prod', 'crm')],
+    });
+
+    expect(await destinationsInCloudWatch(new CloudWatchClient({}), undefined)).toEqual(['marketing']);
+    expect(cloudWatch.commandCalls(ListMetricsCommand)[0]?.args[0].input.Dimensions).toEqual([
+      { Name: 'service', Value: 'kinesis-destination' },
+    ]);
+  });
+});
+
 describe('statusView()', () => {
   it("reads the stack's pipeline name and prints the --json shape for the config's destinations", async () => {
     cloudFormation.on(DescribeStacksCommand).resolves({
@@ -199,6 +266,47 @@ describe('statusView()', () => {
         'latencyMs',
         'alarms',
       ]),
+    );
+  });
+
+  it('without a config, reports on the destinations CloudWatch has funnel metrics of for the pipeline', async () => {
+    cloudFormation.on(DescribeStacksCommand).resolves(stackWithPipeline('prod'));
+    cloudWatch.on(ListMetricsCommand).resolves({ Metrics: [evaluatedMetric('prod', 'crm')] });
+    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+
+    // Run where examples/config.json exists: its ids (marketing, analytics) are not the deployment's.
+    const view = await statusView({ since: '1h', stack: 'Prod' }, awsDeps());
+
+    expect(view.report.destinations.map((d) => d.id)).toEqual(['crm']);
+    expect(cloudWatch.commandCalls(ListMetricsCommand)[0]?.args[0].input).toEqual({
+      Namespace: 'KinesisDestination',
+      MetricName: FUNNEL_METRIC.evaluated,
+      Dimensions: [
+        { Name: 'service', Value: 'kinesis-destination' },
+        { Name: 'pipeline', Value: 'prod' },
+      ],
+    });
+  });
+
+  it('takes the destinations from the config named by KD_CONFIG, narrowed by --destination, without asking CloudWatch', async () => {
+    cloudFormation.on(DescribeStacksCommand).resolves(stackWithPipeline('prod'));
+    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+
+    const view = await statusView(
+      { since: '1h', stack: 'Prod', destination: 'analytics' },
+      awsDeps({ KD_CONFIG: 'examples/config.json' }),
+    );
+
+    expect(view.report.destinations.map((d) => d.id)).toEqual(['analytics']);
+    expect(cloudWatch.commandCalls(ListMetricsCommand)).toHaveLength(0);
+  });
+
+  it('says what to pass when CloudWatch has no funnel metrics of the pipeline', async () => {
+    cloudFormation.on(DescribeStacksCommand).resolves(stackWithPipeline('prod'));
+    cloudWatch.on(ListMetricsCommand).resolves({ Metrics: [] });
+
+    await expect(statusView({ since: '1h', stack: 'Prod' }, awsDeps())).rejects.toThrow(
+      `CloudWatch has no funnel metrics of pipeline "prod" of stack "Prod" (none in the last two weeks, or the first arrived less than 15 minutes ago), so there is no destination to report on: pass --config with the deployment's config file, or --destination ID`,
     );
   });
 
