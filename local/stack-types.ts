@@ -11,7 +11,7 @@ import type { StreamsPollerEvent } from './event-sources/dynamodb-streams-poller
 import type { LambdaHandler } from './event-sources/invoke.js';
 import type { SqsPollerEvent } from './event-sources/sqs-poller.js';
 import type { MetricsStore } from './metrics-store.js';
-import type { LocalResources, LocalTimings } from './resources.js';
+import type { LocalResourceNames, LocalResources, LocalTimings } from './resources.js';
 
 /** A handler wrapper: receives the real (or injected) handler, returns the one the runtime invokes. */
 export type HandlerWrapper<E> = (handler: LambdaHandler<E, unknown>) => LambdaHandler<E, unknown>;
@@ -107,6 +107,8 @@ export interface LocalStack {
   /** The config file, when the config came from one. */
   readonly configPath: string | undefined;
   readonly resources: LocalResources;
+  /** The names its resources were created with (the two tables prefixed on a shared DynamoDB Local). */
+  readonly resourceNames: LocalResourceNames;
   readonly timings: LocalTimings;
   /** Clients aimed straight at the emulators (never through the Kinesis override). */
   readonly clients: LocalClients;

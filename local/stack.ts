@@ -166,6 +166,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       get resources() {
         return resources;
       },
+      resourceNames: names,
       timings,
       clients,
       metrics,

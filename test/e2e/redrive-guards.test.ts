@@ -24,13 +24,7 @@ import { writeProfiles } from '../../adapters/profile-writer.js';
 import { registerDlqCommands } from '../../cli/dlq/commands.js';
 import type { DestinationConfig } from '../../core/config.js';
 import { type FaultProxy, startFaultProxy } from '../../local/fault-proxy.js';
-import {
-  createResources,
-  LOCAL_RESOURCE_NAMES,
-  type LocalResourceNames,
-  type LocalResources,
-  prefixedResourceNames,
-} from '../../local/resources.js';
+import { createResources, type LocalResources, prefixedResourceNames } from '../../local/resources.js';
 import type { LocalStack } from '../../local/stack.js';
 import { waitFor } from '../../local/wait.js';
 import { runCli } from '../helpers/cli-run.js';
@@ -62,12 +56,6 @@ const resourceClients = () => ({
   dynamodb: stack.clients.dynamodb,
   sqs: stack.clients.sqs,
   kinesisFor: () => stack.clients.kinesis,
-});
-/** This stack's resource names: on the shared DynamoDB Local its two tables carry a prefix. */
-const stackNames = (): LocalResourceNames => ({
-  ...LOCAL_RESOURCE_NAMES,
-  profileTable: stack.resources.profileTableName,
-  stateTable: stack.resources.stateTableName,
 });
 const arnOf = async (url: string) =>
   (
@@ -202,7 +190,7 @@ describe('dlq commands on the local stack', () => {
     expect(await stack.queueDepth('dlq')).toBe(DEAD_LETTERS);
     expect(await stack.queueDepth('export')).toBe(0);
     // The stream back, for what follows.
-    await createResources(resourceClients(), stack.config, stack.timings, stackNames());
+    await createResources(resourceClients(), stack.config, stack.timings, stack.resourceNames);
   });
 
   it('refuses after a destroy: the fresh state table does not know the dead letters', async () => {
@@ -214,7 +202,7 @@ describe('dlq commands on the local stack', () => {
         .then(() => false)
         .catch((error: unknown) => error instanceof ResourceNotFoundException),
     );
-    await createResources(resourceClients(), stack.config, stack.timings, stackNames());
+    await createResources(resourceClients(), stack.config, stack.timings, stack.resourceNames);
 
     const run = await cli(['dlq', 'redrive', '--yes']);
 

@@ -45,6 +45,11 @@ describe('a local stack on a shared DynamoDB Local', () => {
       expect.arrayContaining([stack.resources.profileTableName, stack.resources.stateTableName]),
     );
     expect(stack.env.PROFILE_TABLE_NAME).toBe(stack.resources.profileTableName);
+    expect(stack.resourceNames).toMatchObject({
+      profileTable: stack.resources.profileTableName,
+      stateTable: stack.resources.stateTableName,
+      exportQueue: 'kinesis-destination-export.fifo',
+    });
   });
 
   it('refuses to restart the DynamoDB Local other stacks use, and says how to get one to restart', async () => {
