@@ -17,32 +17,19 @@ export const QUIET_FUNCTIONS = {
   POWERTOOLS_METRICS_DISABLED: 'true',
 } as const;
 
-/** Options of {@link startTestStack}: the local stack's, and whether it needs a DynamoDB Local of its own. */
-export interface TestStackOptions extends LocalStackOptions {
-  /**
-   * Start the stack's own DynamoDB Local instead of using the e2e project's shared one
-   * (test/setup/shared-dynamodb.ts). Implied by `persistDynamoDb` and a fixed `ports.dynamodb`.
-   * @default false
-   */
-  readonly ownDynamoDb?: boolean;
-}
-
 /** Stacks this process started on the shared DynamoDB Local: each gets tables of its own. */
 let sharedStacks = 0;
 
 /**
  * Starts a local stack with {@link QUIET_FUNCTIONS} (overridden by `options.functionEnv`), on the e2e
- * project's shared DynamoDB Local when there is one (tables `t<pid>-<n>-…`, deleted when it stops).
+ * project's shared DynamoDB Local when there is one (tables `t<pid>-<n>-…`, deleted when it stops) and
+ * the stack does not need its own: a persisted one (it restarts it) or one on a fixed port.
  * @throws what `startLocalStack` throws (a port in use, java missing, an invalid config).
  */
-export function startTestStack({
-  ownDynamoDb = false,
-  ...options
-}: TestStackOptions = {}): Promise<LocalStack> {
+export function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const endpoint = inject('sharedDynamoDbEndpoint');
   const shared =
     endpoint !== undefined &&
-    !ownDynamoDb &&
     options.persistDynamoDb !== true &&
     (options.ports?.dynamodb ?? 0) === 0 &&
     options.sharedDynamoDb === undefined;

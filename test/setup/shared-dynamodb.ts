@@ -5,7 +5,7 @@
  * emulator live in that process and cost nothing to start, but DynamoDB Local is a JVM: about 2 s of
  * CPU to start, paid by some twenty files on two cores. Here it starts once (with the JVM's default
  * compilers: it lives for the whole run), and `startTestStack()` gives each stack its own table prefix
- * on it. A file that restarts DynamoDB or needs its own JVM still starts one (`ownDynamoDb`).
+ * on it. A stack that persists DynamoDB Local (to restart it) or fixes its port still starts its own.
  */
 import type { TestProject } from 'vitest/node';
 import { type Emulator, startDynamoDb } from '../../local/emulators.js';
