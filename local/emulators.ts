@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createRequestHandler } from 'local-aws-sqs';
 import { createDynamoDbClient } from './clients.js';
+import { closeServer, RESTART_DRAIN_MS, STOP_DRAIN_MS } from './close-server.js';
 import { EmulatorStartError, PortInUseError } from './errors.js';
 import { withFifoDeduplication } from './sqs-deduplication.js';
 import { waitFor } from './wait.js';
@@ -115,23 +116,6 @@ async function listenOn(server: Server, port: number): Promise<number> {
   return address.port;
 }
 
-/**
- * Stops accepting connections and lets the requests in flight finish (the emulators answer in
- * milliseconds; after `drainMs` the rest are cut). Answers are not lost: a message the SQS emulator
- * handed out always reaches the local mapping, which holds a FIFO group's later messages behind it —
- * a receive answer lost in a restart would leave the message invisible where the mapping cannot see
- * it, and let its group's later messages overtake it (SQS would hold them back).
- */
-async function closeServer(server: Server, drainMs = 2_000): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Idle keep-alive sockets of SDK clients would hold close() open; busy ones end after their answer.
-  server.closeIdleConnections();
-  const cut = setTimeout(() => server.closeAllConnections(), drainMs);
-  await closed;
-  clearTimeout(cut);
-}
-
 /** Resolves when nothing listens on `port` (all interfaces), else throws PortInUseError. */
 async function assertPortFree(service: string, port: number, flag: string): Promise<void> {
   const probe = createNetServer();
@@ -195,9 +179,9 @@ async function startHttpEmulator(
     service,
     port,
     endpoint: `http://${LOCAL_HOST}:${port}`,
-    stop: () => closeServer(server),
+    stop: () => closeServer(server, STOP_DRAIN_MS),
     async restart({ downtimeMs = 0 } = {}) {
-      await closeServer(server);
+      await closeServer(server, RESTART_DRAIN_MS);
       if (downtimeMs > 0) await sleep(downtimeMs);
       server = open();
       try {
