@@ -5,9 +5,17 @@ import { readJsonFile } from './json-file.js';
 /** The config file used when neither `--config` nor `KD_CONFIG` names one. */
 export const DEFAULT_CONFIG_PATH = 'examples/config.json';
 
-/** The config path a command should read: the flag, else `KD_CONFIG`, else the example config. */
+/** The config file the operator named: the flag, else `KD_CONFIG`; none when neither is set. */
+export function namedConfigPath(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  return flag ?? env[CONFIG_PATH_VARIABLE];
+}
+
+/** The config path a command should read: the one named ({@link namedConfigPath}), else the example config. */
 export function configPathFrom(flag: string | undefined): string {
-  return flag ?? process.env[CONFIG_PATH_VARIABLE] ?? DEFAULT_CONFIG_PATH;
+  return namedConfigPath(flag) ?? DEFAULT_CONFIG_PATH;
 }
 
 /**

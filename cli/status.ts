@@ -9,8 +9,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfigFile } from '../adapters/config-file.js';
-import { CONFIG_PATH_VARIABLE, LOCAL_METRICS_URL_VARIABLE } from '../core/environment-variables.js';
+import { loadConfigFile, namedConfigPath } from '../adapters/config-file.js';
+import { LOCAL_METRICS_URL_VARIABLE } from '../core/environment-variables.js';
 import { UsageError } from '../core/errors.js';
 import type { FunnelView } from '../core/funnel.js';
 import { renderFunnel } from '../core/funnel-render.js';
@@ -122,7 +122,7 @@ async function destinationIds(
   pipelineName: string | undefined,
   cloudWatch: CloudWatchClient,
 ): Promise<string[]> {
-  const configPath = flags.config ?? env[CONFIG_PATH_VARIABLE];
+  const configPath = namedConfigPath(flags.config, env);
   if (configPath !== undefined)
     return selectDestinations(loadConfigFile(configPath), flags.destination).map((d) => d.id);
   if (flags.destination !== undefined) return [flags.destination];
