@@ -41,6 +41,15 @@ export const LOCAL_RESOURCE_NAMES: LocalResourceNames = {
 };
 
 /**
+ * The local names with the two tables `<prefix>-` before theirs: a stack on a DynamoDB Local that other
+ * stacks share (its queues and streams are on emulators of its own).
+ */
+export function prefixedTableNames(prefix: string): LocalResourceNames {
+  const n = LOCAL_RESOURCE_NAMES;
+  return { ...n, profileTable: `${prefix}-${n.profileTable}`, stateTable: `${prefix}-${n.stateTable}` };
+}
+
+/**
  * The names of a second pipeline's resources on the same emulators (`<prefix>-` before each name):
  * tests that need two pipelines — a dead-letter queue of one, the export queue of the other — create
  * them with {@link createResources}.
@@ -48,8 +57,7 @@ export const LOCAL_RESOURCE_NAMES: LocalResourceNames = {
 export function prefixedResourceNames(prefix: string): LocalResourceNames {
   const n = LOCAL_RESOURCE_NAMES;
   return {
-    profileTable: `${prefix}-${n.profileTable}`,
-    stateTable: `${prefix}-${n.stateTable}`,
+    ...prefixedTableNames(prefix),
     exportQueue: `${prefix}-${n.exportQueue}`,
     deadLetterQueue: `${prefix}-${n.deadLetterQueue}`,
     rejectsQueue: `${prefix}-${n.rejectsQueue}`,

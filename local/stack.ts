@@ -26,6 +26,7 @@ import {
   LOCAL_RESOURCE_NAMES,
   type LocalResourceNames,
   type LocalResources,
+  prefixedTableNames,
 } from './resources.js';
 import { cliEnvironment, functionEnvironment, pipelineSummary, planLocalStack } from './stack-plan.js';
 import {
@@ -49,13 +50,6 @@ export type {
 
 /** The example config `npm start` and `local up` use by default. */
 export const EXAMPLE_CONFIG_PATH = DEFAULT_CONFIG_PATH;
-
-/** The local resource names, the two tables prefixed `<prefix>-` on a shared DynamoDB Local. */
-function tableNames(prefix: string | undefined): LocalResourceNames {
-  const n = LOCAL_RESOURCE_NAMES;
-  if (prefix === undefined) return n;
-  return { ...n, profileTable: `${prefix}-${n.profileTable}`, stateTable: `${prefix}-${n.stateTable}` };
-}
 
 /** Deletes the stack's two tables (a table already gone is fine). */
 async function deleteTables(client: DynamoDBClient, names: LocalResourceNames): Promise<void> {
@@ -107,7 +101,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
 
     progress('creating tables, queues and streams…');
-    const names = tableNames(plan.sharedDynamoDb?.tablePrefix);
+    const names =
+      plan.sharedDynamoDb === undefined
+        ? LOCAL_RESOURCE_NAMES
+        : prefixedTableNames(plan.sharedDynamoDb.tablePrefix);
     let resources: LocalResources = await createResources(resourceClients, config, timings, names);
     // A shared DynamoDB Local outlives the stack: its tables go with it (after the mappings stop).
     if (plan.sharedDynamoDb !== undefined) teardown.add(() => deleteTables(clients.dynamodb, names));
